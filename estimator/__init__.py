@@ -1,0 +1,1 @@
+"""Static side of simprof: peak RAM of a .tflite model without running it."""

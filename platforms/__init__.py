@@ -1,0 +1,1 @@
+"""Platform descriptions (one YAML per platform) and their loader."""

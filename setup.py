@@ -1,0 +1,31 @@
+"""Maps the agreed top-level folders into the single `simprof` import namespace.
+
+sim/ -> simprof.sim, estimator/ -> simprof.estimator, firmware/ -> simprof.firmware (C sources
+shipped as package data), platforms/ -> simprof.platforms (YAML data + loader). Nothing generic is
+installed at top level.
+"""
+from setuptools import find_packages, setup
+
+ROOTS = {
+    "simprof": "simprof",
+    "simprof.sim": "sim",
+    "simprof.estimator": "estimator",
+    "simprof.firmware": "firmware",
+    "simprof.platforms": "platforms",
+}
+
+packages, package_dir = [], {}
+for namespace, folder in ROOTS.items():
+    package_dir[namespace] = folder
+    packages.append(namespace)
+    packages += [f"{namespace}.{sub}" for sub in find_packages(folder)]
+
+setup(
+    packages=packages,
+    package_dir=package_dir,
+    package_data={
+        "simprof.firmware": ["**/*.c", "**/*.h", "**/*.S", "**/*.ld", "**/*.in", "**/*.json", "Makefile"],
+        "simprof.platforms": ["*.yaml", "**/*.json", "**/*.yaml"],
+        "simprof": ["**/*.html", "**/*.css", "**/*.robot"],
+    },
+)

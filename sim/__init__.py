@@ -1,0 +1,1 @@
+"""Emulator side of simprof: cached firmware builds, QEMU sessions, gdb-stub fill-and-read."""

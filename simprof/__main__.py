@@ -1,0 +1,5 @@
+import sys
+
+from simprof.cli import main
+
+sys.exit(main())
