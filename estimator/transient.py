@@ -1,0 +1,243 @@
+"""Replay TFLM's setup (interpreter construction, AllocateTensors) allocation by allocation, in the
+order of tflm-arena-facts.md §3-§4, on an ArenaSim: the final tail with its recorded categories, and
+the transient peak (temp tensors during Prepare, the planner's working area) that sets the
+minimum arena."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .abi import PLANNER_BYTES_PER_BUFFER, SCRATCH_REQUESTS_RESERVED, Abi, op_cost
+from .lifetimes import Lifetimes, ScratchRequest
+from .tail import ArenaSim, ceil_to
+from .tflite_reader import ModelGraph, Operator, Subgraph
+
+CAT_EVAL = "TfLiteEvalTensor data"
+CAT_IO = "Persistent TfLiteTensor data"
+CAT_IOQ = "Persistent TfLiteTensor quantization data"
+CAT_BUF = "Persistent buffer data"
+CAT_VAR = "TfLiteTensor variable buffer data"
+CAT_NODE = "NodeAndRegistration struct"
+
+
+@dataclass(frozen=True)
+class SetupConfig:
+    recording: bool            # RecordingMicroAllocator (the Python wrapper) or the plain one
+    kernels: str               # "reference" | "cmsis-nn"
+    python_resource_vars: bool  # the Python wrapper creates MicroResourceVariables on the arena
+
+
+@dataclass(frozen=True)
+class SetupResult:
+    tail_bytes: int
+    categories: dict           # name -> (used, requested, count)
+    need_bytes: int            # smallest arena (aligned start, 16-aligned end) for setup to succeed
+    need_stage: str            # which step set it
+    op_tail_bytes: dict        # (subgraph, node) -> tail bytes the operator added (options, OpData, Prepare)
+    unknown: tuple[str, ...]   # what could not be computed, in words
+
+
+def _tensor(sg: Subgraph, idx: int):
+    return sg.tensors[idx] if 0 <= idx < len(sg.tensors) else None
+
+
+def _temp_tensor(sim: ArenaSim, abi: Abi, t) -> None:
+    s, a = abi.size("TfLiteTensor")
+    sim.alloc_temp(s, a)
+    if t.quantized:
+        qs, qa = abi.size("TfLiteAffineQuantization")
+        sim.alloc_temp(qs, qa)
+        sim.alloc_temp(4 + 4 * t.n_scales, 4)
+
+
+def _temps_for(tokens, sg: Subgraph, op: Operator):
+    """Expand the temp-sequence tokens of op_costs.json into tensor lists, 'P' kept as a marker."""
+    first_in = _tensor(sg, op.inputs[0]) if op.inputs else None
+    for tok in tokens:
+        if tok == "P":
+            yield "P"
+            continue
+        cond = None
+        if "|" in tok:
+            tok, cond = tok.split("|", 1)
+        if cond == "int8" and not (first_in is not None and first_in.dtype in ("int8", "int16")):
+            continue
+        optional = tok.endswith("?")
+        tok = tok.rstrip("?")
+        idx_list = op.outputs if tok[0] == "o" else op.inputs
+        picks = range(len(idx_list)) if tok[1:] == "*" else [int(tok[1:])]
+        for k in picks:
+            if k >= len(idx_list) or idx_list[k] < 0:
+                if not optional and tok[1:] != "*":
+                    continue
+                continue
+            yield sg.tensors[idx_list[k]]
+
+
+def _prepare_persistent(rule: str | None, sg: Subgraph, op: Operator, cfg: SetupConfig,
+                        resource_sizes: dict) -> list[int]:
+    """Sizes of the P16 allocations a kernel's Prepare makes (facts §3b)."""
+    if rule is None:
+        return []
+    x = _tensor(sg, op.inputs[0]) if op.inputs else None
+    w = _tensor(sg, op.inputs[1]) if len(op.inputs) > 1 else None
+    if rule == "conv_per_channel":
+        if cfg.kernels == "cmsis-nn" and x.dtype not in ("int8", "int16"):
+            return []
+        return [4 * w.shape[0]] * 2
+    if rule == "dw_per_channel":
+        if cfg.kernels == "cmsis-nn" and x.dtype not in ("int8", "int16"):
+            return []
+        return [4 * w.shape[3]] * 2
+    if rule == "fc_per_channel":
+        if w is not None and w.dtype != "float32" and w.n_scales > 1:
+            return [4 * w.n_scales] * 2
+        return []
+    if rule == "reshape_dims":
+        y = _tensor(sg, op.outputs[0])
+        return [4 + 4 * len(y.shape)] if y is not None and -1 in y.shape else []
+    if rule == "always_dims_copy":
+        y = _tensor(sg, op.outputs[0])
+        return [4 + 4 * len(y.shape)]
+    if rule == "softmax_int16_lut":
+        return [513 * 2, 513 * 2] if x is not None and x.dtype == "int16" else []
+    if rule == "assign_variable":
+        # the first ASSIGN_VARIABLE of a resource allocates its buffer (MicroResourceVariables)
+        name = resource_sizes.get(("handle", sg.index, op.inputs[0]))
+        value = _tensor(sg, op.inputs[1])
+        if name is not None and name not in resource_sizes.setdefault("allocated", set()):
+            resource_sizes["allocated"].add(name)
+            return [value.nbytes]
+        return []
+    raise KeyError(rule)
+
+
+def _resource_names(model: ModelGraph) -> dict:
+    """Map each resource-handle tensor to its VAR_HANDLE shared name."""
+    out: dict = {}
+    for sg in model.subgraphs:
+        for op in sg.operators:
+            if op.opcode == "VAR_HANDLE" and op.outputs:
+                out[("handle", sg.index, op.outputs[0])] = (op.opt("Container", ""), op.opt("SharedName", ""))
+    return out
+
+
+def simulate_setup(model: ModelGraph, abi: Abi, cfg: SetupConfig, life: Lifetimes,
+                   scratch: list[ScratchRequest], planned_head: int) -> SetupResult:
+    sim = ArenaSim()
+    unknown: list[str] = []
+    req_size, _ = abi.size("ScratchBufferRequest")
+
+    # 1-3: interpreter construction
+    sim.persist(*abi.size("RecordingSingleArenaBufferAllocator" if cfg.recording else "SingleArenaBufferAllocator"))
+    sim.persist(*abi.size("GreedyMemoryPlanner"))
+    sim.persist(*abi.size("RecordingMicroAllocator" if cfg.recording else "MicroAllocator"))
+    n_resources = len({v for k, v in _resource_names(model).items()})
+    if cfg.python_resource_vars and n_resources:
+        sim.stage = "resource variables"
+        s, a = abi.size("MicroResourceVariables")
+        sim.persist(s, 16, CAT_BUF)
+        s, a = abi.size("MicroResourceVariable")
+        sim.persist(s * n_resources, 16, CAT_BUF)
+
+    # 4-7: StartModelAllocation
+    sim.stage = "StartModelAllocation"
+    sim.persist(*abi.size("MicroBuiltinDataAllocator"))
+    sim.resize_head(SCRATCH_REQUESTS_RESERVED * req_size)
+    s, a = abi.size("SubgraphAllocations")
+    sim.persist(s * len(model.subgraphs), a)
+    s, a = abi.size("TfLiteEvalTensor")
+    for sg in model.subgraphs:
+        sim.persist(s * len(sg.tensors), a, CAT_EVAL, len(sg.tensors))
+    s, a = abi.size("NodeAndRegistration")
+    for sg in model.subgraphs:
+        sim.persist(s * len(sg.operators), a, CAT_NODE, len(sg.operators))
+
+    op_tail: dict = {}
+    # 8: builtin options, op by op
+    sim.stage = "parse builtin options"
+    for sg in model.subgraphs:
+        for op in sg.operators:
+            cost = op_cost(op.opcode)
+            if cost is None:
+                unknown.append(f"{op.opcode} (subgraph {sg.index}, node {op.index}): options, OpData, "
+                               "Prepare allocations and temp tensors unknown (counted as 0)")
+                continue
+            if cost.options:
+                op_tail[(sg.index, op.index)] = sim.persist(*abi.size(cost.options))
+
+    # 9: kernel Init
+    sim.stage = "Init"
+    for sg in model.subgraphs:
+        for op in sg.operators:
+            cost = op_cost(op.opcode)
+            if cost is None:
+                continue
+            name = cost.opdata.get(cfg.kernels) or cost.opdata.get("reference")
+            if name:
+                size = abi.size(name)[0]
+                op_tail[(sg.index, op.index)] = op_tail.get((sg.index, op.index), 0) + sim.persist(size, 16, CAT_BUF)
+
+    # 10: Prepare, node by node: temps accumulate until the node ends
+    resources = _resource_names(model)
+    r_so_far = 0
+    by_node: dict = {}
+    for r in scratch:
+        by_node[(r.subgraph, r.node)] = by_node.get((r.subgraph, r.node), 0) + 1
+    for sg in model.subgraphs:
+        for op in sg.operators:
+            cost = op_cost(op.opcode)
+            sim.stage = f"Prepare {op.opcode} (subgraph {sg.index}, node {op.index})"
+            if cost is not None:
+                persistent = _prepare_persistent(cost.prepare, sg, op, cfg, resources)
+                done = False
+                for item in _temps_for(cost.temps, sg, op):
+                    if item == "P":
+                        for n in persistent:
+                            op_tail[(sg.index, op.index)] = op_tail.get((sg.index, op.index), 0) + sim.persist(n, 16, CAT_BUF)
+                        done = True
+                    else:
+                        _temp_tensor(sim, abi, item)
+                if not done:
+                    for n in persistent:
+                        op_tail[(sg.index, op.index)] = op_tail.get((sg.index, op.index), 0) + sim.persist(n, 16, CAT_BUF)
+            sim.reset_temp()
+            r_so_far += by_node.get((sg.index, op.index), 0)
+            sim.resize_head((r_so_far + SCRATCH_REQUESTS_RESERVED) * req_size)
+
+    # 11-12: FinishModelAllocation
+    sim.stage = "scratch handles and variables"
+    if scratch:
+        s, a = abi.size("ScratchBufferHandle")
+        sim.persist(s * len(scratch), a)
+    offline_vars = {(b.subgraph, b.index) for b in life.buffers if b.kind == "tensor"}
+    for sg in model.subgraphs:
+        for t in sg.tensors:
+            if t.is_variable and (sg.index, t.index) not in offline_vars:
+                sim.persist(t.nbytes, 16, CAT_VAR)
+
+    # planning: temp allocation-info records, then the planner's working area
+    sim.stage = "memory planning"
+    s, a = abi.size("size_t")
+    sim.alloc_temp(s * len(model.subgraphs), a)
+    s, a = abi.size("AllocationInfo")
+    sim.alloc_temp(s * (life.total_tensors + len(scratch)), a)
+    sim.planner_area(len(life.buffers), PLANNER_BYTES_PER_BUFFER)
+    sim.reset_temp()
+    sim.resize_head(planned_head)
+
+    # 13-15: the I/O tensor records of subgraph 0
+    sim.stage = "I/O tensors"
+    main = model.main
+    ts, ta = abi.size("TfLiteTensor")
+    qs, qa = abi.size("TfLiteAffineQuantization")
+    for ios in (main.inputs, main.outputs):
+        sim.persist(abi.ptr * len(ios), 16, CAT_BUF)
+        for idx in ios:
+            t = main.tensors[idx]
+            sim.persist(ts, ta, CAT_IO)
+            if t.quantized:
+                sim.persist(qs, qa, CAT_IOQ)
+                sim.persist(4 + 4 * t.n_scales, 4, CAT_IOQ)
+
+    cats = {k: (v.used, v.requested, v.count) for k, v in sim.categories.items() if v.used or v.requested}
+    return SetupResult(sim.tail, cats, ceil_to(sim.need, 16), sim.need_stage, op_tail, tuple(unknown))
