@@ -27,6 +27,10 @@ class OpCost:
     prepare: str | None
     temps: tuple[str, ...]
     source: str
+    temps_by_abi: dict
+
+    def temps_for(self, abi: str) -> tuple[str, ...]:
+        return tuple(self.temps_by_abi.get(abi, self.temps))
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ def op_cost(opcode: str) -> OpCost | None:
     if d is None:
         return None
     return OpCost(d.get("options"), d.get("opdata", {}), d.get("prepare"), tuple(d.get("temps", ())),
-                  d.get("source", ""))
+                  d.get("source", ""), d.get("temps_by_abi", {}))
 
 
 def known_ops() -> list[str]:

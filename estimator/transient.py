@@ -56,6 +56,13 @@ def _temps_for(tokens, sg: Subgraph, op: Operator):
         if tok == "P":
             yield "P"
             continue
+        if tok.startswith("raw:"):
+            # a raw temp buffer: raw:<bytes per filter channel>@<alignment>, only for per-channel filters
+            per, align = tok[4:].split("@")
+            w = _tensor(sg, op.inputs[1]) if len(op.inputs) > 1 else None
+            if w is not None and w.n_scales > 1:
+                yield ("raw", int(per) * w.n_scales, int(align))
+            continue
         cond = None
         if "|" in tok:
             tok, cond = tok.split("|", 1)
@@ -190,8 +197,10 @@ def simulate_setup(model: ModelGraph, abi: Abi, cfg: SetupConfig, life: Lifetime
             if cost is not None:
                 persistent = _prepare_persistent(cost.prepare, sg, op, cfg, resources)
                 done = False
-                for item in _temps_for(cost.temps, sg, op):
-                    if item == "P":
+                for item in _temps_for(cost.temps_for(abi.name), sg, op):
+                    if isinstance(item, tuple):
+                        sim.alloc_temp(item[1], item[2])
+                    elif item == "P":
                         for n in persistent:
                             op_tail[(sg.index, op.index)] = op_tail.get((sg.index, op.index), 0) + sim.persist(n, 16, CAT_BUF)
                         done = True
