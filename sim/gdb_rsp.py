@@ -1,0 +1,255 @@
+"""A small pure-Python GDB Remote Serial Protocol client, enough to drive QEMU's gdb stub.
+
+QEMU 7.2 stub quirks handled here (DESIGN.md §5): packet size 0x1000, no binary `X` writes (hex
+`M` only), no no-ack mode, `p` answers empty (registers are read all at once with `g`).
+
+Every blocking call has a timeout; a dead peer raises `GdbError` (an `EmulatorError`).
+"""
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from dataclasses import dataclass
+
+from simprof.errors import EmulatorError, EmulatorTimeout
+
+log = logging.getLogger(__name__)
+
+SIGTRAP = 5
+SIGINT = 2
+
+
+class GdbError(EmulatorError):
+    """The gdb stub answered with an error or closed the connection."""
+
+
+@dataclass(frozen=True)
+class StopReply:
+    """Why the target stopped: `kind` is 'signal' (T/S packet), 'exited' (W) or 'terminated' (X)."""
+    kind: str
+    code: int            # signal number, or exit status for 'exited'
+    raw: str
+
+    @property
+    def is_breakpoint(self) -> bool:
+        return self.kind == "signal" and self.code == SIGTRAP
+
+
+def checksum(payload: bytes) -> bytes:
+    return b"%02x" % (sum(payload) & 0xFF)
+
+
+def frame(payload: bytes) -> bytes:
+    return b"$" + payload + b"#" + checksum(payload)
+
+
+def escape_rle(data: bytes) -> bytes:
+    """Undo run-length encoding (`x*n` repeats x n-28 more times) and `}` escapes in a reply."""
+    out = bytearray()
+    i = 0
+    while i < len(data):
+        c = data[i]
+        if c == 0x7D:                       # '}' escape: next byte xor 0x20
+            out.append(data[i + 1] ^ 0x20)
+            i += 2
+        elif c == 0x2A and out:             # '*' run-length
+            out.extend(out[-1:] * (data[i + 1] - 29))
+            i += 2
+        else:
+            out.append(c)
+            i += 1
+    return bytes(out)
+
+
+def parse_stop_reply(text: str) -> StopReply:
+    if not text:
+        raise GdbError("empty stop reply from the gdb stub", fix="check the QEMU console output")
+    kind = text[0]
+    if kind in "TS":
+        return StopReply("signal", int(text[1:3], 16), text)
+    if kind == "W":
+        return StopReply("exited", int(text[1:3], 16), text)
+    if kind == "X":
+        return StopReply("terminated", int(text[1:3], 16), text)
+    raise GdbError(f"unexpected stop reply {text[:40]!r} from the gdb stub", fix="report this as a bug")
+
+
+class GdbClient:
+    """One connection to a gdb stub. Thread-unsafe by design: one session, one driver."""
+
+    def __init__(self, sock: socket.socket, *, timeout_s: float = 10.0) -> None:
+        self._sock = sock
+        self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._buf = bytearray()
+        self.timeout_s = timeout_s
+        self.packet_size = 0x1000
+        self.closed = False
+
+    @classmethod
+    def connect(cls, host: str, port: int, *, timeout_s: float = 10.0) -> "GdbClient":
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                sock = socket.create_connection((host, port), timeout=timeout_s)
+                break
+            except OSError as exc:
+                if time.monotonic() > deadline:
+                    raise EmulatorError(f"cannot connect to the gdb stub at {host}:{port}: {exc}",
+                                        fix="check that QEMU started (see its console output)") from exc
+                time.sleep(0.02)
+        client = cls(sock, timeout_s=timeout_s)
+        client._handshake()
+        return client
+
+    # -- framing --------------------------------------------------------------------------
+    def _recv_some(self, deadline: float | None) -> None:
+        remaining = None if deadline is None else max(0.001, deadline - time.monotonic())
+        self._sock.settimeout(remaining)
+        try:
+            chunk = self._sock.recv(65536)
+        except socket.timeout as exc:
+            raise EmulatorTimeout("the gdb stub did not answer in time",
+                                  fix="raise the timeout or check the QEMU console output") from exc
+        except OSError as exc:
+            raise GdbError(f"gdb stub connection failed: {exc}", fix="check the QEMU console output") from exc
+        if not chunk:
+            self.closed = True
+            raise GdbError("the gdb stub closed the connection (QEMU exited)",
+                           fix="check the QEMU console output")
+        self._buf += chunk
+
+    def _deadline(self, timeout_s: float | None) -> float | None:
+        t = self.timeout_s if timeout_s is None else timeout_s
+        return None if t is None else time.monotonic() + t
+
+    def _send_packet(self, payload: bytes) -> None:
+        data = frame(payload)
+        for _ in range(5):
+            self._sock.sendall(data)
+            ack = self._read_ack()
+            if ack == b"+":
+                return
+        raise GdbError("the gdb stub rejected a packet five times", fix="report this as a bug")
+
+    def _read_ack(self) -> bytes:
+        deadline = self._deadline(None)
+        while True:
+            while self._buf:
+                c = bytes(self._buf[:1])
+                if c in (b"+", b"-"):
+                    del self._buf[:1]
+                    return c
+                if c == b"$":        # a packet before the ack: the ack was lost; treat as ack
+                    return b"+"
+                del self._buf[:1]    # noise
+            self._recv_some(deadline)
+
+    def _read_packet(self, timeout_s: float | None = None) -> bytes:
+        deadline = self._deadline(timeout_s)
+        while True:
+            start = self._buf.find(b"$")
+            if start >= 0:
+                end = self._buf.find(b"#", start)
+                if end >= 0 and len(self._buf) >= end + 3:
+                    payload = bytes(self._buf[start + 1:end])
+                    csum = bytes(self._buf[end + 1:end + 3])
+                    del self._buf[:end + 3]
+                    if checksum(payload) != csum.lower():
+                        self._sock.sendall(b"-")
+                        continue
+                    self._sock.sendall(b"+")
+                    return escape_rle(payload)
+            self._recv_some(deadline)
+
+    def request(self, payload: str | bytes, timeout_s: float | None = None) -> str:
+        data = payload.encode() if isinstance(payload, str) else payload
+        self._send_packet(data)
+        reply = self._read_packet(timeout_s).decode("ascii", errors="replace")
+        if reply.startswith("E") and len(reply) == 3:
+            raise GdbError(f"gdb stub error {reply} for {data[:20]!r}", fix="check the address range")
+        return reply
+
+    def _handshake(self) -> None:
+        reply = self.request("qSupported:swbreak+;hwbreak+")
+        for feature in reply.split(";"):
+            if feature.startswith("PacketSize="):
+                self.packet_size = int(feature.split("=", 1)[1], 16)
+        self.request("?")
+
+    # -- memory ---------------------------------------------------------------------------
+    def read_memory(self, address: int, length: int) -> bytes:
+        out = bytearray()
+        chunk = max(16, (self.packet_size - 16) // 2)
+        while length > 0:
+            n = min(chunk, length)
+            reply = self.request(f"m{address:x},{n:x}")
+            data = bytes.fromhex(reply)
+            if len(data) != n:
+                raise GdbError(f"short memory read at 0x{address:08x} ({len(data)} of {n} bytes)",
+                               fix="read only mapped memory")
+            out += data
+            address += n
+            length -= n
+        return bytes(out)
+
+    def write_memory(self, address: int, data: bytes) -> None:
+        # Header "Maaaaaaaa,nnnn:" + 2 hex digits per byte + "#cs" must fit the stub's packet.
+        chunk = (self.packet_size - 32) // 2
+        view = memoryview(data)
+        for offset in range(0, len(data), chunk):
+            part = view[offset:offset + chunk]
+            reply = self.request(b"M%x,%x:" % (address + offset, len(part)) + part.hex().encode())
+            if reply != "OK":
+                raise GdbError(f"memory write at 0x{address + offset:08x} failed ({reply!r})",
+                               fix="write only mapped memory")
+
+    def fill_memory(self, address: int, length: int, value: int) -> None:
+        """Paint `length` bytes with one byte value (reuses one hex payload per chunk size)."""
+        chunk = (self.packet_size - 32) // 2
+        hex_full = (b"%02x" % value) * chunk
+        done = 0
+        while done < length:
+            n = min(chunk, length - done)
+            payload = hex_full if n == chunk else hex_full[: 2 * n]
+            reply = self.request(b"M%x,%x:" % (address + done, n) + payload)
+            if reply != "OK":
+                raise GdbError(f"memory write at 0x{address + done:08x} failed ({reply!r})",
+                               fix="paint only mapped memory")
+            done += n
+
+    # -- registers ------------------------------------------------------------------------
+    def read_registers(self) -> list[int]:
+        """r0..r15 (r13 = SP, r14 = LR, r15 = PC), from one `g` packet."""
+        reply = self.request("g")
+        raw = bytes.fromhex(reply[: 16 * 8])
+        if len(raw) < 64:
+            raise GdbError("short register packet from the gdb stub", fix="report this as a bug")
+        return [int.from_bytes(raw[i * 4:(i + 1) * 4], "little") for i in range(16)]
+
+    # -- execution ------------------------------------------------------------------------
+    def set_breakpoint(self, address: int, kind: int = 2) -> None:
+        reply = self.request(f"Z0,{address & ~1:x},{kind}")
+        if reply != "OK":
+            raise GdbError(f"cannot set a breakpoint at 0x{address:08x} ({reply!r})",
+                           fix="use a code address of the firmware")
+
+    def remove_breakpoint(self, address: int, kind: int = 2) -> None:
+        self.request(f"z0,{address & ~1:x},{kind}")
+
+    def cont(self, timeout_s: float | None) -> StopReply:
+        """Continue and wait for the stop reply. On timeout the target keeps running: the caller
+        decides whether to interrupt or kill."""
+        self._send_packet(b"c")
+        return parse_stop_reply(self._read_packet(timeout_s).decode("ascii", errors="replace"))
+
+    def interrupt(self, timeout_s: float = 2.0) -> StopReply:
+        self._sock.sendall(b"\x03")
+        return parse_stop_reply(self._read_packet(timeout_s).decode("ascii", errors="replace"))
+
+    def close(self) -> None:
+        self.closed = True
+        try:
+            self._sock.close()
+        except OSError:
+            pass

@@ -1,0 +1,186 @@
+"""QEMU sessions: start qemu-system-arm halted with its gdb stub, hand out a connected `GdbClient`,
+and always end QEMU (its whole process group) on success, error, timeout and Ctrl-C.
+
+The gdb stub listens on a socket this process binds on 127.0.0.1 port 0 (the OS picks a free
+port) and passes to QEMU as an inherited file descriptor, so no port race is possible.
+
+    with QemuSession(platform, elf) as s:
+        s.gdb.set_breakpoint(addr); s.gdb.cont(timeout_s=5)
+    s.console, s.returncode
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from simprof.errors import EmulatorError, ToolchainError
+from simprof.platforms import Platform
+from simprof.sim.gdb_rsp import GdbClient
+
+log = logging.getLogger(__name__)
+
+QEMU_ENV = "SIMPROF_QEMU"
+
+
+def qemu_binary() -> str:
+    exe = os.environ.get(QEMU_ENV) or "qemu-system-arm"
+    path = shutil.which(exe)
+    if path is None:
+        raise ToolchainError(f"emulator {exe} not found",
+                             fix=f"install qemu-system-arm (scripts/setup.sh) or set {QEMU_ENV}")
+    return path
+
+
+def qemu_version() -> str:
+    try:
+        out = subprocess.run([qemu_binary(), "--version"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return "qemu-system-arm (unknown version)"
+    first = out.stdout.splitlines()[0] if out.stdout else "qemu-system-arm"
+    return first.replace("QEMU emulator version", "qemu-system-arm").strip()
+
+
+def qemu_command(platform: Platform, elf: Path, *, gdb: str | None = None,
+                 icount_shift: int | None = None, extra_args: Sequence[str] = ()) -> list[str]:
+    """The command line of a headless run: semihosting on (without it a semihosting BKPT locks the
+    core up), console on stdout, no serial or monitor. `gdb` is a `-gdb` device string."""
+    cmd = [qemu_binary(), "-M", platform.qemu_machine, "-nographic", "-monitor", "none",
+           "-serial", "null", "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)]
+    if icount_shift is not None:
+        cmd += ["-icount", f"shift={icount_shift},align=off,sleep=off"]
+    if gdb:
+        cmd += ["-S", "-gdb", gdb]
+    return cmd + list(extra_args)
+
+
+@dataclass
+class QemuSession:
+    """One halted QEMU with a connected gdb client. Use as a context manager."""
+    platform: Platform
+    elf: Path
+    timeout_s: float = 10.0                 # for each gdb request, and the start
+    icount_shift: int | None = None
+    extra_args: Sequence[str] = ()
+    gdb: GdbClient | None = field(default=None, init=False)
+    returncode: int | None = field(default=None, init=False)
+    _proc: subprocess.Popen | None = field(default=None, init=False, repr=False)
+    _console_file: object = field(default=None, init=False, repr=False)
+    _console_text: str = field(default="", init=False, repr=False)
+
+    def __enter__(self) -> "QemuSession":
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    def start(self) -> None:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(1)
+            port = listener.getsockname()[1]
+            fd = listener.fileno()
+            os.set_inheritable(fd, True)
+            cmd = qemu_command(self.platform, Path(self.elf), gdb="chardev:simprof_gdb",
+                               icount_shift=self.icount_shift,
+                               extra_args=["-chardev", f"socket,id=simprof_gdb,fd={fd},server=on,wait=off,nodelay=on",
+                                           *self.extra_args])
+            # Console (semihosting output and QEMU's own messages) goes to a file, not a pipe:
+            # a chatty firmware can never block on a full pipe.
+            self._console_file = tempfile.TemporaryFile(prefix="simprof-qemu-")
+            log.debug("starting %s", " ".join(cmd))
+            self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._console_file,
+                                          stderr=subprocess.STDOUT, pass_fds=(fd,),
+                                          start_new_session=True)   # own process group: kill all
+        finally:
+            listener.close()   # QEMU holds its own copy
+        try:
+            self.gdb = GdbClient.connect("127.0.0.1", port, timeout_s=self.timeout_s)
+        except BaseException:
+            self.stop()
+            if self.returncode is not None:
+                raise EmulatorError(
+                    f"QEMU exited with status {self.returncode} before its gdb stub answered: "
+                    f"{self.console.strip().splitlines()[-1] if self.console.strip() else 'no output'}",
+                    fix="check the machine name and the ELF (run the QEMU command by hand with -v)")
+            raise
+
+    def wait_exit(self, timeout_s: float) -> int | None:
+        """Wait for QEMU to exit by itself (e.g. after semihosting exit); None if it did not."""
+        if self._proc is None:
+            return self.returncode
+        try:
+            self.returncode = self._proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            return None
+        return self.returncode
+
+    def stop(self) -> None:
+        """End QEMU: SIGKILL to its process group, then reap it. Safe to call more than once."""
+        if self.gdb is not None:
+            self.gdb.close()
+        proc = self._proc
+        if proc is not None:
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            # Reaping cannot be interrupted half-way: a second Ctrl-C must not leave a zombie.
+            while True:
+                try:
+                    rc = proc.wait(timeout=10)
+                    break
+                except KeyboardInterrupt:
+                    continue
+            if self.returncode is None:
+                self.returncode = rc
+        self._read_console()
+
+    def _read_console(self) -> None:
+        f = self._console_file
+        if f is None:
+            return
+        try:
+            f.seek(0)
+            self._console_text = f.read().decode("utf-8", errors="replace")
+        except (OSError, ValueError):
+            pass
+
+    @property
+    def console(self) -> str:
+        """Everything QEMU wrote to stdout and stderr so far (semihosting console included)."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._read_console()
+        return self._console_text
+
+
+def run_bare(platform: Platform, elf: Path, *, timeout_s: float = 60.0,
+             icount_shift: int | None = None) -> tuple[int, str, float]:
+    """Run an ELF without the debugger until it exits: (exit status, console, wall seconds).
+    The reference for overhead measurements."""
+    cmd = qemu_command(platform, elf, icount_shift=icount_shift)
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=timeout_s)
+    except BaseException:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
+    return proc.returncode, out.decode("utf-8", errors="replace"), time.monotonic() - start
