@@ -63,7 +63,11 @@ class Graph(ShapeOps):
     """Builds one subgraph of int8 (per-channel weights) or float32 layers."""
 
     def __init__(self, model: ModelBuilder, dtype: Literal["int8", "float32"] = "int8", seed: int = 0,
-                 name: str = "main", subgraph: SubgraphBuilder | None = None) -> None:
+                 name: str = "main", subgraph: SubgraphBuilder | None = None,
+                 calibration: dict[str, tuple[float, float]] | None = None) -> None:
+        """`calibration` maps tensor names to observed (min, max) real values, e.g. from running the
+        float32 twin of this graph (see `calibrate`): int8 scales then follow the real data, as in
+        TFLite's post-training quantization, instead of the statistical estimate."""
         if dtype not in ("int8", "float32"):
             raise BuilderError(f"Graph dtype must be int8 or float32, not {dtype!r}")
         self.model = model
@@ -71,6 +75,8 @@ class Graph(ShapeOps):
         self.dtype = dtype
         self.rng = np.random.default_rng(seed)
         self._n = 0
+        self.calibration = calibration or {}
+        self.input_ranges: list[tuple[float, float]] = []
 
     # -- plumbing --------------------------------------------------------------------------------------
     def _name(self, kind: str) -> str:
@@ -80,9 +86,11 @@ class Graph(ShapeOps):
     def _new(self, kind: str, shape: Sequence[int], mean: float, std: float, lo: float, hi: float,
              dtype: str | None = None, quant: Quant | None = None) -> Act:
         dtype = dtype or self.dtype
+        name = self._name(kind)
         if dtype == "int8" and quant is None:
+            lo, hi = self.calibration.get(name, (lo, hi))
             quant = quant_for_range(lo, hi)
-        ref = self.sg.tensor(self._name(kind), shape, dtype, quant if dtype in ("int8", "int16") else None)
+        ref = self.sg.tensor(name, shape, dtype, quant if dtype in ("int8", "int16") else None)
         return Act(ref, mean, max(std, 1e-6), lo, hi)
 
     def _like(self, kind: str, x: Act, shape: Sequence[int] | None = None, **stats: float) -> Act:
@@ -95,6 +103,7 @@ class Graph(ShapeOps):
         dtype = dtype or self.dtype
         q = quant_for_range(lo, hi) if dtype == "int8" else None
         ref = self.sg.input(self._name("input"), shape, dtype, q)
+        self.input_ranges.append((lo, hi))
         return Act(ref, (lo + hi) / 2, (hi - lo) / math.sqrt(12), lo, hi)
 
     def output(self, *xs: Act) -> None:
@@ -114,14 +123,19 @@ class Graph(ShapeOps):
 
     # -- weighted layers -------------------------------------------------------------------------------
     def _weights(self, x: Act, shape: tuple[int, ...], fan_in: int, axis: int, act: str,
-                 prefix: str) -> tuple[TensorRef, TensorRef, float, float, float, float]:
+                 prefix: str, out_std: float | None = None) -> tuple[TensorRef, TensorRef, float, float, float, float]:
         out_ch = shape[axis]
         gain = self.rng.uniform(0.5, 1.5, out_ch)
+        if act != "NONE":
+            gain *= math.sqrt(2.0)  # He init: a ReLU halves the second moment, this restores it
+        std = x.rms * float(np.sqrt(np.mean(gain ** 2)))
+        if out_std is not None:  # e.g. logits that spread a softmax over several units
+            gain *= out_std / std
+            std = out_std
         amp = gain * math.sqrt(3.0 / fan_in)  # uniform(-a, a) has variance a^2/3 = gain^2 / fan_in
         bshape = [1] * len(shape)
         bshape[axis] = out_ch
         w_real = self.rng.uniform(-1, 1, shape) * amp.reshape(bshape)
-        std = x.rms * float(np.sqrt(np.mean(gain ** 2)))
         b_real = self.rng.normal(0, 0.1 * std, out_ch)
         if self.dtype == "float32":
             w = self.sg.const(self._name(prefix + "_w"), w_real.astype(np.float32), "float32")
@@ -137,12 +151,14 @@ class Graph(ShapeOps):
         return (w, b, *self._post_act(0.0, std, act))
 
     def conv2d(self, x: Act, filters: int, kernel: int | tuple[int, int] = 3, stride: int = 1,
-               padding: Padding = "SAME", act: Activation = "NONE", dilation: int = 1) -> Act:
+               padding: Padding = "SAME", act: Activation = "NONE", dilation: int = 1,
+               quant: Quant | None = None) -> Act:
+        """`quant` forces the output quantization (e.g. branches that a CONCATENATION joins)."""
         kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
         n, h, wd, c = x.shape
         w, b, mean, std, lo, hi = self._weights(x, (filters, kh, kw, c), kh * kw * c, 0, act, "conv")
         oh, ow = conv_out(h, kh, stride, padding, dilation), conv_out(wd, kw, stride, padding, dilation)
-        y = self._new("conv", (n, oh, ow, filters), mean, std, lo, hi)
+        y = self._new("conv", (n, oh, ow, filters), mean, std, lo, hi, quant=quant)
         opt = schema.Conv2DOptionsT()
         opt.padding, opt.strideH, opt.strideW = _PAD[padding], stride, stride
         opt.dilationHFactor = opt.dilationWFactor = dilation
@@ -151,12 +167,12 @@ class Graph(ShapeOps):
         return y
 
     def depthwise(self, x: Act, kernel: int | tuple[int, int] = 3, stride: int = 1, padding: Padding = "SAME",
-                  act: Activation = "NONE", multiplier: int = 1) -> Act:
+                  act: Activation = "NONE", multiplier: int = 1, quant: Quant | None = None) -> Act:
         kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
         n, h, wd, c = x.shape
         w, b, mean, std, lo, hi = self._weights(x, (1, kh, kw, c * multiplier), kh * kw, 3, act, "dw")
         oh, ow = conv_out(h, kh, stride, padding), conv_out(wd, kw, stride, padding)
-        y = self._new("dwconv", (n, oh, ow, c * multiplier), mean, std, lo, hi)
+        y = self._new("dwconv", (n, oh, ow, c * multiplier), mean, std, lo, hi, quant=quant)
         opt = schema.DepthwiseConv2DOptionsT()
         opt.padding, opt.strideH, opt.strideW = _PAD[padding], stride, stride
         opt.depthMultiplier = multiplier
@@ -165,12 +181,13 @@ class Graph(ShapeOps):
         self.sg.op("DEPTHWISE_CONV_2D", [x.ref, w, b], [y.ref], opt)
         return y
 
-    def fully_connected(self, x: Act, units: int, act: Activation = "NONE", keep_num_dims: bool = False) -> Act:
+    def fully_connected(self, x: Act, units: int, act: Activation = "NONE", keep_num_dims: bool = False,
+                        quant: Quant | None = None, out_std: float | None = None) -> Act:
         depth = x.shape[-1]
-        w, b, mean, std, lo, hi = self._weights(x, (units, depth), depth, 0, act, "fc")
+        w, b, mean, std, lo, hi = self._weights(x, (units, depth), depth, 0, act, "fc", out_std)
         rows = int(np.prod(x.shape[:-1]))
         shape = (*x.shape[:-1], units) if keep_num_dims else (rows, units)
-        y = self._new("fc", shape, mean, std, lo, hi)
+        y = self._new("fc", shape, mean, std, lo, hi, quant=quant)
         opt = schema.FullyConnectedOptionsT()
         opt.fusedActivationFunction = _ACT[act]
         opt.keepNumDims = keep_num_dims
