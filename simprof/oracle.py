@@ -146,6 +146,8 @@ def _spawn(job, arena_size: int) -> _Child:
         try:
             os.close(rfd)
             os.dup2(fd, 2)
+            import faulthandler  # an expected segfault must not dump a traceback on the parent's stderr
+            faulthandler.disable()
             try:
                 payload = ("ok", job())
             except BaseException as exc:  # report, never raise out of a forked child

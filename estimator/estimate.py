@@ -1,0 +1,145 @@
+"""The static estimator, end to end: read -> scratch requests -> lifetimes -> TFLM greedy plan ->
+verify -> setup replay (tail + transient) -> per-operator view -> stack/static from calibration.
+
+    from simprof.estimator import estimate
+    e = estimate("model.tflite", platform="stm32f4")             # arm-eabi, simprof-rt, reference
+    e = estimate(data, runtime="tflm", abi="lp64")                 # equals the tflite-micro wheel
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from simprof.errors import UsageError
+
+from . import abi as abi_mod
+from .lifetimes import compute_lifetimes
+from .planner import plan
+from .result import Estimate, OpEstimate
+from .scratch import scratch_requests
+from .stack import load_calibration
+from .tflite_reader import ModelGraph, read_model
+from .transient import SetupConfig, simulate_setup
+from .verify import verify_plan
+
+log = logging.getLogger(__name__)
+
+RUNTIMES = ("tflm", "simprof-rt")
+DEFAULT_PLATFORM = "generic"
+
+
+def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLATFORM, *,
+             runtime: str = "tflm", abi: str = "arm-eabi", kernels: str = "reference",
+             calibration_dir: Path | None = None) -> Estimate:
+    """Predict the RAM a .tflite model needs on `platform`, per operator and in total.
+
+    runtime: "tflm" (TFLM's MicroInterpreter) or "simprof-rt" (our runtime, same arena layout).
+    abi: "arm-eabi" (Cortex-M, short enums) or "lp64" (the x86-64 tflite-micro wheel; with
+    runtime="tflm" this reproduces the wheel's print_allocations() byte for byte).
+    kernels: "reference" or "cmsis-nn" (Arm only).
+    """
+    if runtime not in RUNTIMES:
+        raise UsageError(f"unknown runtime {runtime!r}", fix=f"use one of {', '.join(RUNTIMES)}")
+    if kernels not in abi_mod.KERNEL_LIBS:
+        raise UsageError(f"unknown kernel library {kernels!r}", fix=f"use one of {', '.join(abi_mod.KERNEL_LIBS)}")
+    if kernels == "cmsis-nn" and abi == "lp64":
+        raise UsageError("CMSIS-NN kernels exist only for Arm", fix="use --abi arm-eabi or --kernels reference")
+    target = abi_mod.get_abi(abi)
+    _check_platform(platform)
+    graph = model if isinstance(model, ModelGraph) else read_model(model)
+
+    scratch = scratch_requests(graph, kernels)
+    life = compute_lifetimes(graph, scratch)
+    arena_plan = plan(life.buffers)
+    verify_plan(arena_plan)
+    # The wheel's Python wrapper uses the recording allocators; a firmware uses the plain ones.
+    # Both create MicroResourceVariables on the arena when the model has resource variables.
+    cfg = SetupConfig(recording=(abi == "lp64" and runtime == "tflm"), kernels=kernels,
+                      python_resource_vars=True)
+    setup = simulate_setup(graph, target, cfg, life, scratch, arena_plan.head_bytes)
+
+    calib = load_calibration(platform, runtime, kernels, calibration_dir)
+    unknowns = list(setup.unknown)
+    for sg in graph.subgraphs:
+        for t in sg.tensors:
+            if t.dtype.startswith("type") or t.dtype == "string":
+                unknowns.append(f"tensor {sg.index}:{t.index} ({t.name}) has type {t.dtype}: size unknown")
+    if calib is None:
+        unknowns.append(f"stack and static RAM: no calibration file for platform {platform!r} "
+                        f"(platforms/calibration/{platform}.json)")
+
+    ops = _per_operator(graph, life, arena_plan, setup, calib, scratch)
+    if calib is not None:
+        missing = sorted({o.opcode for o in ops if o.stack_bytes is None})
+        if missing:
+            unknowns.append(f"stack of {', '.join(missing)}: not in {calib.path}")
+    head, tail = arena_plan.head_bytes, setup.tail_bytes
+    stacks = [o.stack_bytes for o in ops]
+    stack = None
+    if calib is not None and all(s is not None for s in stacks):
+        stack = max([s for s in stacks] + [calib.stack_setup_bytes or 0])
+    static = calib.static_bytes if calib is not None else None
+    total = None
+    if stack is not None and static is not None:
+        total = static + setup.need_bytes + stack
+    key = [(o.total_bytes if o.total_bytes is not None else o.arena_head_bytes) for o in ops]
+    peak = int(np.argmax(key)) if key else None
+
+    return Estimate(
+        model=graph.name, platform=platform, runtime=runtime, abi=abi, kernels=kernels,
+        arena_head_bytes=head, arena_tail_bytes=tail, arena_bytes=head + tail,
+        arena_min_bytes=max(setup.need_bytes, head + tail), arena_min_stage=setup.need_stage,
+        arena_start_align_bytes=15, tflm_arena_used_bytes=head + tail,
+        tail_categories={k: {"used": u, "requested": q, "count": c} for k, (u, q, c) in setup.categories.items()},
+        heap_bytes=0, stack_bytes=stack, static_bytes=static, total_bytes=total, peak_operator=peak,
+        operators=tuple(ops), unknowns=tuple(unknowns),
+        provenance={"tflm": "tflite-micro @90b983c2b3 (arm-eabi sizes); wheel 0.dev20261023182759 (lp64)",
+                    "abi_sizes": str(abi_mod.DATA / "abi_sizes.json"),
+                    "op_costs": str(abi_mod.DATA / "op_costs.json"),
+                    "calibration": calib.path if calib else None,
+                    "calibration_provenance": calib.provenance if calib else None},
+    )
+
+
+def _check_platform(platform: str) -> None:
+    """Known platforms come from the platform YAML files; "generic" means none (no stack/static)."""
+    if platform == DEFAULT_PLATFORM:
+        return
+    try:
+        from simprof.platforms import ids
+    except ImportError:  # the platform loader is optional for the estimator
+        return
+    known = ids()
+    if known and platform not in known:
+        from simprof.errors import PlatformError
+        raise PlatformError(f"unknown platform {platform!r}", fix=f"use one of {', '.join(known)} or 'generic'")
+
+
+def _per_operator(graph, life, arena_plan, setup, calib, scratch) -> list[OpEstimate]:
+    bufs = arena_plan.buffers
+    if bufs:
+        first = np.fromiter((b.first for b in bufs), dtype=np.int64, count=len(bufs))
+        last = np.fromiter((b.last for b in bufs), dtype=np.int64, count=len(bufs))
+        size = np.fromiter((b.size for b in bufs), dtype=np.int64, count=len(bufs))
+        end = np.asarray(arena_plan.offsets, dtype=np.int64) + size
+    scratch_of: dict = {}
+    for r in scratch:
+        scratch_of[(r.subgraph, r.node)] = scratch_of.get((r.subgraph, r.node), 0) + r.nbytes
+    out = []
+    for sg in graph.subgraphs:
+        for op in sg.operators:
+            a, b = life.op_scopes.get((sg.index, op.index), (-1, -1))
+            if bufs and a >= 0:
+                live = (first <= b) & (last >= a) & (size > 0)
+                extent = int(end[live].max()) if live.any() else 0
+                live_sum = int(size[live].sum())
+            else:
+                extent = live_sum = 0
+            stack = calib.stack_for(op.opcode) if calib is not None else None
+            total = extent + setup.tail_bytes + stack if stack is not None else None
+            out.append(OpEstimate(sg.index, op.index, op.opcode, extent, live_sum,
+                                  scratch_of.get((sg.index, op.index), 0), setup.tail_bytes,
+                                  setup.op_tail_bytes.get((sg.index, op.index), 0), stack, total))
+    return out

@@ -1,0 +1,83 @@
+"""The planner replay on hand-made buffer sets whose TFLM placement is known by construction
+(tflm-arena-facts.md §2.3-2.4), the plan verifier, and the estimator's honesty about unknown ops."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simprof.estimator import estimate
+from simprof.estimator.lifetimes import Buffer
+from simprof.estimator.planner import ArenaPlan, plan
+from simprof.estimator.verify import PlanError, verify_plan
+
+import _estimator_models as own
+
+
+def B(i, size, first, last, kind="tensor", off=None):
+    return Buffer(kind, 0, i, size, first, last, off)
+
+
+def test_equal_sizes_later_added_goes_first():
+    # two same-size buffers alive together: the one added later is placed at offset 0
+    p = plan((B(0, 32, 0, 1), B(1, 32, 0, 1)))
+    assert p.offsets == (32, 0) and p.head_bytes == 64
+
+
+def test_scratch_added_after_tensor_of_same_size_goes_first():
+    p = plan((B(0, 16, 0, 2), B(0, 16, 1, 1, kind="scratch")))
+    assert p.offsets == (16, 0)
+
+
+def test_lowest_gap_first_fit_reuses_dead_space():
+    # A [0,1] 64 B, C [0,3] 32 B, D [2,3] 48 B: D fits where A was (A is dead at 2..3)
+    p = plan((B(0, 64, 0, 1), B(1, 32, 0, 3), B(2, 48, 2, 3)))
+    assert p.offsets == (0, 64, 0) and p.head_bytes == 96
+    verify_plan(p)
+
+
+def test_gap_below_first_overlapping_buffer_is_used():
+    # big lives [0,0]; mid [1,2] goes at 0; then small [2,2] must go above mid; tiny [1,1] above mid too
+    p = plan((B(0, 128, 0, 0), B(1, 64, 1, 2), B(2, 16, 2, 2)))
+    assert p.offsets == (0, 0, 64)
+
+
+def test_offline_offsets_are_kept():
+    p = plan((B(0, 32, 0, 1, off=64), B(1, 32, 0, 1)))
+    assert p.offsets[0] == 64 and p.offsets[1] == 0
+
+
+def test_verify_rejects_overlap_and_misalignment():
+    bufs = (B(0, 32, 0, 1), B(1, 32, 1, 2))
+    with pytest.raises(PlanError):
+        verify_plan(ArenaPlan(bufs, (0, 16), 48))
+    with pytest.raises(PlanError):
+        verify_plan(ArenaPlan(bufs, (0, 40), 72))
+    verify_plan(ArenaPlan(bufs, (0, 32), 64))
+
+
+def test_unknown_operator_is_named_not_ignored():
+    b = own.Builder()
+    x = b.tensor([1, 8], "float32")
+    y = b.tensor([1, 8], "float32")
+    b.op("FLOOR", [x], [y])
+    b.io([x], [y])
+    e = estimate(b.build(), runtime="tflm", abi="lp64")
+    assert any("FLOOR" in u and "unknown" in u for u in e.unknowns)
+
+
+def test_arm_and_lp64_differ_only_in_the_tail():
+    mb = own.cnn("int8")
+    arm, lp = estimate(mb), estimate(mb, abi="lp64")
+    assert arm.arena_head_bytes == lp.arena_head_bytes  # activations are ABI independent
+    assert arm.arena_tail_bytes < lp.arena_tail_bytes   # 32-bit records are smaller
+
+
+def test_per_operator_view_is_consistent():
+    e = estimate(own.cnn("float32"), abi="lp64", runtime="tflm")
+    assert len(e.operators) == 11  # conv, 2 x (dw, conv, add), pool, mean, fc, softmax
+    for o in e.operators:
+        assert o.live_bytes <= o.arena_head_bytes <= e.arena_head_bytes
+        assert o.stack_bytes is None and o.total_bytes is None  # no calibration: unknown, not 0
+    assert max(o.arena_head_bytes for o in e.operators) == e.arena_head_bytes
+    assert e.operators[e.peak_operator].arena_head_bytes == e.arena_head_bytes
+    assert np.isclose(e.arena_bytes, e.arena_head_bytes + e.arena_tail_bytes)
