@@ -85,6 +85,7 @@ class GdbClient:
         self.timeout_s = timeout_s
         self.packet_size = 0x1000
         self.closed = False
+        self.breakpoints: set[int] = set()
 
     @classmethod
     def connect(cls, host: str, port: int, *, timeout_s: float = 10.0) -> "GdbClient":
@@ -233,13 +234,29 @@ class GdbClient:
         if reply != "OK":
             raise GdbError(f"cannot set a breakpoint at 0x{address:08x} ({reply!r})",
                            fix="use a code address of the firmware")
+        self.breakpoints.add(address & ~1)
 
     def remove_breakpoint(self, address: int, kind: int = 2) -> None:
         self.request(f"z0,{address & ~1:x},{kind}")
+        self.breakpoints.discard(address & ~1)
 
     def cont(self, timeout_s: float | None) -> StopReply:
         """Continue and wait for the stop reply. On timeout the target keeps running: the caller
-        decides whether to interrupt or kill."""
+        decides whether to interrupt or kill.
+
+        QEMU re-reports a breakpoint at the PC it resumes from, so a stop on one of our
+        breakpoints is stepped over first (remove, single-step, re-insert)."""
+        if self.breakpoints:
+            pc = self.read_registers()[15] & ~1
+            if pc in self.breakpoints:
+                self.request(f"z0,{pc:x},2")
+                self._send_packet(b"s")
+                reply = parse_stop_reply(self._read_packet(timeout_s).decode("ascii", errors="replace"))
+                self.request(f"Z0,{pc:x},2")
+                if not reply.is_breakpoint:
+                    return reply          # exited or died during the step
+                if self.read_registers()[15] & ~1 in self.breakpoints:
+                    return reply          # stepped straight onto another breakpoint
         self._send_packet(b"c")
         return parse_stop_reply(self._read_packet(timeout_s).decode("ascii", errors="replace"))
 

@@ -1,0 +1,47 @@
+"""Emulator backends behind one session protocol. A backend is code registered by name; the
+measuring code only needs what `EmulatorSession` promises: a halted target at reset with a
+connected gdb client, the console text, and a `stop()` that always ends the emulator.
+
+QEMU is the only backend today; Renode (DESIGN.md §3) would register here when `renode` is on PATH.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Protocol, Sequence
+
+from simprof.errors import EmulatorError
+from simprof.platforms import Platform
+from simprof.sim.gdb_rsp import GdbClient
+from simprof.sim.qemu import QemuSession, qemu_version
+
+
+class EmulatorSession(Protocol):
+    gdb: GdbClient | None
+    returncode: int | None
+
+    def __enter__(self) -> "EmulatorSession": ...
+    def __exit__(self, *exc_info) -> None: ...
+    def stop(self) -> None: ...
+    def wait_exit(self, timeout_s: float) -> int | None: ...
+    @property
+    def console(self) -> str: ...
+
+
+SessionFactory = Callable[..., EmulatorSession]
+
+# name -> (session factory(platform, elf, timeout_s=, icount_shift=, extra_args=), version string)
+BACKENDS: dict[str, tuple[SessionFactory, Callable[[], str]]] = {
+    "qemu": (QemuSession, qemu_version),
+}
+
+
+def backend(name: str) -> tuple[SessionFactory, Callable[[], str]]:
+    if name not in BACKENDS:
+        raise EmulatorError(f"unknown emulator backend '{name}'", fix=f"use one of {', '.join(BACKENDS)}")
+    return BACKENDS[name]
+
+
+def open_session(name: str, platform: Platform, elf: Path, *, timeout_s: float,
+                 icount_shift: int | None = None, extra_args: Sequence[str] = ()) -> EmulatorSession:
+    factory, _ = backend(name)
+    return factory(platform, elf, timeout_s=timeout_s, icount_shift=icount_shift, extra_args=extra_args)

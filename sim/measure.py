@@ -1,0 +1,338 @@
+"""High-water marks of any Cortex-M firmware ELF by fill-and-read through the gdb stub.
+
+One run per paint pattern (0xAA and 0x55, run concurrently): paint stack, heap and arena, run to
+the stop symbol (with breakpoints on the operator markers and the fault vectors), read back. The
+written-byte masks of both runs are ORed, so a byte written with the paint value cannot hide.
+
+    m = measure_elf(Path("app.elf"), load("stm32f4"))
+    m.stack_bytes, m.arena_bytes, m.total_bytes, m.operators
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from simprof.errors import EmulatorError, EmulatorTimeout, FirmwareError
+from simprof.platforms import Platform
+from simprof.sim import paint
+from simprof.sim.backend import backend
+from simprof.sim.elf import ElfInfo, check_fits, read_elf
+from simprof.sim.faults import fault_error, fault_vectors
+from simprof.sim.gdb_rsp import GdbClient
+from simprof.sim.layout import Layout, Region, SymbolConventions, resolve_layout
+from simprof.types import Measurement, OperatorMeasurement
+
+log = logging.getLogger(__name__)
+
+EXIT_SYMBOLS = ("exit", "_exit")
+# After the stop point of an exit-stopped run, how long the firmware may take to flush and exit.
+EXIT_GRACE_S = 2.0
+
+
+@dataclass(frozen=True)
+class StopContext:
+    """What an `on_stop` callback sees: the halted target at the stop point (first run only)."""
+    gdb: GdbClient
+    elf: ElfInfo
+    layout: Layout
+    registers: tuple[int, ...]
+
+
+@dataclass
+class _OpRecord:
+    lowest_stack: int | None = None        # absolute address
+    arena_changed: np.ndarray | None = None
+    calls: int = 0
+
+
+@dataclass
+class _RunResult:
+    pattern: int
+    stack_top: int
+    stack_bottom: int
+    stack_lowest: int | None               # absolute address of the lowest written stack byte
+    arena_mask: np.ndarray | None
+    heap_mask: np.ndarray | None
+    heap_high: int | None
+    ops: dict[int, _OpRecord] = field(default_factory=dict)
+    exit_status: int | None = None
+    console: str = ""
+    memory: dict[str, bytes] = field(default_factory=dict)
+    on_stop_result: Any = None
+
+
+def measure_elf(elf: Path, platform: Platform, *, symbols: SymbolConventions = SymbolConventions(),
+                timeout_s: float = 30.0, memory_writes: Sequence[tuple[int, bytes]] = (),
+                per_operator: bool = True, read_symbols: Sequence[str] = (),
+                on_stop: Callable[[StopContext], Any] | None = None,
+                patterns: Sequence[int] = paint.PATTERNS, parallel: bool = True,
+                island_gap: int = paint.DEFAULT_ISLAND_GAP, check_exit: bool = True,
+                emulator: str = "qemu", icount_shift: int | None = None) -> Measurement:
+    """Measure stack, arena, heap and static RAM of `elf` on `platform`.
+
+    memory_writes: (address, bytes) written through the gdb stub after reset, before the first
+      instruction (e.g. the model into __model_start, input into __input_start).
+    read_symbols: symbols whose bytes (st_size) are read at the stop point into `Measurement.memory`.
+    on_stop: called with a `StopContext` at the stop point of the first run; its return value is
+      `Measurement.on_stop_result`.
+    timeout_s: wall-clock limit for each run to reach the stop symbol.
+    """
+    started = time.monotonic()
+    info = read_elf(elf)
+    check_fits(info, platform)
+    layout = resolve_layout(info, platform, symbols)
+    factory, version = backend(emulator)
+    sessions: list[Any] = []
+    lock = threading.Lock()
+
+    def one(i: int, pattern: int) -> _RunResult:
+        return _run_once(factory, platform, info, layout, pattern, timeout_s=timeout_s,
+                         memory_writes=memory_writes, per_operator=per_operator,
+                         read_symbols=read_symbols if i == 0 else (), on_stop=on_stop if i == 0 else None,
+                         icount_shift=icount_shift, check_exit=check_exit,
+                         register=lambda s: _register(sessions, lock, s))
+
+    patterns = tuple(patterns)
+    if parallel and len(patterns) > 1:
+        pool = ThreadPoolExecutor(max_workers=len(patterns), thread_name_prefix="simprof-run")
+        try:
+            futures = [pool.submit(one, i, p) for i, p in enumerate(patterns)]
+            runs = [f.result() for f in futures]
+        except BaseException:
+            # Ctrl-C or a failed run: end every emulator now, so no worker keeps one alive.
+            with lock:
+                for s in sessions:
+                    s.stop()
+            raise
+        finally:
+            pool.shutdown(wait=True)
+    else:
+        runs = [one(i, p) for i, p in enumerate(patterns)]
+    return _merge(runs, info, layout, platform, version(), island_gap, time.monotonic() - started)
+
+
+def _register(sessions: list, lock: threading.Lock, session: Any) -> None:
+    with lock:
+        sessions.append(session)
+
+
+def _scan_stack(gdb: GdbClient, bottom: int, below: int, pattern: int) -> int | None:
+    """Absolute address of the lowest written byte in [bottom, below), or None."""
+    if below <= bottom:
+        return None
+    low = paint.lowest_written(paint.written_mask(gdb.read_memory(bottom, below - bottom), pattern))
+    return None if low is None else bottom + low
+
+
+def _min(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, pattern: int, *,
+              timeout_s: float, memory_writes, per_operator: bool, read_symbols, on_stop,
+              icount_shift, check_exit: bool, register) -> _RunResult:
+    deadline = time.monotonic() + timeout_s
+    session = factory(platform, info.path, timeout_s=max(5.0, min(timeout_s, 30.0)), icount_shift=icount_shift)
+    register(session)
+    with session:
+        gdb = session.gdb
+        regs = gdb.read_registers()
+        top = layout.stack_top if layout.stack_top is not None else regs[13]
+        bottom = layout.stack_bottom if layout.stack_bottom is not None else top - layout.stack_size
+        for address, data in memory_writes:
+            gdb.write_memory(address, bytes(data))
+        gdb.fill_memory(bottom, top - bottom, pattern)
+        if layout.heap:
+            gdb.fill_memory(layout.heap.start, layout.heap.size, pattern)
+        if layout.arena and not layout.arena_painted_at_main:
+            gdb.fill_memory(layout.arena.start, layout.arena.size, pattern)
+
+        faults = fault_vectors(gdb, info, platform)
+        stack_lowest: int | None = None
+        if layout.arena_painted_at_main:
+            # Startup zeroes .bss: paint a .bss arena once main is reached (DESIGN.md §5).
+            _continue_to(gdb, session, info, layout, layout.main_address, faults, deadline, "main")
+            gdb.fill_memory(layout.arena.start, layout.arena.size, pattern)
+
+        result = _RunResult(pattern, top, bottom, None, None, None, None)
+        breakpoints = {layout.stop_address} | set(faults)
+        markers = per_operator and layout.op_begin is not None and layout.op_end is not None
+        if markers:
+            breakpoints |= {layout.op_begin, layout.op_end}
+        for bp in breakpoints:
+            gdb.set_breakpoint(bp)
+        open_ops: dict[int, tuple[int, bytes | None]] = {}   # index -> (SP at begin, arena snapshot)
+        while True:
+            regs = _cont(gdb, session, info, layout, deadline)
+            pc = regs[15] & ~1
+            if pc in faults:
+                raise fault_error(gdb, info, regs, faults[pc], session.console)
+            if pc == layout.stop_address & ~1:
+                break
+            if markers and pc == layout.op_begin & ~1:
+                index, sp = regs[0], regs[13]
+                # Everything below the live SP is dead here: record what was written, re-paint it.
+                low = _scan_stack(gdb, bottom, sp, pattern)
+                stack_lowest = _min(stack_lowest, low)
+                start = low if low is not None else sp
+                gdb.fill_memory(start, sp - start, pattern)
+                snap = gdb.read_memory(layout.arena.start, layout.arena.size) if layout.arena else None
+                open_ops[index] = (sp, snap)
+            elif markers and pc == layout.op_end & ~1:
+                index = regs[0]
+                if index not in open_ops:
+                    log.warning("simprof_op_end(%d) without simprof_op_begin(%d)", index, index)
+                    continue
+                sp_begin, snap = open_ops.pop(index)
+                low = _scan_stack(gdb, bottom, sp_begin, pattern)
+                stack_lowest = _min(stack_lowest, low)
+                rec = result.ops.setdefault(index, _OpRecord())
+                rec.calls += 1
+                rec.lowest_stack = _min(rec.lowest_stack, low if low is not None else sp_begin)
+                if snap is not None:
+                    changed = paint.changed_mask(snap, gdb.read_memory(layout.arena.start, layout.arena.size))
+                    rec.arena_changed = changed if rec.arena_changed is None else rec.arena_changed | changed
+            else:
+                raise EmulatorError(f"firmware stopped at PC 0x{pc:08x} in {info.symbolize(pc)} for no known "
+                                    "reason (a BKPT instruction?)", fix="remove stray BKPT instructions")
+
+        # At the stop point: read everything back.
+        stack_lowest = _min(stack_lowest, _scan_stack(gdb, bottom, top, pattern))
+        result.stack_lowest = stack_lowest
+        if layout.arena:
+            result.arena_mask = paint.written_mask(gdb.read_memory(layout.arena.start, layout.arena.size), pattern)
+        if layout.heap:
+            result.heap_mask = paint.written_mask(gdb.read_memory(layout.heap.start, layout.heap.size), pattern)
+        if layout.heap_high_symbol is not None:
+            result.heap_high = int.from_bytes(gdb.read_memory(layout.heap_high_symbol, 4), "little")
+        for name in read_symbols:
+            sym = info.symbols.get(name)
+            if sym is None or not sym.size:
+                raise EmulatorError(f"cannot read symbol '{name}': not in the ELF or of size 0",
+                                    fix="name a data object defined in the firmware")
+            result.memory[name] = gdb.read_memory(sym.address, sym.size)
+        if on_stop is not None:
+            result.on_stop_result = on_stop(StopContext(gdb, info, layout, tuple(regs)))
+
+        if layout.stop_symbol in EXIT_SYMBOLS:
+            result.exit_status = regs[0]
+            # Let the firmware flush stdio and exit by itself, so the console is complete.
+            for bp in breakpoints:
+                gdb.remove_breakpoint(bp)
+            try:
+                reply = gdb.cont(EXIT_GRACE_S)
+                if reply.kind == "exited":
+                    result.exit_status = reply.code
+            except EmulatorError:
+                pass
+            session.wait_exit(0.5)
+    result.console = session.console
+    if check_exit and result.exit_status:
+        last = result.console.strip().splitlines()[-1] if result.console.strip() else "no console output"
+        raise FirmwareError(f"firmware exited with status {result.exit_status} ({last})",
+                            fix="see the firmware's console output; fix the error it reports",
+                            console=result.console, status=result.exit_status)
+    return result
+
+
+def _cont(gdb: GdbClient, session, info: ElfInfo, layout: Layout, deadline: float) -> list[int]:
+    """Continue to the next stop and return the registers; errors for exit, timeout, QEMU death."""
+    remaining = deadline - time.monotonic()
+    try:
+        if remaining <= 0:
+            raise EmulatorTimeout("deadline")
+        reply = gdb.cont(remaining)
+    except EmulatorTimeout:
+        where = ""
+        try:
+            gdb.interrupt(2.0)
+            pc = gdb.read_registers()[15]
+            where = f" (running at PC 0x{pc:08x} in {info.symbolize(pc)})"
+        except EmulatorError:
+            pass
+        raise EmulatorTimeout(f"firmware did not reach '{layout.stop_symbol}' within the timeout{where}",
+                              fix="raise --timeout, or fix the firmware so it reaches the stop symbol "
+                                  "(or pass --stop SYMBOL)") from None
+    except EmulatorError:
+        session.wait_exit(1.0)
+        raise EmulatorError(f"QEMU ended unexpectedly (status {session.returncode}): "
+                            f"{session.console.strip()[-200:] or 'no output'}",
+                            fix="check the firmware and the QEMU console output") from None
+    if reply.kind == "exited":
+        session.wait_exit(1.0)
+        if reply.code:
+            last = session.console.strip().splitlines()[-1] if session.console.strip() else "no console output"
+            raise FirmwareError(f"firmware exited with status {reply.code} before reaching "
+                                f"'{layout.stop_symbol}' ({last})",
+                                fix="see the firmware's console output", console=session.console, status=reply.code)
+        raise EmulatorError(f"firmware exited before reaching '{layout.stop_symbol}'",
+                            fix="pass --stop SYMBOL naming a function the firmware reaches")
+    if reply.kind == "terminated":
+        raise EmulatorError(f"QEMU terminated the firmware (signal {reply.code})", fix="check the QEMU console output")
+    return gdb.read_registers()
+
+
+def _continue_to(gdb, session, info, layout, address, faults, deadline, name) -> None:
+    gdb.set_breakpoint(address)
+    for bp in faults:
+        gdb.set_breakpoint(bp)
+    regs = _cont(gdb, session, info, layout, deadline)
+    pc = regs[15] & ~1
+    if pc in faults:
+        raise fault_error(gdb, info, regs, faults[pc], session.console)
+    if pc != address & ~1:
+        raise EmulatorError(f"expected to stop at {name}, stopped at 0x{pc:08x}", fix="report this as a bug")
+    gdb.remove_breakpoint(address)
+
+
+def _merge(runs: list[_RunResult], info: ElfInfo, layout: Layout, platform: Platform, emulator: str,
+           island_gap: int, wall: float) -> Measurement:
+    first = runs[0]
+    top, bottom = first.stack_top, first.stack_bottom
+    lows = [r.stack_lowest for r in runs if r.stack_lowest is not None]
+    stack_bytes = top - min(lows) if lows else 0
+
+    if layout.arena:
+        mask = np.logical_or.reduce([r.arena_mask for r in runs])
+        marks = paint.arena_marks(mask, island_gap)
+    else:
+        marks = paint.ArenaMarks(0, 0, 0, 0, ())
+
+    heap_bytes = 0
+    if layout.heap:
+        hmask = np.logical_or.reduce([r.heap_mask for r in runs])
+        hi = paint.highest_written(hmask)
+        heap_bytes = 0 if hi is None else hi + 1
+        highs = [r.heap_high for r in runs if r.heap_high is not None]
+        if highs:
+            heap_bytes = max(heap_bytes, max(highs) - layout.heap.start)
+
+    operators = []
+    for index in sorted(set().union(*(r.ops for r in runs))):
+        recs = [r.ops[index] for r in runs if index in r.ops]
+        low = min(rec.lowest_stack for rec in recs if rec.lowest_stack is not None)
+        masks = [rec.arena_changed for rec in recs if rec.arena_changed is not None]
+        written = int(np.count_nonzero(np.logical_or.reduce(masks))) if masks else 0
+        operators.append(OperatorMeasurement(index, top - low, written, max(rec.calls for rec in recs)))
+
+    return Measurement(
+        platform=platform.id, emulator=f"{emulator} -M {platform.qemu_machine}", elf=str(info.path),
+        stack_bytes=stack_bytes, stack_region_bytes=top - bottom,
+        arena_head_bytes=marks.head_bytes, arena_tail_bytes=marks.tail_bytes,
+        arena_head_extent_bytes=marks.head_extent_bytes, arena_tail_extent_bytes=marks.tail_extent_bytes,
+        arena_islands=marks.islands, arena_size=layout.arena.size if layout.arena else 0,
+        heap_bytes=heap_bytes, heap_region_bytes=layout.heap.size if layout.heap else 0,
+        static_bytes=layout.static_bytes, operators=tuple(operators), exit_status=first.exit_status,
+        stop_symbol=layout.stop_symbol, paint_patterns=tuple(r.pattern for r in runs), wall_seconds=wall,
+        console=first.console, notes=layout.notes, memory=dict(first.memory), on_stop_result=first.on_stop_result,
+    )
+
+
+__all__ = ["measure_elf", "StopContext", "SymbolConventions", "Region", "Layout"]
