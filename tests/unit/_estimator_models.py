@@ -78,8 +78,19 @@ class Builder:
     def io(self, inputs, outputs):
         self.sg.inputs, self.sg.outputs = list(inputs), list(outputs)
 
+    def offline_plan(self, offsets) -> None:
+        """TFLM's OfflineMemoryAllocation metadata: [version, subgraph, n, offsets...] as int32."""
+        buf = fb.BufferT()
+        buf.data = list(np.array([1, 0, len(offsets), *offsets], dtype="<i4").tobytes())
+        self.buffers.append(buf)
+        md = fb.MetadataT()
+        md.name = "OfflineMemoryAllocation"
+        md.buffer = len(self.buffers) - 1
+        self.metadata = [md]
+
     def build(self) -> bytes:
         m = fb.ModelT()
+        m.metadata = getattr(self, "metadata", None)
         m.version = 3
         m.operatorCodes = self.codes
         m.subgraphs = self.subgraphs
@@ -319,3 +330,64 @@ OPS = ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D", "MA
        "SOFTMAX", "RESHAPE", "MEAN", "PAD", "CONCATENATION", "QUANTIZE", "DEQUANTIZE", "LOGISTIC", "TANH",
        "RELU", "RELU6", "HARD_SWISH", "LEAKY_RELU", "SQUEEZE", "STRIDED_SLICE", "TRANSPOSE", "SHAPE", "PACK",
        "UNPACK", "EXPAND_DIMS", "SUB", "MAXIMUM", "MINIMUM", "RSQRT", "SPLIT", "SPLIT_V"]
+
+
+DTYPES["bool"] = (fb.TensorType.BOOL, np.bool_)
+
+
+def if_model() -> bytes:
+    """IF with two branch subgraphs of two ops each, then RELU."""
+    b = Builder()
+    c = b.tensor([1], "bool")
+    x, y, z = (b.tensor([1, 16], "float32") for _ in range(3))
+    b.op("IF", [c, x], [y], "IfOptions", thenSubgraphIndex=1, elseSubgraphIndex=2)
+    b.op("RELU", [y], [z])
+    b.io([c, x], [z])
+    for opn in ("ADD", "MUL"):
+        b.new_subgraph()
+        a, o, t = (b.tensor([1, 16], "float32") for _ in range(3))
+        b.op(opn, [a, a], [t], "AddOptions" if opn == "ADD" else "MulOptions")
+        b.op("RELU", [t], [o])
+        b.io([a], [o])
+    return b.build()
+
+
+def while_model() -> bytes:
+    """WHILE i < 3: i += 1, x += x."""
+    b = Builder()
+    i0, x, io, y = b.tensor([1], "int32"), b.tensor([1, 16], "float32"), b.tensor([1], "int32"), b.tensor([1, 16], "float32")
+    b.op("WHILE", [i0, x], [io, y], "WhileOptions", condSubgraphIndex=1, bodySubgraphIndex=2)
+    b.io([i0, x], [io, y])
+    b.new_subgraph()
+    ci, cx, lim, cb = b.tensor([1], "int32"), b.tensor([1, 16], "float32"), b.const([3], "int32"), b.tensor([1], "bool")
+    b.op("LESS", [ci, lim], [cb])
+    b.io([ci, cx], [cb])
+    b.new_subgraph()
+    bi, bx, one = b.tensor([1], "int32"), b.tensor([1, 16], "float32"), b.const([1], "int32")
+    bo, by = b.tensor([1], "int32"), b.tensor([1, 16], "float32")
+    b.op("ADD", [bi, one], [bo], "AddOptions")
+    b.op("ADD", [bx, bx], [by], "AddOptions")
+    b.io([bi, bx], [bo, by])
+    return b.build()
+
+
+def variable_model() -> bytes:
+    """A variable (state) tensor: lives in the tail, not in the plan."""
+    b = Builder()
+    x = b.tensor([1, 16], "float32")
+    st = b.tensor([1, 16], "float32", variable=True)
+    y = b.tensor([1, 16], "float32")
+    b.op("ADD", [x, st], [y], "AddOptions")
+    b.io([x], [y])
+    return b.build()
+
+
+def offline_model() -> bytes:
+    """x -RELU-> a -RELU-> b -RELU-> y with x and a placed by an offline plan (b, y online)."""
+    b = Builder()
+    ts = [b.tensor([1, 64], "float32") for _ in range(4)]
+    for s, d in zip(ts, ts[1:]):
+        b.op("RELU", [s], [d])
+    b.io([ts[0]], [ts[-1]])
+    b.offline_plan([512, 0, -1, -1])
+    return b.build()

@@ -1,7 +1,7 @@
 """Oracle tests: the static estimate with --runtime tflm --abi lp64 equals what real TFLM (the
 tflite-micro wheel's host interpreter) prints, byte for byte, and its minimum arena equals the one
 found by bisecting the arena size with that interpreter (within 16 B). Models: the shared corpus
-(simprof.corpus.opmodels) plus a few of our own (multi-op CNNs, resource variables, per-channel FC).
+(simprof.corpus.opmodels) plus a few of our own (multi-op CNNs, IF/WHILE/CALL_ONCE subgraphs, resource and variable tensors, an offline plan).
 Runtime: ~10 s (each oracle trial is a forked child of ~10 ms)."""
 from __future__ import annotations
 
@@ -21,6 +21,10 @@ OWN = {
     "own_split_float32": lambda: own.op_model("SPLIT", "float32"),
     "own_rsqrt_int8": lambda: own.op_model("RSQRT", "int8"),
     "own_squeeze_int8": lambda: own.op_model("SQUEEZE", "int8"),
+    "own_if": own.if_model,
+    "own_while": own.while_model,
+    "own_variable_tensor": own.variable_model,
+    "own_offline_plan": own.offline_model,
 }
 CORPUS = opmodels.names()
 
