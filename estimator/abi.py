@@ -4,6 +4,7 @@ size overrides); `arm-eabi` is Cortex-M with short enums."""
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +61,7 @@ def get_abi(name: str) -> Abi:
     return Abi(name, _SIZES["abis"][name])
 
 
+@lru_cache(maxsize=None)
 def op_cost(opcode: str) -> OpCost | None:
     d = _OPS["ops"].get(opcode)
     if d is None:
