@@ -127,7 +127,11 @@ class GdbClient:
     def _send_packet(self, payload: bytes) -> None:
         data = frame(payload)
         for _ in range(5):
-            self._sock.sendall(data)
+            try:
+                self._sock.sendall(data)
+            except OSError as exc:
+                self.closed = True
+                raise GdbError(f"gdb stub connection failed: {exc}", fix="check the QEMU console output") from exc
             ack = self._read_ack()
             if ack == b"+":
                 return
