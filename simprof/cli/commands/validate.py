@@ -1,0 +1,109 @@
+"""`simprof validate`: estimate and measure every (model, platform) pair that fits; compare.
+
+    simprof validate DIR --platforms stm32f4,nrf52840,nrf51 [--jobs N] [--scheduler ADDRESS]
+                     [--out OUTDIR] [--measure qemu|host|none|MODULE:FUNC] [--estimators simprof,unas,...]
+                     [--estimator NAME=MODULE:FUNC] [--tolerance PCT]
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+from simprof.errors import BudgetExceeded, UsageError
+
+NAME = "validate"
+HELP = "estimate and measure a folder of models on several platforms; results.json/csv and an HTML report"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("models", type=Path, help="folder of .tflite models (with manifest.json from `simprof corpus`)")
+    parser.add_argument("--platforms", required=True, help="comma-separated platform ids")
+    parser.add_argument("--jobs", type=int, default=2, help="local worker processes (default 2; 0 = inline)")
+    parser.add_argument("--scheduler", help="dask.distributed scheduler address (tcp://host:8786); replaces --jobs")
+    parser.add_argument("--out", type=Path, default=Path("simprof-validate"), help="output folder (default ./simprof-validate)")
+    parser.add_argument("--cache", type=Path, help="result cache folder (default OUT/cache); reruns resume from it")
+    parser.add_argument("--measure", default="qemu",
+                        help="qemu (firmware under QEMU), host (TFLM wheel's print_allocations, arena only), "
+                             "none, or MODULE:FUNCTION (default qemu)")
+    parser.add_argument("--estimators", default="all",
+                        help="simprof plus baselines to compare: comma-separated names or 'all' (default)")
+    parser.add_argument("--estimator", action="append", default=[], metavar="NAME=MODULE:FUNCTION",
+                        help="an extra estimator callable (model_path, platform_id) -> dict; repeatable")
+    parser.add_argument("--timeline", action="append", default=[], metavar="MODEL",
+                        help="model to draw per-operator timelines for (default: the worst three)")
+    parser.add_argument("--tolerance", type=float, help="exit 3 if simprof's mean |error| of total RAM exceeds PCT")
+    parser.add_argument("--no-report", action="store_true", help="skip report.html")
+
+
+def resolve_callable(spec: str):
+    module, _, attr = spec.partition(":")
+    if not module or not attr:
+        raise UsageError(f"{spec!r} is not MODULE:FUNCTION", fix="e.g. mypkg.measure:measure_model")
+    try:
+        fn = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:
+        raise UsageError(f"cannot load {spec}: {exc}", fix="check the module path and PYTHONPATH") from None
+    if not callable(fn):
+        raise UsageError(f"{spec} is not callable")
+    return fn
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from simprof.validate import ValidateOptions, adapters, validate
+
+    platforms = tuple(p.strip() for p in args.platforms.split(",") if p.strip())
+    if not platforms:
+        raise UsageError("no platform given", fix="--platforms stm32f4,nrf52840")
+    mode = args.measure if args.measure in adapters.MEASURE_MODES else "custom"
+    measure = adapters.default_measure(mode) if mode != "custom" else resolve_callable(args.measure)
+    all_est = adapters.default_estimators("host" if mode == "host" else "qemu")
+    wanted = list(all_est) if args.estimators == "all" else [n.strip() for n in args.estimators.split(",") if n.strip()]
+    unknown = [n for n in wanted if n not in all_est]
+    if unknown:
+        raise UsageError(f"unknown estimators: {', '.join(unknown)}", fix=f"use some of {', '.join(all_est)}")
+    if "simprof" not in wanted:
+        wanted.insert(0, "simprof")  # it decides which pairs fit
+    estimators = {n: all_est[n] for n in wanted}
+    versions = {n: f"{mode}:{adapters.estimator_version()}" for n in estimators}
+    for spec in args.estimator:
+        name, _, target = spec.partition("=")
+        if not name or not target:
+            raise UsageError(f"--estimator {spec!r} is not NAME=MODULE:FUNCTION")
+        estimators[name] = resolve_callable(target)
+        versions[name] = f"custom:{target}"
+    fw = {"host": "host-wheel", "none": "none"}.get(mode) or f"{mode}:{adapters.firmware_hash()}"
+    options = ValidateOptions(models_dir=args.models, platforms=platforms, estimators=estimators, measure=measure,
+                              out=args.out, jobs=args.jobs, scheduler=args.scheduler, cache_dir=args.cache,
+                              firmware_hash=fw, estimator_versions=versions, timeline_models=tuple(args.timeline),
+                              report=not args.no_report)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("validating", total=None)
+        results = validate(options, lambda done, total, what: bar.update(task, completed=done, total=total,
+                                                                         description=what[:40]))
+    _print_summary(results, args.out)
+    s = results["summary"]["simprof"]
+    if args.tolerance is not None and s["mean_abs_error_pct"] is not None and s["mean_abs_error_pct"] > args.tolerance:
+        raise BudgetExceeded(f"simprof's mean |error| {s['mean_abs_error_pct']:.2f} % exceeds {args.tolerance} %",
+                             fix="see the worst cases in report.html")
+    return 0
+
+
+def _print_summary(results: dict, out: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=f"{len(results['pairs'])} pairs → {out}/results.json, results.csv, report.html")
+    for col in ("estimator", "pairs", "mean |err| %", "max |err| %"):
+        t.add_column(col, justify="left" if col == "estimator" else "right")
+    fmt = lambda v: "–" if v is None else f"{v:.2f}"  # noqa: E731
+    for name, s in results["summary"].items():
+        t.add_row(name, str(s["pairs"]), fmt(s["mean_abs_error_pct"]), fmt(s["max_abs_error_pct"]))
+    Console().print(t)
+    failed = sum(1 for p in results["pairs"] if p["run_errors"])
+    if failed:
+        Console(stderr=True).print(f"[yellow]{failed} pairs had errors (see report.html, Failures)[/yellow]")

@@ -1,0 +1,98 @@
+"""Default estimate/measure callables for `validate`, each (model_path, platform_id) -> dict with the
+common JSON keys. Module-level functions (or functools.partial of them) so they pickle by reference.
+
+Two setups:
+- "qemu": simprof's estimator for simprof-rt on Cortex-M (arm-eabi) and the baselines, against the
+  fill-and-read measurement under QEMU (`qemu_measure`, wired to simprof.sim once it exists).
+- "host": the estimator for TFLM on the LP64 host, against the tflite-micro wheel's own
+  print_allocations() (`host_measure`). Only the arena exists there, so total = arena = head + tail.
+"""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any, Callable
+
+from simprof.errors import ToolchainError
+
+from .cache import tree_sha256
+
+MEASURE_MODES = ("qemu", "host", "none")
+
+
+def simprof_estimate(model_path: str, platform: str) -> dict[str, Any]:
+    from simprof.estimator import estimate
+    return estimate(model_path, platform=platform, runtime="simprof-rt", abi="arm-eabi").to_json()
+
+
+def simprof_estimate_host(model_path: str, platform: str) -> dict[str, Any]:
+    from simprof.estimator import estimate
+    d = estimate(model_path, platform="generic", runtime="tflm", abi="lp64").to_json()
+    d["total_bytes"] = d["arena_bytes"]  # the host run has no stack/static of its own to compare
+    return d
+
+
+def baseline_estimate(name: str, model_path: str, platform: str, abi: str = "arm-eabi") -> dict[str, Any]:
+    """A published estimator's single figure: what it says the model needs, compared as total RAM
+    (and as arena, which is all most of them model)."""
+    from simprof.estimator.baselines import run_baseline
+    from simprof.estimator.tflite_reader import read_model
+    runtime = "tflm" if abi == "lp64" else "simprof-rt"
+    r = run_baseline(name, read_model(model_path), abi=abi, runtime=runtime, kernels="reference")
+    return {"total_bytes": r.bytes, "arena_bytes": r.bytes, "stack_bytes": None, "static_bytes": None,
+            "heap_bytes": None, "source": r.source, "assumptions": r.assumptions, "operators": []}
+
+
+def host_measure(model_path: str, platform: str) -> dict[str, Any]:
+    """TFLM's own figures from the tflite-micro wheel (LP64 host build), after setup."""
+    from simprof import oracle
+    rep = oracle.allocations(Path(model_path).read_bytes())
+    return {"total_bytes": rep.head + rep.tail, "arena_bytes": rep.head + rep.tail, "arena_head_bytes": rep.head,
+            "arena_tail_bytes": rep.tail, "stack_bytes": None, "static_bytes": None, "heap_bytes": None,
+            "emulator": "tflite-micro host wheel", "operators": []}
+
+
+def qemu_measure(model_path: str, platform: str) -> dict[str, Any]:
+    """Firmware + QEMU measurement of one model (`simprof.sim.measure.measure_model`)."""
+    try:
+        from simprof.sim.measure import measure_model  # type: ignore[attr-defined]
+    except ImportError:
+        raise ToolchainError("the QEMU model measurement (simprof.sim.measure.measure_model) is not available",
+                             fix="use --measure host or --measure none until it is wired in") from None
+    m = measure_model(model_path, platform)
+    return m.to_json() if hasattr(m, "to_json") else dict(m)
+
+
+def baseline_names() -> tuple[str, ...]:
+    try:
+        from simprof.estimator.baselines import NAMES
+    except ImportError:
+        return ()
+    return tuple(NAMES)
+
+
+def default_estimators(mode: str, baselines: tuple[str, ...] | None = None) -> dict[str, Callable[[str, str], dict]]:
+    names = baseline_names() if baselines is None else baselines
+    abi = "lp64" if mode == "host" else "arm-eabi"
+    out: dict[str, Callable[[str, str], dict]] = {
+        "simprof": simprof_estimate_host if mode == "host" else simprof_estimate}
+    for n in names:
+        out[n] = functools.partial(baseline_estimate, n, abi=abi)
+    return out
+
+
+def default_measure(mode: str) -> Callable[[str, str], dict] | None:
+    return {"qemu": qemu_measure, "host": host_measure, "none": None}[mode]
+
+
+def estimator_version() -> str:
+    from simprof import estimator
+    return tree_sha256(Path(estimator.__file__).parent, (".py", ".json"))
+
+
+def firmware_hash() -> str:
+    try:
+        from simprof.firmware import SOURCE_DIR
+    except ImportError:
+        return ""
+    return tree_sha256(SOURCE_DIR, (".c", ".h", ".S", ".ld", ".in", ".json"))

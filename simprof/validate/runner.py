@@ -1,0 +1,188 @@
+"""`validate(options)`: estimate and measure every (model, platform) pair that fits, with results
+cached so an interrupted run resumes, then write results.json, results.csv and report.html.
+
+The estimators and the measurement are injected (`ValidateOptions.estimators`, `.measure`):
+callables (model_path, platform_id) -> dict with the common JSON keys. `simprof.validate.adapters`
+has the defaults; tests and other front ends pass their own.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from simprof.errors import PlatformError, UsageError
+from simprof.outputs import write_json_atomic, write_text_atomic
+
+from . import executors
+from .cache import ResultCache, file_sha256, make_key
+from .results import summarize, to_csv
+from .tasks import EstimateFn, MeasureFn, PlatformBudget, Task, fit_decision
+
+log = logging.getLogger(__name__)
+
+RESULTS_VERSION = 1
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    name: str
+    path: Path
+    sha256: str
+    flash_bytes: int
+    family: str | None = None
+
+
+@dataclass(frozen=True)
+class ValidateOptions:
+    models_dir: Path
+    platforms: tuple[str, ...]
+    estimators: Mapping[str, EstimateFn]           # name -> callable; must contain fit_estimator
+    measure: MeasureFn | None
+    out: Path
+    jobs: int = 2                                  # 0: run inline in this process
+    scheduler: str | None = None                   # dask.distributed scheduler address
+    cache_dir: Path | None = None                  # default: <out>/cache
+    firmware_hash: str = ""                        # part of every measurement's cache key
+    estimator_versions: Mapping[str, str] = field(default_factory=dict)   # part of estimate keys
+    fit_estimator: str = "simprof"
+    send_model_bytes: bool | None = None           # default: only with a scheduler
+    timeline_models: tuple[str, ...] = ()          # per-operator timelines in the report (default: worst)
+    report: bool = True
+
+
+def discover_models(folder: Path) -> list[ModelRef]:
+    """Models listed in folder/manifest.json (as written by `simprof corpus generate`), else every
+    *.tflite in the folder, sorted by name."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UsageError(f"{folder} is not a folder", fix="pass a folder of .tflite files")
+    manifest = folder / "manifest.json"
+    families: dict[str, str] = {}
+    files: list[Path]
+    if manifest.is_file():
+        entries = json.loads(manifest.read_text())["models"]
+        files = [folder / e["file"] for e in entries]
+        families = {e["file"]: e.get("family") for e in entries}
+    else:
+        files = sorted(folder.glob("*.tflite"))
+    if not files:
+        raise UsageError(f"no .tflite models in {folder}", fix="generate some: simprof corpus generate DIR")
+    return [ModelRef(p.stem, p, file_sha256(p), p.stat().st_size, families.get(p.name)) for p in files]
+
+
+def load_budgets(ids: Sequence[str]) -> list[PlatformBudget]:
+    from simprof.platforms import load
+    out = []
+    for pid in ids:
+        p = load(pid)  # raises PlatformError listing the known ids
+        out.append(PlatformBudget(p.id, p.ram.size, p.flash.size, p.stack_size, p.heap_size))
+    return out
+
+
+def _platform_hash(pid: str) -> str:
+    try:
+        from simprof.platforms import load
+        return file_sha256(load(pid).source)
+    except (ImportError, PlatformError, OSError):
+        return ""
+
+
+def validate(options: ValidateOptions, progress: Progress | None = None,
+             budgets: Sequence[PlatformBudget] | None = None) -> dict[str, Any]:
+    if options.fit_estimator not in options.estimators:
+        raise UsageError(f"the fit estimator {options.fit_estimator!r} is not among the estimators",
+                         fix="include it in the estimators")
+    models = discover_models(options.models_dir)
+    budgets = list(budgets) if budgets is not None else load_budgets(options.platforms)
+    cache = ResultCache(options.cache_dir or options.out / "cache")
+    cache.clean_partial()
+    names = list(options.estimators)
+    send_bytes = options.send_model_bytes if options.send_model_bytes is not None else bool(options.scheduler)
+
+    pairs: dict[int, dict[str, Any]] = {}
+    keys: dict[int, dict[str, str]] = {}
+    tasks: list[Task] = []
+    for m in models:
+        for b in budgets:
+            i = len(pairs)
+            phash = _platform_hash(b.id)
+            k = {n: make_key("estimate", m.sha256, b.id, phash, n, options.estimator_versions.get(n, "")) for n in names}
+            k["measurement"] = make_key("measurement", m.sha256, b.id, phash, options.firmware_hash)
+            keys[i] = k
+            cached = {n: v for n in names if (v := cache.get(k[n])) is not None}
+            meas = cache.get(k["measurement"]) if options.measure else None
+            pairs[i] = {"model": m.name, "model_sha256": m.sha256, "family": m.family, "model_flash_bytes": m.flash_bytes,
+                        "platform": b.id, "estimates": cached, "measurement": meas, "errors": {}, "run_errors": {},
+                        "fit": fit_decision(cached.get(options.fit_estimator), m.flash_bytes, b), "cached": True}
+            fits = pairs[i]["fit"]["fits"]
+            need_measure = options.measure is not None and meas is None and fits is not False
+            missing = {n: fn for n, fn in options.estimators.items() if n not in cached}
+            if missing or need_measure:
+                pairs[i]["cached"] = False
+                tasks.append(Task(i, m.name, str(m.path), m.path.read_bytes() if send_bytes else None, m.flash_bytes, b,
+                                  missing, cached, options.measure if need_measure else None, options.fit_estimator))
+    total = len(pairs)
+    done = total - len(tasks)
+    if progress:
+        progress(done, total, "cached")
+    log.info("%d pairs, %d from cache, %d to run", total, done, len(tasks))
+
+    if options.scheduler:
+        stream = executors.run_dask(tasks, options.scheduler)
+    elif options.jobs <= 0:
+        stream = executors.run_inline(tasks)
+    else:
+        stream = executors.run_pool(tasks, options.jobs)
+    with contextlib.closing(stream):
+        for r in stream:
+            p = pairs[r["index"]]
+            for n, est in r["estimates"].items():
+                cache.put(keys[r["index"]][n], est)
+                p["estimates"][n] = est
+            if r["measurement"] is not None:
+                cache.put(keys[r["index"]]["measurement"], r["measurement"])
+                p["measurement"] = r["measurement"]
+            p["fit"], p["run_errors"], p["seconds"] = r["fit"], r["errors"], r["seconds"]
+            done += 1
+            if progress:
+                progress(done, total, f"{p['model']} @ {p['platform']}")
+
+    results = assemble(list(pairs.values()), names, options)
+    write_outputs(results, options.out, report=options.report, timeline_models=options.timeline_models)
+    return results
+
+
+def assemble(pairs: list[dict[str, Any]], names: list[str], options: ValidateOptions) -> dict[str, Any]:
+    from .results import component_errors
+    for p in pairs:
+        p["errors"] = {n: component_errors(p["estimates"].get(n), p["measurement"]) for n in names}
+        fits = p["fit"].get("fits")
+        p["status"] = ("error" if p["run_errors"] else "does-not-fit" if fits is False
+                       else "measured" if p["measurement"] else "estimated")
+    return {
+        "version": RESULTS_VERSION,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "models_dir": str(options.models_dir),
+        "platforms": list(options.platforms),
+        "estimators": names,
+        "fit_estimator": options.fit_estimator,
+        "firmware_hash": options.firmware_hash,
+        "measured": options.measure is not None,
+        "summary": summarize(pairs, names),
+        "pairs": pairs,
+    }
+
+
+def write_outputs(results: Mapping[str, Any], out: Path, report: bool = True,
+                  timeline_models: Sequence[str] = ()) -> None:
+    write_json_atomic(out / "results.json", results)
+    write_text_atomic(out / "results.csv", to_csv(results))
+    if report:
+        from .report import render_html
+        write_text_atomic(out / "report.html", render_html(results, timeline_models=timeline_models))
