@@ -1,0 +1,167 @@
+"""Regenerate a platform's calibration file (stack per operator type, static RAM) from the
+simprof-rt build for that platform. The file records the command, toolchain and inputs that made it.
+
+    python -m simprof.estimator.calibrate --platform stm32f4 [--kernels reference]
+    python -m simprof.estimator.calibrate --platform stm32f4 --build-dir DIR   # an existing build
+
+Stack: GCC's -fstack-usage/-fcallgraph-info=su output (see callgraph.py); for each operator type,
+the deepest path from the reset handler through main and srt_invoke to the dispatch point, plus the deepest path under
+the kernel's eval function (and likewise through srt_setup for its prepare function, which gives
+stack_setup_bytes). Static: .data + .bss + .noinit of the ELF, minus the tensor arena.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import logging
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from simprof.errors import BuildError, SimprofError
+
+from . import callgraph as cg
+from .stack import CALIBRATION_DIR, SCHEMA_VERSION
+
+log = logging.getLogger(__name__)
+
+FIRMWARE_DIR = Path(__file__).resolve().parent.parent / "firmware"
+# the simprof-rt application entry, whichever the firmware tree provides
+APP_MAIN_CANDIDATES = ("app/main.c", "board/srt_main.c", "target/main.c", "runtime/target_main.c")
+_OP_DEF = re.compile(r"const\s+srt_op\s+(\w+)\s*=\s*\{(?P<body>.*?)\};", re.S)
+_NAME = re.compile(r'"([A-Z0-9_]+)"')
+
+
+def op_entry_points(source_dirs, g) -> dict:
+    """Map each operator name to the call-graph nodes of its prepare/eval functions, from the
+    `const srt_op x = {...}` registrations (designated or positional initializers)."""
+    ops: dict = {}
+    for d in source_dirs:
+        for src in sorted(Path(d).glob("*.c")):
+            for m in _OP_DEF.finditer(src.read_text(errors="replace")):
+                body = m["body"]
+                name = _NAME.search(body)
+                if not name:
+                    continue
+                idents = [i for i in re.findall(r"\b[A-Za-z_]\w*\b", body) if g.resolve(i, src)]
+                ev = re.search(r"\.eval\s*=\s*(\w+)", body)
+                pr = re.search(r"\.prepare\s*=\s*(\w+)", body)
+                eval_fn = ev.group(1) if ev else (idents[-1] if idents else None)
+                prep_fn = pr.group(1) if pr else (idents[-2] if len(idents) >= 2 else None)
+                ops[name.group(1)] = {"prepare": g.resolve(prep_fn, src) if prep_fn else None,
+                                      "eval": g.resolve(eval_fn, src) if eval_fn else None}
+    return ops
+
+
+def _through(g, root: str, entry: str, fn: str | None) -> int | None:
+    if fn is None:
+        return 0
+    below = cg.through_kernel(g, entry, fn)
+    if below is None:
+        return None
+    pre = cg.depth_to(g, root, entry) if root in g.frames else None
+    extra = pre.bytes - g.frames.get(entry, 0) if pre else 0
+    return extra + below.bytes
+
+
+def analyse(su_files, ci_files, source_dirs, root: str = "Reset_Handler",
+            invoke_entry: str = "srt_invoke", setup_entry: str = "srt_setup") -> dict:
+    g = cg.parse(su_files, ci_files)
+    ops = op_entry_points(source_dirs, g)
+    stack: dict = {}
+    setup = 0
+    for name, fns in sorted(ops.items()):
+        inv = _through(g, root, invoke_entry, fns["eval"])
+        if inv is not None:
+            stack[name] = inv
+        prep = _through(g, root, setup_entry, fns["prepare"])
+        if prep is not None:
+            setup = max(setup, prep)
+    return {"stack_bytes": stack, "stack_setup_bytes": setup or None,
+            "notes": {"dynamic_frames": sorted(g.dynamic), "no_frame_info": sorted(g.unknown_frames),
+                      "excluded": "exception stacking (32 B, 104 B with FP context)"}}
+
+
+def static_bytes(elf_path: Path) -> int:
+    from simprof.sim.elf import read_elf
+    info = read_elf(elf_path)
+    ram = sum(s.size for s in info.sections if s.name in (".data", ".bss", ".noinit"))
+    start, end = info.address("tensor_arena"), info.address("__tensor_arena_end")
+    arena = (end - start) if start is not None and end is not None else 0
+    return ram - arena
+
+
+def _app_main() -> Path:
+    for rel in APP_MAIN_CANDIDATES:
+        p = FIRMWARE_DIR / rel
+        if p.is_file():
+            return p
+    raise BuildError("no simprof-rt firmware entry (main) in firmware/",
+                     fix=f"add one of {', '.join(APP_MAIN_CANDIDATES)}, or pass --build-dir of an existing build")
+
+
+def _git_head() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                              cwd=FIRMWARE_DIR, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def generate(platform_id: str, kernels: str = "reference", build_dir: Path | None = None,
+             out_dir: Path | None = None) -> Path:
+    from simprof.outputs import write_json_atomic
+    source_dirs = [FIRMWARE_DIR / "runtime", FIRMWARE_DIR / "kernels"]
+    if build_dir is not None:
+        build_dir = Path(build_dir)
+        su, ci = sorted(build_dir.glob("*.su")), sorted(build_dir.glob("*.ci"))
+        elf = next(iter(sorted(build_dir.glob("*.elf"))), None)
+        toolchain = "as built"
+    else:
+        from simprof.platforms import load
+        from simprof.sim.build import build_firmware, compiler, compiler_version
+        sources = sorted(p for d in source_dirs for p in d.glob("*.c")) + [_app_main()]
+        fw = build_firmware(load(platform_id), sources, include_dirs=source_dirs, name="simprof-rt")
+        su, ci, elf = list(fw.stack_usage), list(fw.callgraph), fw.elf
+        toolchain = compiler_version(compiler())
+    if not su or not ci:
+        raise BuildError("the build has no .su/.ci files", fix="compile with -fstack-usage -fcallgraph-info=su")
+    result = analyse(su, ci, source_dirs)
+    data = {
+        "schema_version": SCHEMA_VERSION, "platform": platform_id, "runtime": "simprof-rt", "kernels": kernels,
+        "provenance": {
+            "command": f"python -m simprof.estimator.calibrate --platform {platform_id} --kernels {kernels}"
+                       + (f" --build-dir {build_dir}" if build_dir else ""),
+            "method": "gcc -fstack-usage -fcallgraph-info=su; deepest path main -> srt_invoke -> dispatch -> kernel",
+            "toolchain": toolchain, "git": _git_head(),
+            "generated": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+        "static_bytes": static_bytes(elf) if elf else None,
+        "stack_setup_bytes": result["stack_setup_bytes"],
+        "stack_bytes": result["stack_bytes"],
+        "notes": result["notes"],
+    }
+    out = Path(out_dir or CALIBRATION_DIR) / f"{platform_id}.json"
+    write_json_atomic(out, data)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m simprof.estimator.calibrate", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--platform", required=True)
+    ap.add_argument("--kernels", default="reference", choices=("reference", "cmsis-nn"))
+    ap.add_argument("--build-dir", type=Path, help="analyse an existing build (.su, .ci, .elf) instead")
+    ap.add_argument("--out-dir", type=Path, help=f"default {CALIBRATION_DIR}")
+    args = ap.parse_args(argv)
+    try:
+        print(generate(args.platform, args.kernels, args.build_dir, args.out_dir))
+    except SimprofError as exc:
+        print(f"error: {exc.one_line()}", file=sys.stderr)
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

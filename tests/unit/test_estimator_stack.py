@@ -1,0 +1,88 @@
+"""Call-graph parsing and deepest paths on GCC-format .su/.ci text (frame sizes and edges known by
+construction), the calibration loader, and how an estimate uses a calibration file."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from simprof.errors import PlatformError
+from simprof.estimator import callgraph as cg
+from simprof.estimator import estimate
+from simprof.estimator.calibrate import op_entry_points
+from simprof.estimator.stack import load_calibration
+
+import _estimator_models as own
+
+CI = r'''graph: { title: "k.c"
+node: { title: "k.c:helper" label: "helper\nk.c:3:12\n40 bytes (static)" }
+node: { title: "conv_eval" label: "conv_eval\nk.c:5:5\n100 bytes (static)" }
+edge: { sourcename: "conv_eval" targetname: "k.c:helper" label: "k.c:6:5" }
+node: { title: "relu_eval" label: "relu_eval\nk.c:8:5\n16 bytes (static)" }
+node: { title: "run" label: "run\nk.c:10:5\n24 bytes (static)" }
+node: { title: "__indirect_call" label: "Indirect Call Placeholder" shape : ellipse }
+edge: { sourcename: "run" targetname: "__indirect_call" label: "k.c:11:9" }
+node: { title: "main" label: "main\nk.c:13:5\n8 bytes (static)" }
+edge: { sourcename: "main" targetname: "run" label: "k.c:14:5" }
+edge: { sourcename: "main" targetname: "memset" }
+node: { title: "memset" label: "memset\nstring.h:1:1" shape : ellipse }
+}
+'''
+SRC = '''const srt_op srt_op_conv = { .name = "CONV_2D", .prepare = conv_eval, .eval = conv_eval };
+const srt_op srt_op_relu = { 1, "RELU", 0, NULL, relu_eval };
+'''
+
+
+@pytest.fixture()
+def graph(tmp_path):
+    (tmp_path / "k.ci").write_text(CI)
+    (tmp_path / "k.su").write_text("k.c:5:5:conv_eval\t100\tstatic\n")
+    (tmp_path / "k.c").write_text(SRC)
+    return cg.parse([tmp_path / "k.su"], [tmp_path / "k.ci"]), tmp_path
+
+
+def test_deepest_paths(graph):
+    g, _ = graph
+    assert g.dispatchers == {"run"}
+    assert cg.deepest_below(g, "conv_eval").bytes == 140
+    assert cg.depth_to(g, "main", "run").bytes == 32
+    assert cg.through_kernel(g, "main", "conv_eval").bytes == 8 + 24 + 100 + 40
+    assert "memset" in g.unknown_frames
+
+
+def test_op_entry_points_positional_and_designated(graph):
+    g, d = graph
+    ops = op_entry_points([d], g)
+    assert ops["CONV_2D"]["eval"] == "conv_eval" and ops["RELU"]["eval"] == "relu_eval"
+
+
+def _write(d, platform, **fields):
+    data = {"schema_version": 1, "platform": platform, "runtime": "simprof-rt", "kernels": "reference",
+            "provenance": {"command": "test"}, **fields}
+    (d / f"{platform}.json").write_text(json.dumps(data))
+
+
+def test_estimate_uses_calibration(tmp_path):
+    _write(tmp_path, "generic", static_bytes=1000, stack_setup_bytes=300,
+           stack_bytes={"CONV_2D": 500, "DEPTHWISE_CONV_2D": 400, "ADD": 200, "MAX_POOL_2D": 100,
+                        "MEAN": 150, "FULLY_CONNECTED": 250, "SOFTMAX": 120})
+    e = estimate(own.cnn("int8"), calibration_dir=tmp_path)
+    assert e.stack_bytes == 500 and e.static_bytes == 1000
+    assert e.total_bytes == 1000 + e.arena_min_bytes + 500
+    conv = e.operators[0]
+    assert conv.total_bytes == conv.arena_head_bytes + e.arena_tail_bytes + 500
+    assert not any("stack" in u for u in e.unknowns)
+
+
+def test_missing_op_stack_is_reported(tmp_path):
+    _write(tmp_path, "generic", static_bytes=10, stack_bytes={"CONV_2D": 500})
+    e = estimate(own.cnn("int8"), calibration_dir=tmp_path)
+    assert e.stack_bytes is None and e.total_bytes is None
+    assert any("DEPTHWISE_CONV_2D" in u for u in e.unknowns)
+
+
+def test_calibration_without_provenance_is_rejected(tmp_path):
+    (tmp_path / "generic.json").write_text(json.dumps({"schema_version": 1}))
+    with pytest.raises(PlatformError):
+        load_calibration("generic", directory=tmp_path)
+    assert load_calibration("nothing-here", directory=tmp_path) is None
