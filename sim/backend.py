@@ -12,7 +12,7 @@ from typing import Callable, Protocol, Sequence
 from simprof.errors import EmulatorError
 from simprof.platforms import Platform
 from simprof.sim.gdb_rsp import GdbClient
-from simprof.sim.qemu import QemuSession, qemu_version
+from simprof.sim.qemu import QemuSession, qemu_binary, qemu_version
 
 
 class EmulatorSession(Protocol):
@@ -29,16 +29,20 @@ class EmulatorSession(Protocol):
 
 SessionFactory = Callable[..., EmulatorSession]
 
-# name -> (session factory(platform, elf, timeout_s=, icount_shift=, extra_args=), version string)
-BACKENDS: dict[str, tuple[SessionFactory, Callable[[], str]]] = {
-    "qemu": (QemuSession, qemu_version),
+# name -> (session factory(platform, elf, timeout_s=, icount_shift=, extra_args=), version string,
+#          check that raises ToolchainError when the emulator is missing)
+BACKENDS: dict[str, tuple[SessionFactory, Callable[[], str], Callable[[], object]]] = {
+    "qemu": (QemuSession, qemu_version, qemu_binary),
 }
 
 
 def backend(name: str) -> tuple[SessionFactory, Callable[[], str]]:
+    """The session factory and version function of a backend, after checking it is installed."""
     if name not in BACKENDS:
         raise EmulatorError(f"unknown emulator backend '{name}'", fix=f"use one of {', '.join(BACKENDS)}")
-    return BACKENDS[name]
+    factory, version, check = BACKENDS[name]
+    check()
+    return factory, version
 
 
 def open_session(name: str, platform: Platform, elf: Path, *, timeout_s: float,

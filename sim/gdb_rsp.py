@@ -78,6 +78,8 @@ def parse_stop_reply(text: str) -> StopReply:
 class GdbClient:
     """One connection to a gdb stub. Thread-unsafe by design: one session, one driver."""
 
+    PIPELINE = 8
+
     def __init__(self, sock: socket.socket, *, timeout_s: float = 10.0) -> None:
         self._sock = sock
         self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -184,18 +186,27 @@ class GdbClient:
 
     # -- memory ---------------------------------------------------------------------------
     def read_memory(self, address: int, length: int) -> bytes:
+        """Read in packets of the stub's size, PIPELINE packets in flight at a time: QEMU answers
+        them in order and (in system mode) does not wait for our acks, so round trips overlap."""
         out = bytearray()
         chunk = max(16, (self.packet_size - 16) // 2)
-        while length > 0:
-            n = min(chunk, length)
-            reply = self.request(f"m{address:x},{n:x}")
-            data = bytes.fromhex(reply)
-            if len(data) != n:
-                raise GdbError(f"short memory read at 0x{address:08x} ({len(data)} of {n} bytes)",
-                               fix="read only mapped memory")
-            out += data
-            address += n
-            length -= n
+        requests = [(a, min(chunk, address + length - a)) for a in range(address, address + length, chunk)]
+        for i in range(0, len(requests), self.PIPELINE):
+            window = requests[i:i + self.PIPELINE]
+            try:
+                self._sock.sendall(b"".join(frame(b"m%x,%x" % (a, n)) for a, n in window))
+            except OSError as exc:
+                self.closed = True
+                raise GdbError(f"gdb stub connection failed: {exc}", fix="check the QEMU console output") from exc
+            for a, n in window:
+                if self._read_ack() != b"+":
+                    raise GdbError("the gdb stub rejected a memory read", fix="report this as a bug")
+                reply = self._read_packet().decode("ascii", errors="replace")
+                data = bytes.fromhex(reply) if not reply.startswith("E") else b""
+                if len(data) != n:
+                    raise GdbError(f"memory read at 0x{a:08x} failed ({reply[:8]!r})",
+                                   fix="read only mapped memory")
+                out += data
         return bytes(out)
 
     def write_memory(self, address: int, data: bytes) -> None:

@@ -91,13 +91,14 @@ def measure_elf(elf: Path, platform: Platform, *, symbols: SymbolConventions = S
     factory, version = backend(emulator)
     sessions: list[Any] = []
     lock = threading.Lock()
+    cancelled = threading.Event()
 
     def one(i: int, pattern: int) -> _RunResult:
         return _run_once(factory, platform, info, layout, pattern, timeout_s=timeout_s,
                          memory_writes=memory_writes, per_operator=per_operator,
                          read_symbols=read_symbols if i == 0 else (), on_stop=on_stop if i == 0 else None,
                          icount_shift=icount_shift, check_exit=check_exit,
-                         register=lambda s: _register(sessions, lock, s))
+                         register=lambda s: _register(sessions, lock, cancelled, s))
 
     patterns = tuple(patterns)
     if parallel and len(patterns) > 1:
@@ -108,8 +109,10 @@ def measure_elf(elf: Path, platform: Platform, *, symbols: SymbolConventions = S
         except BaseException:
             # Ctrl-C or a failed run: end every emulator now, so no worker keeps one alive.
             with lock:
-                for s in sessions:
-                    s.stop()
+                cancelled.set()
+                live = list(sessions)
+            for s in live:
+                s.stop()
             raise
         finally:
             pool.shutdown(wait=True)
@@ -118,8 +121,10 @@ def measure_elf(elf: Path, platform: Platform, *, symbols: SymbolConventions = S
     return _merge(runs, info, layout, platform, version(), island_gap, time.monotonic() - started)
 
 
-def _register(sessions: list, lock: threading.Lock, session: Any) -> None:
+def _register(sessions: list, lock: threading.Lock, cancelled: threading.Event, session: Any) -> None:
     with lock:
+        if cancelled.is_set():
+            raise EmulatorError("measurement cancelled", fix="none needed")
         sessions.append(session)
 
 
@@ -158,7 +163,7 @@ def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, patter
         stack_lowest: int | None = None
         if layout.arena_painted_at_main:
             # Startup zeroes .bss: paint a .bss arena once main is reached (DESIGN.md §5).
-            _continue_to(gdb, session, info, layout, layout.main_address, faults, deadline, "main")
+            _continue_to(gdb, session, info, layout, layout.main_address, faults, deadline, timeout_s, "main")
             gdb.fill_memory(layout.arena.start, layout.arena.size, pattern)
 
         result = _RunResult(pattern, top, bottom, None, None, None, None)
@@ -170,7 +175,7 @@ def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, patter
             gdb.set_breakpoint(bp)
         open_ops: dict[int, tuple[int, bytes | None]] = {}   # index -> (SP at begin, arena snapshot)
         while True:
-            regs = _cont(gdb, session, info, layout, deadline)
+            regs = _cont(gdb, session, info, layout, deadline, timeout_s)
             pc = regs[15] & ~1
             if pc in faults:
                 raise fault_error(gdb, info, regs, faults[pc], session.console)
@@ -242,7 +247,8 @@ def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, patter
     return result
 
 
-def _cont(gdb: GdbClient, session, info: ElfInfo, layout: Layout, deadline: float) -> list[int]:
+def _cont(gdb: GdbClient, session, info: ElfInfo, layout: Layout, deadline: float,
+          timeout_s: float) -> list[int]:
     """Continue to the next stop and return the registers; errors for exit, timeout, QEMU death."""
     remaining = deadline - time.monotonic()
     try:
@@ -257,7 +263,7 @@ def _cont(gdb: GdbClient, session, info: ElfInfo, layout: Layout, deadline: floa
             where = f" (running at PC 0x{pc:08x} in {info.symbolize(pc)})"
         except EmulatorError:
             pass
-        raise EmulatorTimeout(f"firmware did not reach '{layout.stop_symbol}' within the timeout{where}",
+        raise EmulatorTimeout(f"firmware did not reach '{layout.stop_symbol}' within {timeout_s:g} s{where}",
                               fix="raise --timeout, or fix the firmware so it reaches the stop symbol "
                                   "(or pass --stop SYMBOL)") from None
     except EmulatorError:
@@ -279,11 +285,11 @@ def _cont(gdb: GdbClient, session, info: ElfInfo, layout: Layout, deadline: floa
     return gdb.read_registers()
 
 
-def _continue_to(gdb, session, info, layout, address, faults, deadline, name) -> None:
+def _continue_to(gdb, session, info, layout, address, faults, deadline, timeout_s, name) -> None:
     gdb.set_breakpoint(address)
     for bp in faults:
         gdb.set_breakpoint(bp)
-    regs = _cont(gdb, session, info, layout, deadline)
+    regs = _cont(gdb, session, info, layout, deadline, timeout_s)
     pc = regs[15] & ~1
     if pc in faults:
         raise fault_error(gdb, info, regs, faults[pc], session.console)

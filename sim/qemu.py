@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +76,10 @@ class QemuSession:
     _proc: subprocess.Popen | None = field(default=None, init=False, repr=False)
     _console_file: object = field(default=None, init=False, repr=False)
     _console_text: str = field(default="", init=False, repr=False)
+    # stop() may come from another thread (Ctrl-C in the caller) while start() runs: the lock
+    # and flag make sure a stopped session never launches QEMU afterwards.
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _stopped: bool = field(default=False, init=False, repr=False)
 
     def __enter__(self) -> "QemuSession":
         self.start()
@@ -103,9 +108,12 @@ class QemuSession:
             # a chatty firmware can never block on a full pipe.
             self._console_file = tempfile.TemporaryFile(prefix="simprof-qemu-")
             log.debug("starting %s", " ".join(cmd))
-            self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._console_file,
-                                          stderr=subprocess.STDOUT, pass_fds=(fd,),
-                                          start_new_session=True)   # own process group: kill all
+            with self._lock:
+                if self._stopped:
+                    raise EmulatorError("QEMU session cancelled before it started", fix="none needed")
+                self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._console_file,
+                                              stderr=subprocess.STDOUT, pass_fds=(fd,),
+                                              start_new_session=True)   # own process group: kill all
         finally:
             listener.close()   # QEMU holds its own copy
         try:
@@ -131,15 +139,17 @@ class QemuSession:
 
     def stop(self) -> None:
         """End QEMU: SIGKILL to its process group, then reap it. Safe to call more than once."""
-        if self.gdb is not None:
-            self.gdb.close()
-        proc = self._proc
-        if proc is not None:
-            if proc.poll() is None:
+        with self._lock:
+            self._stopped = True
+            proc = self._proc
+            if proc is not None and proc.poll() is None:
                 try:
                     os.killpg(proc.pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
+        if self.gdb is not None:
+            self.gdb.close()
+        if proc is not None:
             # Reaping cannot be interrupted half-way: a second Ctrl-C must not leave a zombie.
             while True:
                 try:

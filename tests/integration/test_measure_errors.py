@@ -1,0 +1,126 @@
+"""Bad input to `simprof measure` and the build: each is a one-line error naming the cause and
+the fix, a non-zero exit, and no JSON file. Real gcc and real QEMU."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from simprof.errors import EmulatorTimeout, HardFault, ToolchainError
+from simprof.platforms import load
+from simprof.sim.build import build_firmware
+from simprof.sim.measure import measure_elf
+
+pytestmark = pytest.mark.qemu
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "firmware"
+
+
+def fixture_elf(name: str, platform_id: str = "stm32f4", **kw) -> Path:
+    return build_firmware(load(platform_id), [FIXTURES / f"{name}.c"], name=name, **kw).elf
+
+
+def nm_address(elf: Path, symbol: str) -> int:
+    out = subprocess.run(["arm-none-eabi-nm", str(elf)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(rf"^([0-9a-f]+) \w {symbol}$", out, re.M).group(1), 16)
+
+
+def simprof(tmp_path: Path, *args: str, env: dict | None = None) -> tuple[int, str, Path]:
+    out = tmp_path / "out.json"
+    proc = subprocess.run([sys.executable, "-m", "simprof", "measure", *args, "--json", str(out)],
+                          capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})})
+    return proc.returncode, proc.stderr, out
+
+
+def assert_one_line_error(rc: int, stderr: str, out: Path, *words: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert rc != 0 and not out.exists()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("simprof: error: ") and " — fix: " in lines[0]
+    for w in words:
+        assert w in lines[0], lines[0]
+    return lines[0]
+
+
+def test_missing_elf(tmp_path):
+    rc, err, out = simprof(tmp_path, "--elf", str(tmp_path / "nope.elf"), "--platform", "stm32f4")
+    assert_one_line_error(rc, err, out, "nope.elf", "not found", "check the path")
+
+
+def test_not_an_elf(tmp_path):
+    bogus = tmp_path / "fw.bin"
+    bogus.write_bytes(b"\x00" * 64)
+    rc, err, out = simprof(tmp_path, "--elf", str(bogus), "--platform", "stm32f4")
+    assert_one_line_error(rc, err, out, "fw.bin", "not a readable ELF")
+
+
+def test_elf_for_the_wrong_core(tmp_path):
+    elf = fixture_elf("known_usage", "nrf52840")      # Cortex-M4F, hard float
+    rc, err, out = simprof(tmp_path, "--elf", str(elf), "--platform", "nrf51")
+    assert_one_line_error(rc, err, out, "v7e-m", "nrf51", "cortex-m0", "rebuild")
+
+
+def test_elf_linked_for_other_memory(tmp_path):
+    elf = fixture_elf("known_usage", "stm32f4")       # flash at 0x08000000
+    rc, err, out = simprof(tmp_path, "--elf", str(elf), "--platform", "nrf52840")
+    assert_one_line_error(rc, err, out, "0x08000000", "outside platform nrf52840")
+
+
+def test_unknown_platform(tmp_path):
+    elf = fixture_elf("known_usage")
+    rc, err, out = simprof(tmp_path, "--elf", str(elf), "--platform", "esp32")
+    assert_one_line_error(rc, err, out, "unknown platform 'esp32'", "stm32f4")
+
+
+def test_hard_fault_names_pc_and_symbol(tmp_path):
+    elf = fixture_elf("fault")
+    rc, err, out = simprof(tmp_path, "--elf", str(elf), "--platform", "stm32f4")
+    pc = nm_address(elf, "trigger_fault") & ~1      # the udf is its first instruction
+    line = assert_one_line_error(rc, err, out, "hard-faulted", f"PC 0x{pc:08x} in trigger_fault",
+                                 "UNDEFINSTR", "addr2line")
+    assert "in main" in line                         # LR: called from main
+
+
+def test_hard_fault_on_armv6m_without_fault_registers():
+    elf = fixture_elf("fault", "nrf51")
+    with pytest.raises(HardFault) as err:
+        measure_elf(elf, load("nrf51"), timeout_s=10)
+    assert err.value.details["pc"] == nm_address(elf, "trigger_fault") & ~1
+    assert "CFSR" not in err.value.message
+
+
+def test_firmware_that_never_stops_times_out(tmp_path):
+    elf = fixture_elf("forever")
+    rc, err, out = simprof(tmp_path, "--elf", str(elf), "--platform", "stm32f4", "--timeout", "1")
+    assert_one_line_error(rc, err, out, "did not reach 'exit'", "spin_forever", "--timeout")
+
+
+def test_non_zero_exit_status_reports_the_console(tmp_path):
+    elf = fixture_elf("exit_status")
+    rc, err, out = simprof(tmp_path, "--elf", str(elf), "--platform", "stm32f4")
+    # the line printed by newlib's printf arrives on QEMU's console and ends up in the error
+    assert_one_line_error(rc, err, out, "status 3", "exit_status: returning 3")
+
+
+def test_qemu_missing(tmp_path):
+    elf = fixture_elf("known_usage")
+    rc, err, out = simprof(tmp_path, "--elf", str(elf), "--platform", "stm32f4", env={"PATH": str(tmp_path)})
+    assert_one_line_error(rc, err, out, "qemu-system-arm not found", "install qemu-system-arm")
+
+
+def test_compiler_missing(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("SIMPROF_CC", raising=False)
+    with pytest.raises(ToolchainError) as err:
+        build_firmware(load("stm32f4"), [FIXTURES / "known_usage.c"], name="x", cache_dir=tmp_path)
+    line = err.value.one_line()
+    assert "arm-none-eabi-gcc not found" in line and "gcc-arm-none-eabi" in line and "\n" not in line
+
+
+def test_timeout_through_the_api_names_the_loop():
+    with pytest.raises(EmulatorTimeout) as err:
+        measure_elf(fixture_elf("forever", "nrf51"), load("nrf51"), timeout_s=0.5)
+    assert "spin_forever" in err.value.message
