@@ -267,7 +267,7 @@ const srt_op srt_op_read_variable = {
     SRT_OP_READ_VARIABLE, "READ_VARIABLE", 0, 0, 0, NULL, 0, read_variable_prepare, read_variable_eval,
 };
 const srt_op srt_op_assign_variable = {
-    SRT_OP_ASSIGN_VARIABLE, "ASSIGN_VARIABLE", 0, 0, 0, NULL, 0, assign_variable_prepare,
+    SRT_OP_ASSIGN_VARIABLE, "ASSIGN_VARIABLE", 0, 0, 0, NULL, SRT_OPDATA_SIZE_ASSIGN_VARIABLE, assign_variable_prepare,
     assign_variable_eval,
 };
 const srt_op srt_op_call_once = {

@@ -70,6 +70,23 @@ static srt_status check_tensor(const srt_model *m, const srt_fb_table *t, char *
         fb_vec sc, zp;
         if (!fb_vector(&q, F_Q_SCALE, 4, &sc) || !fb_vector(&q, F_Q_ZERO_POINT, 8, &zp))
             return bad(msg, ml, "tensor %u of subgraph %u: quantization out of bounds", ti, sg);
+        /* Values no converter writes: kernels may assume them (TFLM does not check either). */
+        for (uint32_t i = 0; i < sc.len; i++) {
+            uint32_t bits = fb_rd_u32(t->buf + sc.data + 4u * i);
+            if ((bits & 0x7F800000u) == 0x7F800000u || (bits & 0x80000000u) != 0)
+                return bad(msg, ml, "tensor %u of subgraph %u: scale is negative, inf or NaN", ti, sg);
+        }
+        int64_t lo = -2147483647 - 1, hi = 2147483647;
+        if (type == SRT_INT8) { lo = -128; hi = 127; }
+        else if (type == SRT_UINT8) { lo = 0; hi = 255; }
+        else if (type == SRT_INT16) { lo = -32768; hi = 32767; }
+        else if (type == SRT_INT4) { lo = -8; hi = 7; }
+        for (uint32_t i = 0; i < zp.len; i++) {
+            const uint8_t *p = t->buf + zp.data + 8u * i;
+            int64_t v = (int64_t)((uint64_t)fb_rd_u32(p) | ((uint64_t)fb_rd_u32(p + 4) << 32));
+            if (v < lo || v > hi)
+                return bad(msg, ml, "tensor %u of subgraph %u: zero point out of the type's range", ti, sg);
+        }
     } else if (badq) {
         return bad(msg, ml, "tensor %u of subgraph %u: quantization table out of bounds", ti, sg);
     }

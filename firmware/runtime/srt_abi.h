@@ -142,6 +142,8 @@
 #define SRT_ALIGNOF_cmsis_svdf_CmsisNnOpDataSvdf 4
 #define SRT_SIZEOF_cmsis_transpose_conv_OpData 76
 #define SRT_ALIGNOF_cmsis_transpose_conv_OpData 4
+#define SRT_SIZEOF_ref_AssignVariableOpData 4
+#define SRT_ALIGNOF_ref_AssignVariableOpData 4
 #define SRT_SIZEOF_ref_CallOnceOpData 8
 #define SRT_ALIGNOF_ref_CallOnceOpData 4
 #define SRT_SIZEOF_ref_ConcatenationOpData 24
@@ -330,9 +332,9 @@
 #define SRT_CMSIS_OPDATA_SIZE_READ_VARIABLE 0
 #define SRT_PARAMS_SIZE_ASSIGN_VARIABLE 0
 #define SRT_PARAMS_ALIGN_ASSIGN_VARIABLE 0
-#define SRT_OPDATA_SIZE_ASSIGN_VARIABLE 0
-#define SRT_OPDATA_ALIGN_ASSIGN_VARIABLE 0
-#define SRT_CMSIS_OPDATA_SIZE_ASSIGN_VARIABLE 0
+#define SRT_OPDATA_SIZE_ASSIGN_VARIABLE 4
+#define SRT_OPDATA_ALIGN_ASSIGN_VARIABLE 4
+#define SRT_CMSIS_OPDATA_SIZE_ASSIGN_VARIABLE 4
 #define SRT_PARAMS_SIZE_CALL_ONCE 4
 #define SRT_PARAMS_ALIGN_CALL_ONCE 4
 #define SRT_OPDATA_SIZE_CALL_ONCE 8
@@ -445,6 +447,8 @@
 #define SRT_ALIGNOF_cmsis_svdf_CmsisNnOpDataSvdf 4
 #define SRT_SIZEOF_cmsis_transpose_conv_OpData 76
 #define SRT_ALIGNOF_cmsis_transpose_conv_OpData 4
+#define SRT_SIZEOF_ref_AssignVariableOpData 4
+#define SRT_ALIGNOF_ref_AssignVariableOpData 4
 #define SRT_SIZEOF_ref_CallOnceOpData 8
 #define SRT_ALIGNOF_ref_CallOnceOpData 4
 #define SRT_SIZEOF_ref_ConcatenationOpData 24
@@ -633,9 +637,9 @@
 #define SRT_CMSIS_OPDATA_SIZE_READ_VARIABLE 0
 #define SRT_PARAMS_SIZE_ASSIGN_VARIABLE 0
 #define SRT_PARAMS_ALIGN_ASSIGN_VARIABLE 0
-#define SRT_OPDATA_SIZE_ASSIGN_VARIABLE 0
-#define SRT_OPDATA_ALIGN_ASSIGN_VARIABLE 0
-#define SRT_CMSIS_OPDATA_SIZE_ASSIGN_VARIABLE 0
+#define SRT_OPDATA_SIZE_ASSIGN_VARIABLE 4
+#define SRT_OPDATA_ALIGN_ASSIGN_VARIABLE 4
+#define SRT_CMSIS_OPDATA_SIZE_ASSIGN_VARIABLE 4
 #define SRT_PARAMS_SIZE_CALL_ONCE 4
 #define SRT_PARAMS_ALIGN_CALL_ONCE 4
 #define SRT_OPDATA_SIZE_CALL_ONCE 8
@@ -668,7 +672,7 @@
 #define SRT_ALIGNOF_RecordingMicroAllocator 8
 #define SRT_SIZEOF_RecordingSingleArenaBufferAllocator 104
 #define SRT_ALIGNOF_RecordingSingleArenaBufferAllocator 8
-#define SRT_SIZEOF_ResourceVariableRecord 32
+#define SRT_SIZEOF_ResourceVariableRecord 40
 #define SRT_ALIGNOF_ResourceVariableRecord 8
 #define SRT_SIZEOF_ScratchBufferHandle 8
 #define SRT_ALIGNOF_ScratchBufferHandle 8
@@ -732,6 +736,8 @@
 #define SRT_ALIGNOF_TfLiteTransposeConvParams 4
 #define SRT_SIZEOF_TfLiteVarHandleParams 16
 #define SRT_ALIGNOF_TfLiteVarHandleParams 8
+#define SRT_SIZEOF_ref_AssignVariableOpData 4
+#define SRT_ALIGNOF_ref_AssignVariableOpData 4
 #define SRT_SIZEOF_ref_CallOnceOpData 8
 #define SRT_ALIGNOF_ref_CallOnceOpData 4
 #define SRT_SIZEOF_ref_ConcatenationOpData 80
@@ -892,8 +898,8 @@
 #define SRT_OPDATA_ALIGN_READ_VARIABLE 0
 #define SRT_PARAMS_SIZE_ASSIGN_VARIABLE 0
 #define SRT_PARAMS_ALIGN_ASSIGN_VARIABLE 0
-#define SRT_OPDATA_SIZE_ASSIGN_VARIABLE 0
-#define SRT_OPDATA_ALIGN_ASSIGN_VARIABLE 0
+#define SRT_OPDATA_SIZE_ASSIGN_VARIABLE 4
+#define SRT_OPDATA_ALIGN_ASSIGN_VARIABLE 4
 #define SRT_PARAMS_SIZE_CALL_ONCE 4
 #define SRT_PARAMS_ALIGN_CALL_ONCE 4
 #define SRT_OPDATA_SIZE_CALL_ONCE 8
@@ -921,7 +927,7 @@
 #define SRT_ALIGNOF_RecordingMicroAllocator 8
 #define SRT_SIZEOF_RecordingSingleArenaBufferAllocator 104
 #define SRT_ALIGNOF_RecordingSingleArenaBufferAllocator 8
-#define SRT_SIZEOF_ResourceVariableRecord 32
+#define SRT_SIZEOF_ResourceVariableRecord 40
 #define SRT_ALIGNOF_ResourceVariableRecord 8
 #define SRT_SIZEOF_ScratchBufferHandle 8
 #define SRT_ALIGNOF_ScratchBufferHandle 8
@@ -985,6 +991,8 @@
 #define SRT_ALIGNOF_TfLiteTransposeConvParams 4
 #define SRT_SIZEOF_TfLiteVarHandleParams 16
 #define SRT_ALIGNOF_TfLiteVarHandleParams 8
+#define SRT_SIZEOF_ref_AssignVariableOpData 4
+#define SRT_ALIGNOF_ref_AssignVariableOpData 4
 #define SRT_SIZEOF_ref_CallOnceOpData 8
 #define SRT_ALIGNOF_ref_CallOnceOpData 4
 #define SRT_SIZEOF_ref_ConcatenationOpData 40
@@ -1145,8 +1153,8 @@
 #define SRT_OPDATA_ALIGN_READ_VARIABLE 0
 #define SRT_PARAMS_SIZE_ASSIGN_VARIABLE 0
 #define SRT_PARAMS_ALIGN_ASSIGN_VARIABLE 0
-#define SRT_OPDATA_SIZE_ASSIGN_VARIABLE 0
-#define SRT_OPDATA_ALIGN_ASSIGN_VARIABLE 0
+#define SRT_OPDATA_SIZE_ASSIGN_VARIABLE 4
+#define SRT_OPDATA_ALIGN_ASSIGN_VARIABLE 4
 #define SRT_PARAMS_SIZE_CALL_ONCE 4
 #define SRT_PARAMS_ALIGN_CALL_ONCE 4
 #define SRT_OPDATA_SIZE_CALL_ONCE 8

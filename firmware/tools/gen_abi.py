@@ -33,13 +33,17 @@ def derived(ptr: int) -> dict[str, tuple[int, int]]:
     return {
         # { ResourceVariableRecord* records; int max_variable_count; int num_resource_variables; }
         "MicroResourceVariables": (ptr + 8 if ptr == 8 else 12, ptr),
-        # { void* resource_buffer; uint32 container_hash; uint32 shared_name_hash; size_t bytes;
-        #   bool default_value_set; }
-        "ResourceVariableRecord": ((32, 8) if ptr == 8 else (20, 4)),
+        # { void* resource_buffer; const char* container; const char* shared_name; size_t bytes;
+        #   bool default_value_set; }: 40 B on x64 probed on the wheel (Persistent buffer data
+        #   grows by 8 B per variable over a 32-B record), 20 B on ILP32 by the same layout
+        "ResourceVariableRecord": ((40, 8) if ptr == 8 else (20, 4)),
         "TfLiteVarHandleParams": (2 * ptr, ptr),   # { const char* container, *shared_name; }
         "TfLiteCallOnceParams": (4, 4),            # { int init_subgraph_index; }
         "ref_VarHandleOpData": (4, 4),             # { int32_t resource_id; }
         "ref_CallOnceOpData": (8, 4),              # { int init_subgraph_index; bool has_run; }
+        # ASSIGN_VARIABLE's Init takes a 4-byte persistent buffer per op in the wheel (probed:
+        # one more "Persistent buffer data" allocation of 4 B per ASSIGN_VARIABLE op)
+        "ref_AssignVariableOpData": (4, 4),
     }
 
 
@@ -123,7 +127,7 @@ def emit(data: dict) -> str:
         ctl = {
             "VAR_HANDLE": (d["TfLiteVarHandleParams"], d["ref_VarHandleOpData"]),
             "READ_VARIABLE": (None, None),
-            "ASSIGN_VARIABLE": (None, None),
+            "ASSIGN_VARIABLE": (None, d["ref_AssignVariableOpData"]),
             "CALL_ONCE": (d["TfLiteCallOnceParams"], d["ref_CallOnceOpData"]),
         }
         for op, (par, ref) in ctl.items():
