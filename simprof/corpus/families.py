@@ -3,7 +3,7 @@
 which follows the params exactly, so a manifest entry alone rebuilds its model bit for bit.
 
 Families: unas_chain, mobilenet_v1, mobilenet_v2, resnet8, dscnn, autoencoder, branches,
-planner_stress (see each sample function's docstring).
+planner_stress, tiny (see each sample function's docstring).
 """
 from __future__ import annotations
 
@@ -167,6 +167,29 @@ def _build_autoencoder(g: Graph, p: Params) -> None:
     for units in [*p["hidden"], p["bottleneck"], *p["hidden"]]:
         x = g.fully_connected(x, units, act="RELU")
     g.output(g.fully_connected(x, p["input"]))
+
+
+def _sample_tiny(rng: np.random.Generator) -> Params:
+    """Tiny CNN for 16 KiB parts (nRF51): a small input, 1-3 narrow conv/depthwise layers, pool, dense."""
+    layers = [{"op": _pick(rng, ["conv", "conv", "dw"]), "filters": int(rng.integers(2, 9)),
+               "kernel": _pick(rng, [3, 3, 5]), "stride": _pick(rng, [1, 2])} for _ in range(int(rng.integers(1, 4)))]
+    layers[0]["op"] = "conv"
+    return {"input": [int(rng.integers(8, 21)), int(rng.integers(6, 21)), 1], "layers": layers,
+            "dense": int(rng.integers(4, 17)), "classes": int(rng.integers(2, 11))}
+
+
+@family("tiny", "tiny CNN for 16 KiB parts (activations of a few KiB)", _sample_tiny)
+def _build_tiny(g: Graph, p: Params) -> None:
+    x = g.input((1, *p["input"]))
+    for layer in p["layers"]:
+        if layer["op"] == "conv":
+            x = g.conv2d(x, layer["filters"], layer["kernel"], layer["stride"], act="RELU")
+        else:
+            x = g.depthwise(x, layer["kernel"], layer["stride"], act="RELU")
+    if x.shape[1] >= 4 and x.shape[2] >= 4:
+        x = g.max_pool(x, 2)
+    x = g.fully_connected(g.reshape(x, (1, int(np.prod(x.shape)))), p["dense"], act="RELU")
+    g.output(g.softmax(g.fully_connected(x, p["classes"], out_std=2.0)))
 
 
 from . import families_cnn as _cnn  # noqa: E402,F401  (registers the CNN families)

@@ -28,9 +28,7 @@ MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
 MAX_ACTIVATION_BYTES = 1_280 * 1024   # "a few KiB to ~1 MiB": models above this are re-drawn
 MAX_FLASH_BYTES = 4 * 1024 * 1024
-# Flash the firmware (simprof-rt, startup, libc) takes besides the model; an assumption for the
-# first-pass fit below until `simprof validate` checks the pair with the estimator.
-FIRMWARE_FLASH_RESERVE = 64 * 1024
+from simprof.validate.tasks import FIRMWARE_FLASH_RESERVE  # noqa: E402  (one rule for both)
 
 
 @dataclass(frozen=True)
@@ -85,18 +83,32 @@ def _build_within_limits(p: PlannedModel, calibrate: bool) -> tuple[PlannedModel
     return p, data, stats
 
 
-def platform_fit(stats: ModelStats) -> dict[str, bool] | None:
-    """First-pass fit per platform from necessary conditions (flash: model + firmware reserve;
-    RAM: activation lower bound + the platform's stack and heap). None when platforms are missing."""
+def platform_fit(data: bytes, stats: ModelStats) -> tuple[dict[str, bool | None] | None, str]:
+    """Which platforms the model fits, and on what basis. With simprof's estimator: the same rule
+    `simprof validate` applies (estimated total RAM, or arena + the platform's stack and heap when
+    stack/static are uncalibrated, and model + firmware reserve in flash). Without it: necessary
+    conditions from the activation lower bound. ({}, basis) when platform data is missing."""
     try:
         from simprof.platforms import all_platforms
         platforms = all_platforms()
     except Exception as exc:  # platforms/ is optional for the generator
         log.info("no platform data, fit left empty: %s", exc)
-        return None
-    return {p.id: stats.flash_bytes + FIRMWARE_FLASH_RESERVE <= p.flash.size
-            and stats.activation_lower_bound + p.stack_size + p.heap_size <= p.ram.size
-            for p in platforms}
+        return None, "no platform data"
+    from simprof.validate.tasks import PlatformBudget, fit_decision
+    budgets = [PlatformBudget(p.id, p.ram.size, p.flash.size, p.stack_size, p.heap_size) for p in platforms]
+    try:
+        from simprof.estimator import estimate
+        from simprof.estimator.tflite_reader import read_model
+        graph = read_model(data)
+        fits = {b.id: fit_decision(estimate(graph, platform=b.id, runtime="simprof-rt").to_json(),
+                                   stats.flash_bytes, b)["fits"] for b in budgets}
+        return fits, "simprof estimate (simprof-rt, arm-eabi), as simprof validate decides"
+    except Exception as exc:  # an estimator gap must not stop corpus generation
+        log.info("estimator unavailable for the fit (%s); using the lower bound", exc)
+    return ({b.id: stats.flash_bytes + FIRMWARE_FLASH_RESERVE <= b.flash_bytes
+             and stats.activation_lower_bound + b.stack_bytes + b.heap_bytes <= b.ram_bytes for b in budgets},
+            f"necessary conditions only: flash >= model + {FIRMWARE_FLASH_RESERVE} B; "
+            "RAM >= activation lower bound + stack + heap")
 
 
 def generate(options: GenerateOptions, progress: Callable[[int, int, str], None] | None = None) -> dict:
@@ -108,8 +120,8 @@ def generate(options: GenerateOptions, progress: Callable[[int, int, str], None]
         entry: dict[str, Any] = {
             "name": p.name, "file": f"{p.name}.tflite", "family": p.family, "dtype": p.dtype, "seed": p.seed,
             "params": p.params, "sha256": hashlib.sha256(data).hexdigest(), **stats.to_json(),
-            "platforms": platform_fit(stats),
         }
+        entry["platforms"], entry["platform_fit_basis"] = platform_fit(data, stats)
         if options.check:
             r = run_isolated(data, invokes=1)
             entry["host_run"] = "ok" if r.ok else r.error.splitlines()[0][:200]
@@ -121,8 +133,6 @@ def generate(options: GenerateOptions, progress: Callable[[int, int, str], None]
         "version": MANIFEST_VERSION, "generator": "simprof corpus generate", "seed": options.seed,
         "count": options.count, "families": list(options.families) or sorted(FAMILIES),
         "float_share": options.float_share, "calibrated": options.calibrate,
-        "platform_fit_basis": (f"necessary conditions only: flash >= model + {FIRMWARE_FLASH_RESERVE} B firmware; "
-                               "RAM >= activation lower bound + platform stack + heap"),
         "models": entries,
     }
     write_json_atomic(options.out / MANIFEST, manifest)

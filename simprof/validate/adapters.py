@@ -3,7 +3,7 @@ common JSON keys. Module-level functions (or functools.partial of them) so they 
 
 Two setups:
 - "qemu": simprof's estimator for simprof-rt on Cortex-M (arm-eabi) and the baselines, against the
-  fill-and-read measurement under QEMU (`qemu_measure`, wired to simprof.sim once it exists).
+  fill-and-read measurement of simprof-rt under QEMU (`qemu_measure` -> simprof.api.measure_model).
 - "host": the estimator for TFLM on the LP64 host, against the tflite-micro wheel's own
   print_allocations() (`host_measure`). Only the arena exists there, so total = arena = head + tail.
 """
@@ -12,8 +12,6 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 from typing import Any, Callable
-
-from simprof.errors import ToolchainError
 
 from .cache import tree_sha256
 
@@ -53,12 +51,9 @@ def host_measure(model_path: str, platform: str) -> dict[str, Any]:
 
 
 def qemu_measure(model_path: str, platform: str) -> dict[str, Any]:
-    """Firmware + QEMU measurement of one model (`simprof.sim.measure.measure_model`)."""
-    try:
-        from simprof.sim.measure import measure_model  # type: ignore[attr-defined]
-    except ImportError:
-        raise ToolchainError("the QEMU model measurement (simprof.sim.measure.measure_model) is not available",
-                             fix="use --measure host or --measure none until it is wired in") from None
+    """simprof-rt firmware + QEMU fill-and-read measurement of one model (`simprof.api.measure_model`,
+    which raises ToolchainError while simprof.sim.runtime is missing)."""
+    from simprof.api import measure_model
     m = measure_model(model_path, platform)
     return m.to_json() if hasattr(m, "to_json") else dict(m)
 
