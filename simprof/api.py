@@ -1,0 +1,163 @@
+"""The public Python API of simprof: plain functions, the one layer every front end calls
+(the CLI, the Robot Framework library `simprof.robot`, the pytest plugin).
+
+    import simprof
+    e = simprof.estimate("model.tflite", "stm32f4")          # static, per operator (Estimate)
+    m = simprof.measure("app.elf", "stm32f4")                 # painted under QEMU (Measurement)
+    m = simprof.measure("app.elf", "nrf52840", emulator="renode")
+    m = simprof.measure("model.tflite", "stm32f4")            # on simprof-rt (needs simprof.sim.runtime)
+
+A façade only: each function resolves its arguments (paths, platform ids) and hands over to the
+module that does the work. No figure is computed here.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Sequence
+
+from simprof.errors import ToolchainError
+
+__all__ = ["estimate", "measure", "measure_model", "platforms", "load_platform", "emulators",
+           "symbol_conventions", "build_elf", "write_models", "is_model"]
+
+PathLike = str | os.PathLike
+TFLITE_MAGIC = b"TFL3"          # flatbuffer file identifier at offset 4 of every .tflite
+
+
+def platforms() -> list:
+    """Every known platform (`simprof.platforms.Platform`), built-ins and $SIMPROF_PLATFORM_PATH."""
+    from simprof.platforms import all_platforms
+    return all_platforms()
+
+
+def load_platform(platform: Any):
+    """A `Platform` from an id (validated; an unknown id lists the valid ones) or a `Platform`."""
+    from simprof.platforms import Platform, load
+    return platform if isinstance(platform, Platform) else load(str(platform))
+
+
+def emulators() -> list[str]:
+    """Names of the registered emulator backends (e.g. ['qemu', 'renode'])."""
+    from simprof.sim import renode  # noqa: F401  (registers the 'renode' backend)
+    from simprof.sim.backend import BACKENDS
+    return list(BACKENDS)
+
+
+def is_model(path: PathLike) -> bool:
+    """True for a .tflite flatbuffer (by its file identifier, whatever the file is called)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError:
+        return Path(path).suffix == ".tflite"
+    return head[4:8] == TFLITE_MAGIC
+
+
+def estimate(path: PathLike | bytes, platform: Any = "generic", **opts: Any):
+    """Static estimate of a .tflite model (`simprof.estimator.result.Estimate`).
+
+    opts go to `simprof.estimator.estimate`: runtime ("tflm" | "simprof-rt"), abi ("arm-eabi" |
+    "lp64"), kernels ("reference" | "cmsis-nn"), calibration_dir."""
+    from simprof.estimator import estimate as _estimate
+    pid = getattr(platform, "id", platform)
+    model = path if isinstance(path, bytes) else Path(path)
+    return _estimate(model, platform=str(pid), **opts)
+
+
+def measure(path_or_elf: PathLike, platform: Any, *, emulator: str = "qemu", **opts: Any):
+    """Measure peak RAM under an emulator (`simprof.types.Measurement`).
+
+    A .tflite model runs on the simprof-rt firmware (`measure_model`); any other file is taken as
+    a firmware ELF and measured by fill-and-read (`simprof.sim.measure.measure_elf`).
+    emulator: a registered backend name (`emulators()`), "qemu" by default.
+    opts for an ELF: timeout_s, per_operator, parallel, check_exit, island_gap, symbols (a
+    `SymbolConventions`) or the shorthands of `symbol_conventions` (stop, arena, stack_size, ...)."""
+    platform_obj = load_platform(platform)
+    target = Path(path_or_elf)
+    if is_model(target):
+        return measure_model(target, platform_obj, emulator=emulator, **opts)
+    from simprof.sim.measure import measure_elf
+    _require_emulator(emulator)
+    shorthand = {k: opts.pop(k) for k in list(opts) if k in _SYMBOL_SHORTHANDS}
+    if shorthand:
+        opts["symbols"] = symbol_conventions(base=opts.get("symbols"), **shorthand)
+    return measure_elf(target, platform_obj, emulator=emulator, **opts)
+
+
+def measure_model(model: PathLike, platform: Any, *, emulator: str = "qemu", **opts: Any):
+    """Measure a .tflite model on the simprof-rt firmware (`simprof.sim.runtime.measure_model`)."""
+    try:
+        from simprof.sim.runtime import measure_model as _measure_model
+    except ImportError:
+        raise ToolchainError("measuring a .tflite model needs simprof-rt (simprof.sim.runtime), "
+                             "which this build lacks",
+                             fix="measure a firmware ELF instead (simprof measure --elf app.elf)") from None
+    platform_obj = load_platform(platform)
+    if emulator != "qemu":
+        _require_emulator(emulator)
+        opts["emulator"] = emulator
+    return _measure_model(Path(model), platform_obj, **opts)
+
+
+def _require_emulator(name: str) -> None:
+    """Fail before any work when the backend is unknown (the error lists the valid names) or its
+    emulator is not installed (one line naming what is missing)."""
+    emulators()
+    from simprof.sim.backend import backend
+    backend(name)
+
+
+_SYMBOL_SHORTHANDS = ("stop", "stack_top", "stack_bottom", "stack_size", "arena", "arena_size",
+                      "heap_start", "heap_end")
+
+
+def symbol_conventions(*, base: Any = None, stop: str | None = None, stack_top: str | None = None,
+                       stack_bottom: str | None = None, stack_size: int | None = None,
+                       arena: str | None = None, arena_size: int | None = None,
+                       heap_start: str | None = None, heap_end: str | None = None):
+    """`SymbolConventions` with single symbol names overriding the defaults (same meaning as the
+    `simprof measure` options --stop, --stack-top, ...)."""
+    from simprof.sim.layout import SymbolConventions
+    conv = base or SymbolConventions()
+    changes: dict[str, Any] = {}
+    for name, value in (("stop", stop), ("stack_top", stack_top), ("stack_bottom", stack_bottom),
+                        ("arena", arena), ("heap_start", heap_start), ("heap_end", heap_end)):
+        if value:
+            changes[name] = (value,)
+    if arena:
+        changes["arena_required"] = True
+    if stack_size is not None:
+        changes["stack_size"] = int(stack_size)
+        if not stack_bottom:
+            changes["stack_bottom"] = ()
+    if arena_size is not None:
+        changes["arena_size"] = int(arena_size)
+    return replace(conv, **changes)
+
+
+def build_elf(sources: Sequence[PathLike], platform: Any, *, name: str = "firmware", **opts: Any) -> Path:
+    """Compile C sources with simprof's board support for `platform` (cached); the ELF's path.
+    opts go to `simprof.sim.build.build_firmware` (defines, include_dirs, stack_size, arena_size...)."""
+    from simprof.sim.build import build_firmware
+    return build_firmware(load_platform(platform), [Path(s) for s in sources], name=name, **opts).elf
+
+
+def write_models(out: PathLike, names: Sequence[str] = (), *, preset: Sequence[str] = ()) -> list[Path]:
+    """Write per-operator example models (`simprof.corpus.opmodels`, by name; none given: all) and
+    named presets (e.g. kws_dscnn_int8) into folder `out`; the written paths, in order."""
+    from simprof.corpus import opmodels
+    from simprof.outputs import write_bytes_atomic
+    folder = Path(out)
+    written = []
+    if not names and not preset:
+        names = opmodels.names()
+    for name in names:
+        written.append(write_bytes_atomic(folder / f"{name}.tflite", opmodels.model(name)))
+    if preset:
+        from simprof.corpus.generate import build_preset
+        for name in preset:
+            written.append(write_bytes_atomic(folder / f"{name}.tflite", build_preset(name)))
+    return written
+
