@@ -14,6 +14,7 @@ import functools
 import hashlib
 import logging
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -44,6 +45,7 @@ COMMON_CFLAGS = (
 LINK_FLAGS = (
     "-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs",
     "-Wl,--gc-sections", "-Wl,--no-warn-rwx-segments",
+    "-Wl,--undefined=tensor_arena",   # referenced, so the script's PROVIDE defines it in every image
 )
 DEFAULT_INPUT_SIZE = 8192
 
@@ -191,14 +193,24 @@ def build_firmware(platform: Platform, sources: Sequence[Path], *,
     )
 
 
+def _first_error(output: str) -> str:
+    """The line that names the problem: gcc's first `error:`, else ld's first message."""
+    lines = [re.sub(r"^\S*/ld(\.bfd)?: ", "ld: ", l.strip()) for l in output.splitlines() if l.strip()]
+    for line in lines:
+        if "error:" in line and not line.startswith("collect2"):
+            return line
+    for line in lines:
+        if line.startswith("ld: ") and "is not within region" not in line:
+            return line
+    return lines[0] if lines else "no compiler output"
+
+
 def _run(cmd: list[str], what: str, cwd: Path) -> None:
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
     if proc.returncode != 0:
         output = (proc.stderr + proc.stdout).strip()
-        (cwd / "build.log").write_text(" ".join(cmd) + "\n" + output + "\n")
-        first = next((l for l in output.splitlines() if "error" in l.lower()), output.splitlines()[0] if output else "")
-        raise BuildError(f"{what} failed: {first.strip()}",
-                         fix="fix the reported error (full compiler output is in the BuildError's details)",
+        raise BuildError(f"{what} failed: {_first_error(output)}",
+                         fix="fix the reported error (the full compiler output is in the error's details)",
                          output=output, command=cmd)
 
 
