@@ -28,10 +28,11 @@ class OpCost:
     prepare: str | None
     temps: tuple[str, ...]
     source: str
-    temps_by_abi: dict
+    temps_by_variant: dict
 
-    def temps_for(self, abi: str) -> tuple[str, ...]:
-        return tuple(self.temps_by_abi.get(abi, self.temps))
+    def temps_for(self, variant: str) -> tuple[str, ...]:
+        """variant: "wheel" for TFLM inside the tflite-micro wheel, else the ABI name."""
+        return tuple(self.temps_by_variant.get(variant, self.temps))
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def op_cost(opcode: str) -> OpCost | None:
     if d is None:
         return None
     return OpCost(d.get("options"), d.get("opdata", {}), d.get("prepare"), tuple(d.get("temps", ())),
-                  d.get("source", ""), d.get("temps_by_abi", {}))
+                  d.get("source", ""), d.get("temps_by_variant", {}))
 
 
 def known_ops() -> list[str]:

@@ -54,10 +54,10 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
     life = compute_lifetimes(graph, scratch)
     arena_plan = plan(life.buffers)
     verify_plan(arena_plan)
-    # The wheel's Python wrapper uses the recording allocators; a firmware uses the plain ones.
+    # lp64 means the wheel's Python wrapper (recording allocators); a firmware uses the plain ones.
     # Both create MicroResourceVariables on the arena when the model has resource variables.
-    cfg = SetupConfig(recording=(abi == "lp64" and runtime == "tflm"), kernels=kernels,
-                      python_resource_vars=True)
+    cfg = SetupConfig(recording=(abi == "lp64"), kernels=kernels, python_resource_vars=True,
+                      variant="wheel" if (runtime == "tflm" and abi == "lp64") else abi)
     setup = simulate_setup(graph, target, cfg, life, scratch, arena_plan.head_bytes)
 
     calib = load_calibration(platform, runtime, kernels, calibration_dir)

@@ -24,6 +24,7 @@ class SetupConfig:
     recording: bool            # RecordingMicroAllocator (the Python wrapper) or the plain one
     kernels: str               # "reference" | "cmsis-nn"
     python_resource_vars: bool  # the Python wrapper creates MicroResourceVariables on the arena
+    variant: str = "arm-eabi"  # "wheel" (TFLM inside the tflite-micro wheel) or the ABI name
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,7 @@ def simulate_setup(model: ModelGraph, abi: Abi, cfg: SetupConfig, life: Lifetime
             if cost is not None:
                 persistent = _prepare_persistent(cost.prepare, sg, op, cfg, resources)
                 done = False
-                for item in _temps_for(cost.temps_for(abi.name), sg, op):
+                for item in _temps_for(cost.temps_for(cfg.variant), sg, op):
                     if isinstance(item, tuple):
                         sim.alloc_temp(item[1], item[2])
                     elif item == "P":
