@@ -66,13 +66,21 @@ def discover_models(folder: Path) -> list[ModelRef]:
     families: dict[str, str] = {}
     files: list[Path]
     if manifest.is_file():
-        entries = json.loads(manifest.read_text())["models"]
-        files = [folder / e["file"] for e in entries]
-        families = {e["file"]: e.get("family") for e in entries}
+        try:
+            entries = json.loads(manifest.read_text())["models"]
+            files = [folder / e["file"] for e in entries]
+            families = {e["file"]: e.get("family") for e in entries}
+        except (ValueError, KeyError, TypeError) as exc:
+            raise UsageError(f"{manifest} is not a simprof corpus manifest: {exc}",
+                             fix="regenerate it, or remove it to validate every *.tflite in the folder") from None
     else:
         files = sorted(folder.glob("*.tflite"))
     if not files:
         raise UsageError(f"no .tflite models in {folder}", fix="generate some: simprof corpus generate DIR")
+    missing = [p.name for p in files if not p.is_file()]
+    if missing:
+        raise UsageError(f"{len(missing)} models listed in manifest.json are missing, e.g. {missing[0]}",
+                         fix="regenerate the corpus or remove manifest.json")
     return [ModelRef(p.stem, p, file_sha256(p), p.stat().st_size, families.get(p.name)) for p in files]
 
 

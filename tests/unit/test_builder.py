@@ -71,6 +71,21 @@ def test_large_opcode_uses_placeholder():
     assert model.subgraphs[0].operators[0].builtinOptionsType == schema.BuiltinOptions.CallOnceOptions
 
 
+def test_variable_tensor_and_optional_input_roundtrip():
+    m = ModelBuilder()
+    g = m.subgraph()
+    x = g.input("x", (1, 4), "int16", Quant.per_tensor(1 / 4096, 0))
+    v = g.tensor("state", (1, 4), "int16", Quant.per_tensor(1 / 4096, 0), variable=True)
+    y = g.tensor("y", (1, 4), "int16", Quant.per_tensor(1 / 4096, 0))
+    g.op("ADD", [x, None], [y], schema.AddOptionsT())
+    g.mark_outputs(y)
+    model = schema.ModelT.InitFromPackedBuf(bytearray(m.to_bytes()), 0)
+    tensors = model.subgraphs[0].tensors
+    assert tensors[v.index].isVariable and not tensors[x.index].isVariable
+    assert tensors[v.index].type == schema.TensorType.INT16
+    assert list(model.subgraphs[0].operators[0].inputs) == [x.index, -1]
+
+
 def test_inconsistent_graphs_are_refused():
     m = ModelBuilder()
     g0, g1 = m.subgraph(), m.subgraph()

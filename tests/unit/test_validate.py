@@ -194,3 +194,19 @@ def test_fit_decision_by_construction():
     assert fit_decision({"total_bytes": None, "arena_min_bytes": 600}, 1000, b)["ram_need_bytes"] == 1000
     assert fit_decision({"total_bytes": 10}, 200_000 - 64 * 1024 + 1, b)["fits"] is False  # flash
     assert fit_decision(None, 1000, b)["fits"] is None
+
+
+def test_cli_on_a_generated_corpus_estimates_only(tmp_path):
+    from simprof.corpus.generate import GenerateOptions, generate
+    manifest = generate(GenerateOptions(tmp_path / "corpus", count=3, seed=2, families=("tiny", "dscnn")))
+    rc = main(["validate", str(tmp_path / "corpus"), "--platforms", "nrf51,stm32f4", "--measure", "none",
+               "--estimators", "simprof,unas", "--jobs", "0", "--out", str(tmp_path / "out")])
+    assert rc == 0
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert [p["family"] for p in results["pairs"][::2]] == [m["family"] for m in manifest["models"]]
+    for p in results["pairs"]:  # the manifest's fit and validate's fit use the same rule
+        m = next(m for m in manifest["models"] if m["name"] == p["model"])
+        assert p["fit"]["fits"] == m["platforms"][p["platform"]]
+        assert p["status"] == ("estimated" if p["fit"]["fits"] else "does-not-fit")
+    assert main(["validate", str(tmp_path / "corpus"), "--platforms", "nope", "--measure", "none",
+                 "--out", str(tmp_path / "o2")]) == 1
