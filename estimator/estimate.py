@@ -66,6 +66,9 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
         for t in sg.tensors:
             if t.dtype.startswith("type") or t.dtype == "string":
                 unknowns.append(f"tensor {sg.index}:{t.index} ({t.name}) has type {t.dtype}: size unknown")
+            elif any(d < 0 for d in t.shape):
+                unknowns.append(f"tensor {sg.index}:{t.index} ({t.name}) has a dynamic shape {list(t.shape)}: "
+                                "its size is unknown (counted as 0)")
     if calib is None:
         unknowns.append(f"stack and static RAM: no calibration file for platform {platform!r} "
                         f"(platforms/calibration/{platform}.json)")

@@ -225,7 +225,7 @@ def _parse(data: bytes, name: str) -> ModelGraph:
             nz = _vector(buf, q, 3)[1] if q else 0
             bi = _scalar(buf, ten, 2, _U32)
             tensors.append(Tensor(
-                index=t, name=_string(buf, ten, 3), shape=shape, dtype=dtype, nbytes=n * esize,
+                index=t, name=_string(buf, ten, 3), shape=shape, dtype=dtype, nbytes=max(n * esize, 0),
                 has_data=bi < len(has_data) and has_data[bi], is_variable=bool(_scalar(buf, ten, 5, _U8)),
                 n_scales=ns, quantized=ns > 0 and nz > 0, n_zero_points=nz))
         ops = []

@@ -81,3 +81,13 @@ def test_per_operator_view_is_consistent():
     assert max(o.arena_head_bytes for o in e.operators) == e.arena_head_bytes
     assert e.operators[e.peak_operator].arena_head_bytes == e.arena_head_bytes
     assert np.isclose(e.arena_bytes, e.arena_head_bytes + e.arena_tail_bytes)
+
+
+def test_dynamic_shape_is_reported():
+    b = own.Builder()
+    x = b.tensor([1, 8], "float32")
+    y = b.tensor([-1, 8], "float32")
+    b.op("RELU", [x], [y])
+    b.io([x], [y])
+    e = estimate(b.build())
+    assert any("dynamic shape" in u and "t1" in u for u in e.unknowns)
