@@ -1,0 +1,37 @@
+/*
+ * ops.h - the op table entries of simprof-rt's kernels (one srt_op per builtin operator) and the
+ * few helpers shared between kernel files.
+ */
+#ifndef SRT_KERNELS_OPS_H
+#define SRT_KERNELS_OPS_H
+
+#include "kernel_util.h"
+
+extern const srt_op srt_op_conv_2d, srt_op_depthwise_conv_2d, srt_op_fully_connected;
+extern const srt_op srt_op_average_pool_2d, srt_op_max_pool_2d;
+extern const srt_op srt_op_add, srt_op_sub, srt_op_mul, srt_op_maximum, srt_op_minimum;
+extern const srt_op srt_op_relu, srt_op_relu6, srt_op_leaky_relu, srt_op_hard_swish,
+    srt_op_logistic, srt_op_tanh;
+extern const srt_op srt_op_softmax, srt_op_mean;
+extern const srt_op srt_op_reshape, srt_op_squeeze, srt_op_expand_dims, srt_op_shape, srt_op_pack,
+    srt_op_unpack, srt_op_concatenation, srt_op_split, srt_op_split_v, srt_op_strided_slice,
+    srt_op_transpose, srt_op_pad;
+extern const srt_op srt_op_quantize, srt_op_dequantize, srt_op_rsqrt;
+
+/* ---- conv family (conv.c) ---- */
+typedef struct {
+    int32_t padding, stride_w, stride_h, activation, dilation_w, dilation_h, depth_multiplier;
+} k_conv_params;
+
+typedef struct {
+    int32_t pad_w, pad_h;
+    int32_t in_zp, out_zp;
+    int32_t act_min, act_max;
+    float fact_min, fact_max;
+    int32_t *mult, *shift; /* per output channel (TFLM's two Prepare-time arrays) */
+} k_conv_data;
+
+/* Prepare shared by CONV_2D and DEPTHWISE_CONV_2D (same temp-tensor sequence in TFLM). */
+srt_status k_conv_prepare(srt_ctx *ctx, srt_node *node, bool depthwise);
+
+#endif /* SRT_KERNELS_OPS_H */

@@ -1,0 +1,139 @@
+/* quantize.c - QUANTIZE (float32 -> int8, int8 -> int8 requantisation), DEQUANTIZE (int8 -> float32),
+ * RSQRT (float32). TFLite reference arithmetic:
+ *   quantize:   q = (int32)round(x / (float)scale) + zp, clamped (round half away from zero);
+ *   requantize: MultiplyByQuantizedMultiplier(q - zp_in, in_scale/out_scale) + zp_out, clamped;
+ *   dequantize: (float)((double)scale * (q - zp));
+ *   rsqrt:      1.f / sqrtf(x). */
+#include "ops.h"
+#include "libm_compat.h"
+
+typedef struct {
+    double scale;      /* output scale (quantize) / input scale (dequantize), as TFLM keeps it */
+    int32_t zero_point;
+    int32_t req_mult, req_shift, in_zp;
+} k_quant_data;
+
+K_STATIC_FITS(k_quant_data, SRT_OPDATA_SIZE_QUANTIZE);
+K_STATIC_FITS(k_quant_data, SRT_OPDATA_SIZE_DEQUANTIZE);
+
+#define CHECK(x) do { srt_status st_ = (x); if (st_ != SRT_OK) return st_; } while (0)
+
+static srt_status q_prepare_io(srt_ctx *ctx, srt_node *node, const char *op, const srt_tensor **in,
+                               const srt_tensor **out) {
+    CHECK(k_check_io(ctx, node, 1, 1, 1, op));
+    *in = srt_prepare_input(ctx, node, 0);
+    CHECK(k_check_tensor(ctx, *in, op, "input"));
+    *out = srt_prepare_output(ctx, node, 0);
+    CHECK(k_check_tensor(ctx, *out, op, "output"));
+    if (k_elements((*in)->dims) != k_elements((*out)->dims))
+        return srt_fail(ctx, SRT_ERR_MODEL, "%s: input and output sizes differ", op);
+    return SRT_OK;
+}
+
+static srt_status quantize_prepare(srt_ctx *ctx, srt_node *node) {
+    static const char op[] = "QUANTIZE";
+    const srt_tensor *in, *out;
+    CHECK(q_prepare_io(ctx, node, op, &in, &out));
+    if (out->type != SRT_INT8) return k_unsupported_type(ctx, op, out->type);
+    if (in->type != SRT_FLOAT32 && in->type != SRT_INT8) return k_unsupported_type(ctx, op, in->type);
+    CHECK(k_require_quant(ctx, out, op, "output"));
+    k_quant_data *d = node->user_data;
+    d->scale = (double)srt_q_scale(out, 0);
+    d->zero_point = srt_q_zero_point(out, 0);
+    if (in->type == SRT_INT8) {
+        CHECK(k_require_quant(ctx, in, op, "input"));
+        int sh;
+        srt_quantize_multiplier((double)srt_q_scale(in, 0) / (double)srt_q_scale(out, 0), &d->req_mult, &sh);
+        d->req_shift = sh;
+        d->in_zp = srt_q_zero_point(in, 0);
+    }
+    return SRT_OK;
+}
+
+/* (int32)f as x86-64's cvttss2si does it (the oracle): out-of-range and NaN give INT32_MIN. */
+static int32_t f2i_x86(float f) {
+    if (!(f >= -2147483648.0f && f < 2147483648.0f)) return INT32_MIN;
+    return (int32_t)f;
+}
+
+static srt_status quantize_eval(srt_ctx *ctx, srt_node *node) {
+    const k_quant_data *d = node->user_data;
+    srt_eval_tensor *in = srt_eval_input(ctx, node, 0), *out = srt_eval_output(ctx, node, 0);
+    if (!in || !out || !in->data || !out->data) return k_missing(ctx, "QUANTIZE");
+    const int32_t n = k_elements(in->dims);
+    int8_t *y = out->data;
+    if (in->type == SRT_FLOAT32) {
+        const float *x = in->data;
+        const float scale = (float)d->scale;
+        for (int32_t i = 0; i < n; ++i) {
+            int32_t q = srt_wadd(f2i_x86(srt_roundf(x[i] / scale)), d->zero_point);
+            y[i] = (int8_t)srt_clamp_i32(q, -128, 127);
+        }
+    } else {
+        const int8_t *x = in->data;
+        for (int32_t i = 0; i < n; ++i) {
+            int32_t q = srt_wadd(srt_mbqm((int32_t)x[i] - d->in_zp, d->req_mult, d->req_shift), d->zero_point);
+            y[i] = (int8_t)srt_clamp_i32(q, -128, 127);
+        }
+    }
+    return SRT_OK;
+}
+
+static srt_status dequantize_prepare(srt_ctx *ctx, srt_node *node) {
+    static const char op[] = "DEQUANTIZE";
+    const srt_tensor *in, *out;
+    CHECK(q_prepare_io(ctx, node, op, &in, &out));
+    if (in->type != SRT_INT8) return k_unsupported_type(ctx, op, in->type);
+    if (out->type != SRT_FLOAT32) return k_unsupported_type(ctx, op, out->type);
+    CHECK(k_require_quant(ctx, in, op, "input"));
+    k_quant_data *d = node->user_data;
+    d->scale = (double)srt_q_scale(in, 0);
+    d->zero_point = srt_q_zero_point(in, 0);
+    return SRT_OK;
+}
+
+static srt_status dequantize_eval(srt_ctx *ctx, srt_node *node) {
+    const k_quant_data *d = node->user_data;
+    srt_eval_tensor *in = srt_eval_input(ctx, node, 0), *out = srt_eval_output(ctx, node, 0);
+    if (!in || !out || !in->data || !out->data) return k_missing(ctx, "DEQUANTIZE");
+    const int32_t n = k_elements(in->dims);
+    const int8_t *x = in->data;
+    float *y = out->data;
+    for (int32_t i = 0; i < n; ++i) y[i] = (float)(d->scale * (double)((int32_t)x[i] - d->zero_point));
+    return SRT_OK;
+}
+
+static srt_status rsqrt_prepare(srt_ctx *ctx, srt_node *node) {
+    static const char op[] = "RSQRT";
+    const srt_tensor *in, *out;
+    CHECK(q_prepare_io(ctx, node, op, &in, &out));
+    if (in->type != SRT_FLOAT32 || out->type != SRT_FLOAT32)
+        return k_unsupported_type(ctx, op, in->type != SRT_FLOAT32 ? in->type : out->type);
+    return SRT_OK;
+}
+
+static srt_status rsqrt_eval(srt_ctx *ctx, srt_node *node) {
+    srt_eval_tensor *in = srt_eval_input(ctx, node, 0), *out = srt_eval_output(ctx, node, 0);
+    if (!in || !out || !in->data || !out->data) return k_missing(ctx, "RSQRT");
+    const int32_t n = k_elements(in->dims);
+    const float *x = in->data;
+    float *y = out->data;
+    for (int32_t i = 0; i < n; ++i) y[i] = 1.0f / k_sqrtf(x[i]);
+    return SRT_OK;
+}
+
+const srt_op srt_op_quantize = {
+    .builtin_code = 114, .name = "QUANTIZE", .options_type = 0,
+    .params_size = SRT_PARAMS_SIZE_QUANTIZE, .params_align = SRT_PARAMS_ALIGN_QUANTIZE, .parse = NULL,
+    .opdata_size = SRT_OPDATA_SIZE_QUANTIZE, .prepare = quantize_prepare, .eval = quantize_eval,
+};
+const srt_op srt_op_dequantize = {
+    .builtin_code = 6, .name = "DEQUANTIZE", .options_type = 0,
+    .params_size = SRT_PARAMS_SIZE_DEQUANTIZE, .params_align = SRT_PARAMS_ALIGN_DEQUANTIZE, .parse = NULL,
+    .opdata_size = SRT_OPDATA_SIZE_DEQUANTIZE, .prepare = dequantize_prepare, .eval = dequantize_eval,
+};
+const srt_op srt_op_rsqrt = {
+    .builtin_code = 76, .name = "RSQRT", .options_type = 0,
+    .params_size = SRT_PARAMS_SIZE_RSQRT, .params_align = SRT_PARAMS_ALIGN_RSQRT, .parse = NULL,
+    .opdata_size = SRT_OPDATA_SIZE_RSQRT, .prepare = rsqrt_prepare, .eval = rsqrt_eval,
+};

@@ -1,0 +1,34 @@
+/* registry.c - builtin code -> kernel (srt_find_op). The control ops VAR_HANDLE, READ_VARIABLE,
+ * ASSIGN_VARIABLE and CALL_ONCE are the runtime engineer's (firmware/runtime/); they are listed
+ * here when the runtime build defines SRT_HAVE_CONTROL_OPS (their srt_op objects must then exist
+ * under these names). srt_builtin_name lives in builtin_names.c (generated). */
+#include "ops.h"
+
+#ifdef SRT_HAVE_CONTROL_OPS
+extern const srt_op srt_op_var_handle, srt_op_read_variable, srt_op_assign_variable, srt_op_call_once;
+#endif
+
+static const srt_op *const k_ops[] = {
+    &srt_op_conv_2d, &srt_op_depthwise_conv_2d, &srt_op_fully_connected,
+    &srt_op_average_pool_2d, &srt_op_max_pool_2d,
+    &srt_op_add, &srt_op_sub, &srt_op_mul, &srt_op_maximum, &srt_op_minimum,
+    &srt_op_relu, &srt_op_relu6, &srt_op_leaky_relu, &srt_op_hard_swish, &srt_op_logistic, &srt_op_tanh,
+    &srt_op_softmax, &srt_op_mean,
+    &srt_op_reshape, &srt_op_squeeze, &srt_op_expand_dims, &srt_op_shape, &srt_op_pack, &srt_op_unpack,
+    &srt_op_concatenation, &srt_op_split, &srt_op_split_v, &srt_op_strided_slice, &srt_op_transpose,
+    &srt_op_pad,
+    &srt_op_quantize, &srt_op_dequantize, &srt_op_rsqrt,
+#ifdef SRT_HAVE_CONTROL_OPS
+    &srt_op_var_handle, &srt_op_read_variable, &srt_op_assign_variable, &srt_op_call_once,
+#endif
+};
+
+const srt_op *srt_find_op(int32_t builtin_code) {
+    for (size_t i = 0; i < sizeof k_ops / sizeof k_ops[0]; ++i)
+        if (k_ops[i]->builtin_code == builtin_code) return k_ops[i];
+    return NULL;
+}
+
+/* For tools and tests: the i-th registered op (NULL past the end). */
+const srt_op *srt_op_at(size_t i);
+const srt_op *srt_op_at(size_t i) { return i < sizeof k_ops / sizeof k_ops[0] ? k_ops[i] : NULL; }
