@@ -139,7 +139,8 @@ def simulate_setup(model: ModelGraph, abi: Abi, cfg: SetupConfig, life: Lifetime
     sim.persist(*abi.size("RecordingSingleArenaBufferAllocator" if cfg.recording else "SingleArenaBufferAllocator"))
     sim.persist(*abi.size("GreedyMemoryPlanner"))
     sim.persist(*abi.size("RecordingMicroAllocator" if cfg.recording else "MicroAllocator"))
-    n_resources = len({v for k, v in _resource_names(model).items()})
+    # the wrapper sizes the table by unique shared names (count_resource_variables in runtime.py)
+    n_resources = len({name for _, name in _resource_names(model).values()})
     if cfg.python_resource_vars and n_resources:
         sim.stage = "resource variables"
         s, a = abi.size("MicroResourceVariables")

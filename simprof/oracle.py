@@ -9,6 +9,12 @@ Caveat (tflm-arena-facts.md §1): tail padding depends on where the arena ends. 
 its arena with `new uint8_t[size]` (16-aligned on glibc), so only sizes that are multiples of 16
 give reproducible tail figures. Every function here therefore rounds arena sizes up to 16.
 
+Resource variables: for a model with VAR_HANDLE ops the Python wrapper (not TFLM's interpreter)
+creates MicroResourceVariables on the arena right after the allocator objects: two 16-aligned
+persistent buffers, the 16 B table object and 40 B per unique shared name (lp64), both recorded
+as "Persistent buffer data"; each variable's buffer is allocated later by the first
+ASSIGN_VARIABLE's Prepare (plus that op's 4 B OpData at Init). Measured by arena starvation.
+
 API:
     allocations(model_bytes, arena_size=...) -> AllocationReport   (print_allocations(), parsed)
     try_arena(model_bytes, arena_size) -> Trial                      (one setup attempt)
