@@ -7,18 +7,20 @@ planner_stress, tiny (see each sample function's docstring).
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 
-from simprof.errors import ModelFormatError, UsageError
+from simprof.errors import UsageError
 
 from .builder import ModelBuilder, schema
 from .check import call_isolated, tensor_ranges
 from .layers import _PAD, Act, Graph
 
 Params = dict[str, Any]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ def build_model(family_name: str, params: Params, dtype: str, seed: int, calibra
     return m.to_bytes()
 
 
-def _calibration(family_name: str, params: Params, seed: int, samples: int = 4) -> dict[str, tuple[float, float]]:
+def _calibration(family_name: str, params: Params, seed: int, samples: int = 4) -> dict[str, tuple[float, float]] | None:
     m = ModelBuilder("calibration twin")
     g = Graph(m, "float32", seed=seed)
     FAMILIES[family_name].build(g, params)
@@ -60,9 +62,10 @@ def _calibration(family_name: str, params: Params, seed: int, samples: int = 4) 
     feeds = [[rng.uniform(lo, hi, ref.shape).astype(np.float32) for (lo, hi), ref in
               zip(g.input_ranges, (t for t in g.sg.tensors if t.index in g.sg._inputs))] for _ in range(samples)]
     ok, value, _ = call_isolated(tensor_ranges, data, feeds, timeout=120.0)
-    if not ok:
-        raise ModelFormatError(f"calibrating {family_name} in the TFLM host interpreter failed: {value}",
-                               fix="report the params; build with calibrate=False to skip calibration")
+    if not ok:  # keep generating: the statistical scales are a usable fallback
+        log.warning("calibrating %s (seed %d) failed, using estimated int8 scales: %s",
+                    family_name, seed, str(value).splitlines()[0])
+        return None
     return value  # type: ignore[return-value]
 
 

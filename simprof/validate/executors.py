@@ -76,7 +76,15 @@ def run_pool(tasks: Sequence[Task], jobs: int) -> Iterator[dict[str, Any]]:
         procs.update(getattr(ex, "_processes", None) or {})  # CPython internals: the worker Process objects
         for fut in cf.as_completed(futures):
             procs.update(getattr(ex, "_processes", None) or {})
-            yield fut.result()
+            try:
+                result = fut.result()
+            except cf.process.BrokenProcessPool as exc:
+                raise SimprofError(f"a validation worker died: {exc}",
+                                   fix="rerun: finished pairs are cached; run with --jobs 0 to see the crash") from exc
+            except (TypeError, AttributeError, ImportError) as exc:  # typically an unpicklable callable
+                raise SimprofError(f"a validation task could not run in a worker: {exc}",
+                                   fix="pass module-level functions (or functools.partial of them)") from exc
+            yield result
         clean = True
     finally:
         procs.update(getattr(ex, "_processes", None) or {})
