@@ -20,7 +20,8 @@ from typing import Any, Sequence
 from simprof.errors import ToolchainError
 
 __all__ = ["estimate", "measure", "measure_model", "platforms", "load_platform", "emulators",
-           "symbol_conventions", "build_elf", "write_models", "is_model"]
+           "symbol_conventions", "build_elf", "write_models", "is_model", "can_measure_models",
+           "check_tools", "result_json", "save_json", "load_json"]
 
 PathLike = str | os.PathLike
 TFLITE_MAGIC = b"TFL3"          # flatbuffer file identifier at offset 4 of every .tflite
@@ -161,3 +162,47 @@ def write_models(out: PathLike, names: Sequence[str] = (), *, preset: Sequence[s
             written.append(write_bytes_atomic(folder / f"{name}.tflite", build_preset(name)))
     return written
 
+
+
+def can_measure_models() -> bool:
+    """True when this build can measure .tflite models (the simprof-rt firmware runner exists)."""
+    try:
+        from simprof.sim.runtime import measure_model as _measure_model  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def check_tools(emulator: str = "qemu", *, compiler: bool = True) -> None:
+    """Raise `ToolchainError` (one line: what is missing, how to get it) unless the emulator backend
+    (and, with compiler=True, the Arm C compiler for simprof-built firmware) is installed."""
+    _require_emulator(emulator)
+    if compiler:
+        from simprof.sim.build import compiler as _compiler
+        _compiler()
+
+
+def result_json(result: Any) -> dict:
+    """The JSON form of an Estimate or Measurement (same keys for the figures both have); a mapping
+    (a result already loaded from JSON) is returned as a plain dict."""
+    if hasattr(result, "to_json"):
+        return result.to_json()
+    if isinstance(result, dict):
+        return dict(result)
+    raise TypeError(f"not a simprof result: {type(result).__name__}")
+
+
+def save_json(result: Any, path: PathLike) -> Path:
+    """Write a result's JSON form atomically (never a half-written file)."""
+    from simprof.outputs import write_json_atomic
+    return write_json_atomic(path, result_json(result))
+
+
+def load_json(path: PathLike) -> dict:
+    """A result written by `save_json` or `simprof estimate/measure --json`, as a dict."""
+    import json
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        from simprof.errors import UsageError
+        raise UsageError(f"cannot read result JSON {path}: {exc}", fix="pass a file written with --json") from exc
