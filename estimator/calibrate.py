@@ -54,6 +54,69 @@ def op_entry_points(source_dirs, g) -> dict:
     return ops
 
 
+def op_entry_points_from_elf(elf_path: Path, g) -> dict:
+    """Map each operator name to its prepare/eval call-graph nodes by reading the `srt_op_*`
+    registration objects in the ELF (robust to macros that generate them): in each object, the
+    words equal to a function's address (Thumb bit cleared) are its function pointers; the last is
+    `eval`, the one just before it `prepare` (srt_kernel.h field order); the `name` pointer is the
+    word that points to an upper-case string."""
+    from elftools.elf.elffile import ELFFile
+    from elftools.elf.sections import SymbolTableSection
+
+    with open(elf_path, "rb") as fh:
+        elf = ELFFile(fh)
+        symtab = elf.get_section_by_name(".symtab")
+        if not isinstance(symtab, SymbolTableSection):
+            return {}
+        funcs: dict = {}
+        objects = []
+        current_file = None
+        for sym in symtab.iter_symbols():
+            kind = sym["st_info"]["type"]
+            if kind == "STT_FILE":
+                current_file = sym.name
+            elif kind == "STT_FUNC" and sym["st_value"]:
+                local = sym["st_info"]["bind"] == "STB_LOCAL"
+                funcs[sym["st_value"] & ~1] = (sym.name, current_file if local else None)
+            elif kind == "STT_OBJECT" and sym.name.startswith("srt_op_") and sym["st_size"] >= 8:
+                objects.append((sym["st_value"], sym["st_size"]))
+
+        def read(addr: int, size: int) -> bytes | None:
+            for sec in elf.iter_sections():
+                start = sec["sh_addr"]
+                if sec["sh_type"] != "SHT_NOBITS" and start <= addr and addr + size <= start + sec["sh_size"]:
+                    data = sec.data()
+                    return data[addr - start: addr - start + size]
+            return None
+
+        ops: dict = {}
+        for addr, size in objects:
+            raw = read(addr, size)
+            if raw is None:
+                continue
+            words = [(off, int.from_bytes(raw[off:off + 4], "little")) for off in range(0, size - 3, 4)]
+            fptrs = [(off, funcs[w & ~1]) for off, w in words if w and (w & ~1) in funcs]
+            name = None
+            for _, w in words:
+                text = read(w, 32) if w else None
+                if text and b"\0" in text:
+                    cand = text.split(b"\0", 1)[0]
+                    if cand and re.fullmatch(rb"[A-Z][A-Z0-9_]*", cand):
+                        name = cand.decode()
+                        break
+            if not name or not fptrs:
+                continue
+
+            def node(entry):
+                fn, src = entry
+                return g.resolve(fn, Path(src) if src else None)
+
+            eval_off, eval_fn = fptrs[-1]
+            prep = next((f for off, f in fptrs if off == eval_off - 4), None)
+            ops[name] = {"eval": node(eval_fn), "prepare": node(prep) if prep else None}
+        return ops
+
+
 def _through(g, root: str, entry: str, fn: str | None) -> int | None:
     if fn is None:
         return 0
@@ -66,9 +129,11 @@ def _through(g, root: str, entry: str, fn: str | None) -> int | None:
 
 
 def analyse(su_files, ci_files, source_dirs, root: str = "Reset_Handler",
-            invoke_entry: str = "srt_invoke", setup_entry: str = "srt_setup") -> dict:
+            invoke_entry: str = "srt_invoke", setup_entry: str = "srt_setup", elf: Path | None = None) -> dict:
     g = cg.parse(su_files, ci_files)
     ops = op_entry_points(source_dirs, g)
+    if elf is not None:
+        ops.update(op_entry_points_from_elf(elf, g))
     stack: dict = {}
     setup = 0
     for name, fns in sorted(ops.items()):
@@ -127,7 +192,7 @@ def generate(platform_id: str, kernels: str = "reference", build_dir: Path | Non
         toolchain = compiler_version(compiler())
     if not su or not ci:
         raise BuildError("the build has no .su/.ci files", fix="compile with -fstack-usage -fcallgraph-info=su")
-    result = analyse(su, ci, source_dirs)
+    result = analyse(su, ci, source_dirs, elf=elf)
     data = {
         "schema_version": SCHEMA_VERSION, "platform": platform_id, "runtime": "simprof-rt", "kernels": kernels,
         "provenance": {
