@@ -148,6 +148,15 @@ class SuiteKeywords:
             raise SkipExecution(exc.one_line()) from None
 
     @keyword
+    def emulator_is_installed(self, emulator: str = "qemu") -> bool:
+        """True when the ``emulator`` backend's program is installed (``renode`` on PATH...)."""
+        try:
+            api.check_tools(emulator, compiler=False)
+        except ToolchainError:
+            return False
+        return True
+
+    @keyword
     def model_measurement_is_available(self) -> bool:
         """True when this simprof can measure .tflite models (its runtime simprof-rt is built in);
         suites use it to measure a firmware ELF instead when it cannot."""
