@@ -57,7 +57,7 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
     # lp64 means the wheel's Python wrapper (recording allocators); a firmware uses the plain ones.
     # Both create MicroResourceVariables on the arena when the model has resource variables.
     cfg = SetupConfig(recording=(abi == "lp64"), kernels=kernels, python_resource_vars=True,
-                      variant="wheel" if (runtime == "tflm" and abi == "lp64") else abi)
+                      variant="wheel" if (runtime == "tflm" and abi == "lp64") else abi, runtime=runtime)
     setup = simulate_setup(graph, target, cfg, life, scratch, arena_plan.head_bytes)
 
     calib = load_calibration(platform, runtime, kernels, calibration_dir)
@@ -92,7 +92,8 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
 
     return Estimate(
         model=graph.name, platform=platform, runtime=runtime, abi=abi, kernels=kernels,
-        arena_head_bytes=head, arena_tail_bytes=tail, arena_bytes=head + tail,
+        arena_head_bytes=head, arena_head_painted_bytes=max(head, setup.temp_hwm, setup.planner_hwm),
+        arena_tail_bytes=tail, arena_bytes=head + tail,
         arena_min_bytes=max(setup.need_bytes, head + tail), arena_min_stage=setup.need_stage,
         arena_start_align_bytes=15, tflm_arena_used_bytes=head + tail,
         tail_categories={k: {"used": u, "requested": q, "count": c} for k, (u, q, c) in setup.categories.items()},

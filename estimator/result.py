@@ -27,7 +27,9 @@ class Estimate:
     runtime: str
     abi: str
     kernels: str
-    arena_head_bytes: int          # planned head
+    arena_head_bytes: int          # planned head (TFLM's "head")
+    arena_head_painted_bytes: int  # the head block fill-and-read sees after setup: the planned head or,
+                                   # if higher, the setup temporaries written above the head
     arena_tail_bytes: int          # final persistent tail
     arena_bytes: int               # head + tail after setup
     arena_min_bytes: int           # smallest arena (aligned start, size a multiple of 16) that sets up

@@ -31,6 +31,8 @@ class ArenaSim:
     categories: dict = field(default_factory=dict)
     uncategorised: int = 0  # tail bytes no recorded category covers (allocator objects, options...)
     stage: str = "construction"
+    temp_hwm: int = 0        # highest temp end (Prepare temp tensors, planning records)
+    planner_hwm: int = 0     # end of the planner's written working area
 
     def _need(self, n: int) -> None:
         if n > self.need:
@@ -51,6 +53,7 @@ class ArenaSim:
 
     def alloc_temp(self, size: int, align: int) -> None:
         self.temp = ceil_to(self.temp, align) + size
+        self.temp_hwm = max(self.temp_hwm, self.temp)
         self._need(self.temp + self.tail)
 
     def reset_temp(self) -> None:
@@ -61,7 +64,8 @@ class ArenaSim:
         self.temp = size
         self._need(self.head + self.tail)
 
-    def planner_area(self, buffers: int, bytes_per_buffer: int) -> None:
+    def planner_area(self, buffers: int, bytes_per_buffer: int, written_bytes: int) -> None:
         """The planner takes all memory from ceil16(temp) to floor16(tail); it needs room for
-        `bytes_per_buffer` per planned buffer."""
+        `bytes_per_buffer` per planned buffer, and writes `written_bytes` from its start."""
         self._need(ceil_to(self.temp, 16) + bytes_per_buffer * buffers + ceil_to(self.tail, 16))
+        self.planner_hwm = max(self.planner_hwm, ceil_to(self.temp, 16) + written_bytes)

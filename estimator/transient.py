@@ -25,6 +25,7 @@ class SetupConfig:
     kernels: str               # "reference" | "cmsis-nn"
     python_resource_vars: bool  # the Python wrapper creates MicroResourceVariables on the arena
     variant: str = "arm-eabi"  # "wheel" (TFLM inside the tflite-micro wheel) or the ABI name
+    runtime: str = "tflm"
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class SetupResult:
     need_stage: str            # which step set it
     op_tail_bytes: dict        # (subgraph, node) -> tail bytes the operator added (options, OpData, Prepare)
     unknown: tuple[str, ...]   # what could not be computed, in words
+    temp_hwm: int = 0          # highest end of temp allocations during setup (from the arena start)
+    planner_hwm: int = 0       # end of the planner's written working area
 
 
 def _tensor(sg: Subgraph, idx: int):
@@ -232,7 +235,10 @@ def simulate_setup(model: ModelGraph, abi: Abi, cfg: SetupConfig, life: Lifetime
     sim.alloc_temp(s * len(model.subgraphs), a)
     s, a = abi.size("AllocationInfo")
     sim.alloc_temp(s * (life.total_tensors + len(scratch)), a)
-    sim.planner_area(len(life.buffers), PLANNER_BYTES_PER_BUFFER)
+    # simprof-rt hands the planner exactly 40 B per buffer and fills it; TFLM hands it all free
+    # memory and writes the 16 B requirement records at its start (its other arrays lie far away)
+    written = PLANNER_BYTES_PER_BUFFER if cfg.runtime == "simprof-rt" else 16
+    sim.planner_area(len(life.buffers), PLANNER_BYTES_PER_BUFFER, written * len(life.buffers))
     sim.reset_temp()
     sim.resize_head(planned_head)
 
@@ -251,4 +257,5 @@ def simulate_setup(model: ModelGraph, abi: Abi, cfg: SetupConfig, life: Lifetime
                 sim.persist(4 + 4 * t.n_scales, 4, CAT_IOQ)
 
     cats = {k: (v.used, v.requested, v.count) for k, v in sim.categories.items() if v.used or v.requested}
-    return SetupResult(sim.tail, cats, ceil_to(sim.need, 16), sim.need_stage, op_tail, tuple(unknown))
+    return SetupResult(sim.tail, cats, ceil_to(sim.need, 16), sim.need_stage, op_tail, tuple(unknown),
+                       sim.temp_hwm, sim.planner_hwm)
