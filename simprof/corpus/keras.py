@@ -3,8 +3,10 @@
 
 Needs `tensorflow-cpu` (the `tensorflow` extra); nothing else in simprof imports TensorFlow. Batch
 size is fixed to 1, otherwise Keras adds SHAPE/STRIDED_SLICE/PACK ops (DESIGN.md §7).
-NOTE: written without TensorFlow installed on the development machines; only the missing-TF error
-path is covered by tests.
+Checked by hand with tensorflow-cpu 2.21 (8 models: all run in TFLM's host interpreter, and the
+estimator matches the wheel's print_allocations() on the 7 of them that fit stm32f4, via
+`simprof validate --measure host`);
+the unit tests cover only the missing-TF error path, since TF is not a test dependency.
 """
 from __future__ import annotations
 
@@ -33,7 +35,18 @@ def _tf():
 
 
 def _keras_model(tf, family: str, p: dict[str, Any]):
-    L = tf.keras.layers
+    # He init with a small positive bias keeps random ReLU stacks alive, and a wide last layer gives
+    # logits a real range: with near-constant logits the converter picks a softmax input scale so
+    # small that TFLM aborts in Prepare (QuantizeMultiplierGreaterThanOne), seen with TF 2.21.
+    import functools
+    he = dict(kernel_initializer="he_normal", bias_initializer=tf.keras.initializers.Constant(0.01))
+    base = tf.keras.layers
+    L = type("Layers", (), {k: getattr(base, k) for k in dir(base) if not k.startswith("_")})
+    for name in ("Conv2D", "DepthwiseConv2D", "Dense"):
+        setattr(L, name, functools.partial(getattr(base, name), **(
+            {"depthwise_initializer": "he_normal", "bias_initializer": he["bias_initializer"]}
+            if name == "DepthwiseConv2D" else he)))
+    logits = functools.partial(base.Dense, kernel_initializer=tf.keras.initializers.RandomNormal(stddev=1.0))
     if family == "autoencoder":
         x = inp = L.Input((p["input"],), batch_size=1)
         for units in [*p["hidden"], p["bottleneck"], *p["hidden"]]:
@@ -69,7 +82,7 @@ def _keras_model(tf, family: str, p: dict[str, Any]):
                 x = L.ReLU()(L.Add()([x, L.Conv2D(x.shape[-1], layer["kernel"], 1, "same")(y)]))
         x = L.GlobalAveragePooling2D()(x)
     classes = p.get("classes", 10)
-    return tf.keras.Model(inp, L.Softmax()(L.Dense(classes)(x)))
+    return tf.keras.Model(inp, L.Softmax()(logits(classes)(x)))
 
 
 def convert_int8(tf, model, seed: int) -> bytes:
