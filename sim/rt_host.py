@@ -31,7 +31,7 @@ HOST_DIR = SOURCE_DIR / "host"
 ARENA_ALIGN = 16
 DEFAULT_ARENA = 4 * 1024 * 1024
 SANITIZE = ("-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer")
-CFLAGS = ("-std=c11", "-O1", "-g", "-Wall", "-Wextra", "-Werror")
+CFLAGS = ("-std=c11", "-O1", "-g", "-Wall", "-Wextra", "-Werror", "-DSRT_HAVE_CONTROL_OPS")
 RECIPE = "2"
 
 # srt_status values (srt_kernel.h)
@@ -102,7 +102,8 @@ def _fallback_registry() -> str:
     lines.append("static const srt_op *const ops[] = {" + ", ".join(f"&{n}" for n in names) + "};")
     lines.append("const srt_op *srt_find_op(int32_t c) { for (unsigned i = 0; i < sizeof ops / sizeof ops[0]; i++)"
                  " if (ops[i] && ops[i]->builtin_code == c) return ops[i]; return 0; }")
-    lines.append('const char *srt_builtin_name(int32_t c) { const srt_op *o = srt_find_op(c); return o ? o->name : "UNKNOWN"; }')
+    if not (KERNELS_DIR / "builtin_names.c").exists():
+        lines.append('const char *srt_builtin_name(int32_t c) { const srt_op *o = srt_find_op(c); return o ? o->name : "UNKNOWN"; }')
     return "\n".join(lines) + "\n"
 
 

@@ -26,6 +26,8 @@ typedef struct {
     size_t temp;           /* bump pointer of temporary allocations */
     size_t tail;           /* lowest persistent byte */
     uint32_t temp_count;   /* live temporary allocations */
+    size_t temp_live;      /* temporary bytes below this are still read (<= temp), see arena.c */
+    size_t win_lo, win_hi; /* ...and so is [win_lo, win_hi) above temp_live (empty: lo == hi) */
     size_t temp_hwm;       /* max(head, temp) ever */
     size_t need;           /* max arena needed over all events so far */
     size_t missing;        /* on failure: bytes the arena is short by */
@@ -38,11 +40,15 @@ bool srt_arena_init(srt_arena *a, uint8_t *mem, size_t size);
 
 size_t srt_arena_tail_used(const srt_arena *a);          /* persistent bytes */
 
-/* TFLM AllocatePersistentBuffer(size, align): NULL when the new tail would cross the head. */
+/* TFLM AllocatePersistentBuffer(size, align): NULL when the new tail would cross the head, or
+ * the temp pointer while temporary allocations are live (see arena.c). */
 void *srt_arena_persistent(srt_arena *a, size_t size, size_t align);
 /* TFLM AllocateTemp(size, align): NULL when it would cross the tail. */
 void *srt_arena_temp(srt_arena *a, size_t size, size_t align);
 void srt_arena_temp_free(srt_arena *a);
+/* Temporary bytes from `start` up are never read again, except [win_lo, win_hi): a persistent
+ * buffer may overwrite them without harm, as happens in TFLM. */
+void srt_arena_temp_unread(srt_arena *a, size_t start, size_t win_lo, size_t win_hi);
 /* TFLM ResetTempAllocations: temp returns to head; false if temp buffers are still live. */
 bool srt_arena_reset_temp(srt_arena *a);
 /* TFLM ResizeBuffer of the head (only legal with no live temp): false when it does not fit. */

@@ -36,11 +36,20 @@ const srt_tensor *srt_prepare_tensor(srt_ctx *ctx, int32_t index)
         srt_arena_error(ctx, "temporary TfLiteTensor");
         return NULL;
     }
-    if (ti.nscales > 0 &&
-        (!srt_arena_temp(a, SRT_SIZEOF_TfLiteAffineQuantization, SRT_ALIGNOF_TfLiteAffineQuantization) ||
-         !srt_arena_temp(a, 4u + 4u * (uint32_t)ti.nscales, SRT_ALIGNOF_TfLiteIntArray))) {
-        srt_arena_error(ctx, "temporary quantization");
-        return NULL;
+    if (ti.nscales > 0) {
+        uint8_t *q = srt_arena_temp(a, SRT_SIZEOF_TfLiteAffineQuantization, SRT_ALIGNOF_TfLiteAffineQuantization);
+        if (q == NULL ||
+            srt_arena_temp(a, 4u + 4u * (uint32_t)ti.nscales, SRT_ALIGNOF_TfLiteIntArray) == NULL) {
+            srt_arena_error(ctx, "temporary quantization");
+            return NULL;
+        }
+        /* After this, TFLM reads only the zero_point pointer of TfLiteAffineQuantization
+         * {scale, zero_point, quantized_dimension} (to free the temporaries); kernels use the
+         * tensor's scalar zero point and scale. A persistent buffer taken while this is the
+         * topmost temp may overwrite the rest without harm (probed on the wheel with
+         * per-channel FULLY_CONNECTED: 1-40 channels, with and without bias). */
+        size_t qo = (size_t)(q - a->base);
+        srt_arena_temp_unread(a, qo, qo + SRT_PTR_SIZE, qo + 2u * SRT_PTR_SIZE);
     }
     srt_tensor *t = NULL;
     for (uint32_t i = 0; i < ctx->pool_n; i++)

@@ -1,0 +1,83 @@
+"""simprof-rt host build (x86-64 sizes + the wheel's overrides, recording allocators) against the
+tflite-micro wheel's own TFLM: print_allocations() head and tail byte for byte, and the same
+minimum arena when both are bisected (multiples of 16). Models: every corpus opmodel, plus
+control-flow models with resource variables (CALL_ONCE, VAR_HANDLE, READ/ASSIGN_VARIABLE) and a
+model with an offline memory plan. Runtime: ~40 s on 2 cores (oracle trials are forked children,
+host runs are ASan builds of ~10 ms each)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simprof import oracle
+from simprof.corpus import opmodels
+from simprof.sim import rt_host
+
+import _rt_models as own
+
+ARENA = 1 << 20
+OWN = {
+    "ctl_int8_1var": lambda: own.control_model("int8", 1),
+    "ctl_float32_2var": lambda: own.control_model("float32", 2),
+    "ctl_int8_2var": lambda: own.control_model("int8", 2),
+    "offline_plan_int8": own.offline_plan_model,
+    "scalar_and_unused_float32": own.unused_tensor_model,
+    # per-channel FC: TFLM takes its per-channel arrays while its temporary tensors are live
+    **{f"fc_per_channel_{n}{'' if b else '_nobias'}": (lambda n=n, b=b: own.fc_model(n, b))
+       for n in (2, 3, 10, 17) for b in (True, False)},
+}
+CORPUS = opmodels.names()
+
+
+def _model(name: str) -> bytes:
+    return OWN[name]() if name in OWN else opmodels.model(name)
+
+
+@pytest.fixture(scope="module")
+def host():
+    return rt_host.build_host()
+
+
+def _run(host, mb: bytes, **kw) -> rt_host.HostRun:
+    r = rt_host.run_host(mb, arena_size=ARENA, invoke=False, build=host, **kw)
+    if r.status_name == "unsupported":
+        pytest.skip(f"not supported by simprof-rt's kernels yet: {r.message}")
+    return r
+
+
+@pytest.mark.parametrize("name", CORPUS + list(OWN))
+def test_head_and_tail_equal_print_allocations(host, name):
+    mb = _model(name)
+    r = _run(host, mb)
+    assert r.ok, r.message
+    want = oracle.allocations(mb, ARENA)
+    assert (r.head, r.tail, r.total) == (want.head, want.tail, want.total)
+
+
+# Minimum arena: our own models and one model per op family/type (the same code path runs for all).
+MIN_MODELS = list(OWN) + [n for n in CORPUS if not any(k in n for k in ("_relu", "_broadcast", "relu6_"))]
+
+
+@pytest.mark.parametrize("name", MIN_MODELS)
+def test_minimum_arena_equals_tflm_bisection(host, name):
+    mb = _model(name)
+    _run(host, mb)
+    ours = rt_host.min_arena_host(mb, build=host)
+    assert ours == oracle.min_arena(mb)
+    # the runtime's own accounting of the transient peak predicts its bisected minimum
+    assert rt_host.run_host(mb, arena_size=ARENA, invoke=False, build=host).need == ours
+
+
+@pytest.mark.parametrize("name", ["ctl_int8_2var", "ctl_float32_2var"])
+def test_resource_variable_outputs_bit_exact(host, name):
+    """One inference of the control-flow models: CALL_ONCE initialises the state, READ_VARIABLE
+    + ADD + ASSIGN_VARIABLE update it; outputs equal TFLM's host interpreter bit for bit."""
+    mb = _model(name)
+    rng = np.random.default_rng(1)
+    dtype = np.int8 if "int8" in name else np.float32
+    x = (rng.integers(-100, 100, (1, 5, 3)).astype(np.int8) if dtype == np.int8
+         else rng.standard_normal((1, 5, 3)).astype(np.float32))
+    r = rt_host.run_host(mb, arena_size=ARENA, inputs=x.tobytes(), build=host)
+    assert r.ok, r.message
+    want = oracle.reference_outputs(mb, [x])
+    assert [bytes(o) for o in r.outputs] == [w.tobytes() for w in want]
