@@ -1,9 +1,10 @@
-/* quantize.c - QUANTIZE (float32 -> int8, int8 -> int8 requantisation), DEQUANTIZE (int8 -> float32),
- * RSQRT (float32). TFLite reference arithmetic:
+/* quantize.c - QUANTIZE (float32 -> int8/int16, int8/int16 -> int8/int16 requantisation), DEQUANTIZE
+ * (int8/int16 -> float32), RSQRT (float32, int8). TFLite reference arithmetic:
  *   quantize:   q = (int32)round(x / (float)scale) + zp, clamped (round half away from zero);
  *   requantize: MultiplyByQuantizedMultiplier(q - zp_in, in_scale/out_scale) + zp_out, clamped;
  *   dequantize: (float)((double)scale * (q - zp));
- *   rsqrt:      1.f / sqrtf(x). */
+ *   rsqrt:      1.f / sqrtf(x); int8: GetInvSqrtQuantizedMultiplierExp (gemmlowp Newton-Raphson
+ *               on Q3.28) of x - zp_in, then two MultiplyByQuantizedMultiplier with 2^20 headroom. */
 #include "ops.h"
 #include "libm_compat.h"
 
@@ -34,13 +35,14 @@ static srt_status quantize_prepare(srt_ctx *ctx, srt_node *node) {
     static const char op[] = "QUANTIZE";
     const srt_tensor *in, *out;
     CHECK(q_prepare_io(ctx, node, op, &in, &out));
-    if (out->type != SRT_INT8) return k_unsupported_type(ctx, op, out->type);
-    if (in->type != SRT_FLOAT32 && in->type != SRT_INT8) return k_unsupported_type(ctx, op, in->type);
+    if (out->type != SRT_INT8 && out->type != SRT_INT16) return k_unsupported_type(ctx, op, out->type);
+    if (in->type != SRT_FLOAT32 && in->type != SRT_INT8 && in->type != SRT_INT16)
+        return k_unsupported_type(ctx, op, in->type);
     CHECK(k_require_quant(ctx, out, op, "output"));
     k_quant_data *d = node->user_data;
     d->scale = (double)srt_q_scale(out, 0);
     d->zero_point = srt_q_zero_point(out, 0);
-    if (in->type == SRT_INT8) {
+    if (in->type != SRT_FLOAT32) {
         CHECK(k_require_quant(ctx, in, op, "input"));
         int sh;
         srt_quantize_multiplier((double)srt_q_scale(in, 0) / (double)srt_q_scale(out, 0), &d->req_mult, &sh);
@@ -61,20 +63,18 @@ static srt_status quantize_eval(srt_ctx *ctx, srt_node *node) {
     srt_eval_tensor *in = srt_eval_input(ctx, node, 0), *out = srt_eval_output(ctx, node, 0);
     if (!in || !out || !in->data || !out->data) return k_missing(ctx, "QUANTIZE");
     const int32_t n = k_elements(in->dims);
-    int8_t *y = out->data;
-    if (in->type == SRT_FLOAT32) {
-        const float *x = in->data;
-        const float scale = (float)d->scale;
-        for (int32_t i = 0; i < n; ++i) {
-            int32_t q = srt_wadd(f2i_x86(srt_roundf(x[i] / scale)), d->zero_point);
-            y[i] = (int8_t)srt_clamp_i32(q, -128, 127);
+    const bool o16 = out->type == SRT_INT16;
+    const int32_t lo = o16 ? INT16_MIN : -128, hi = o16 ? INT16_MAX : 127;
+    for (int32_t i = 0; i < n; ++i) {
+        int32_t q;
+        if (in->type == SRT_FLOAT32) {
+            q = srt_wadd(f2i_x86(srt_roundf(((const float *)in->data)[i] / (float)d->scale)), d->zero_point);
+        } else {
+            const int32_t x = in->type == SRT_INT16 ? ((const int16_t *)in->data)[i] : ((const int8_t *)in->data)[i];
+            q = srt_wadd(srt_mbqm(x - d->in_zp, d->req_mult, d->req_shift), d->zero_point);
         }
-    } else {
-        const int8_t *x = in->data;
-        for (int32_t i = 0; i < n; ++i) {
-            int32_t q = srt_wadd(srt_mbqm((int32_t)x[i] - d->in_zp, d->req_mult, d->req_shift), d->zero_point);
-            y[i] = (int8_t)srt_clamp_i32(q, -128, 127);
-        }
+        q = srt_clamp_i32(q, lo, hi);
+        if (o16) ((int16_t *)out->data)[i] = (int16_t)q; else ((int8_t *)out->data)[i] = (int8_t)q;
     }
     return SRT_OK;
 }
@@ -83,7 +83,7 @@ static srt_status dequantize_prepare(srt_ctx *ctx, srt_node *node) {
     static const char op[] = "DEQUANTIZE";
     const srt_tensor *in, *out;
     CHECK(q_prepare_io(ctx, node, op, &in, &out));
-    if (in->type != SRT_INT8) return k_unsupported_type(ctx, op, in->type);
+    if (in->type != SRT_INT8 && in->type != SRT_INT16) return k_unsupported_type(ctx, op, in->type);
     if (out->type != SRT_FLOAT32) return k_unsupported_type(ctx, op, out->type);
     CHECK(k_require_quant(ctx, in, op, "input"));
     k_quant_data *d = node->user_data;
@@ -97,25 +97,83 @@ static srt_status dequantize_eval(srt_ctx *ctx, srt_node *node) {
     srt_eval_tensor *in = srt_eval_input(ctx, node, 0), *out = srt_eval_output(ctx, node, 0);
     if (!in || !out || !in->data || !out->data) return k_missing(ctx, "DEQUANTIZE");
     const int32_t n = k_elements(in->dims);
-    const int8_t *x = in->data;
     float *y = out->data;
-    for (int32_t i = 0; i < n; ++i) y[i] = (float)(d->scale * (double)((int32_t)x[i] - d->zero_point));
+    for (int32_t i = 0; i < n; ++i) {
+        const int32_t x = in->type == SRT_INT16 ? ((const int16_t *)in->data)[i] : ((const int8_t *)in->data)[i];
+        y[i] = (float)(d->scale * (double)(x - d->zero_point));
+    }
     return SRT_OK;
 }
+
+typedef struct { int32_t mult, shift, in_zp, out_zp; } k_rsqrt_data;
+K_STATIC_FITS(k_rsqrt_data, SRT_OPDATA_SIZE_RSQRT);
 
 static srt_status rsqrt_prepare(srt_ctx *ctx, srt_node *node) {
     static const char op[] = "RSQRT";
     const srt_tensor *in, *out;
     CHECK(q_prepare_io(ctx, node, op, &in, &out));
-    if (in->type != SRT_FLOAT32 || out->type != SRT_FLOAT32)
-        return k_unsupported_type(ctx, op, in->type != SRT_FLOAT32 ? in->type : out->type);
+    if (in->type != out->type || (in->type != SRT_FLOAT32 && in->type != SRT_INT8))
+        return k_unsupported_type(ctx, op, in->type != SRT_FLOAT32 && in->type != SRT_INT8 ? in->type : out->type);
+    if (in->type == SRT_INT8) {
+        CHECK(k_require_quant(ctx, in, op, "input"));
+        CHECK(k_require_quant(ctx, out, op, "output"));
+        k_rsqrt_data *d = node->user_data;
+        d->in_zp = srt_q_zero_point(in, 0);
+        d->out_zp = srt_q_zero_point(out, 0);
+        /* scale = 1 / (sqrtf(in_scale) * out_scale), the product in float */
+        const float den = k_sqrtf(srt_q_scale(in, 0)) * srt_q_scale(out, 0);
+        int sh;
+        srt_quantize_multiplier(1.0 / (double)den, &d->mult, &sh);
+        d->shift = sh;
+    }
     return SRT_OK;
+}
+
+/* GetInvSqrtQuantizedMultiplierExp(x, reverse_shift = -1): 1/sqrt(x) as (q31, left shift). */
+static void inv_sqrt_multiplier(int32_t x, int32_t *mult, int *shift) {
+    if (x <= 1) { *mult = INT32_MAX; *shift = 0; return; }
+    int s = 11;
+    while (x >= (1 << 29)) { x /= 4; ++s; }
+    int clz = 0;
+    for (uint32_t u = (uint32_t)x; !(u & 0x80000000u); u <<= 1) ++clz;
+    const int pairs = (clz - 1) / 2 - 1;
+    s -= pairs;
+    x <<= 2 * pairs;
+    /* Newton-Raphson on Q3.28: x_{n+1} = 1.5 x - (input/2) x^3, five steps from 1.0 */
+    const int32_t in_q3 = x >> 1;
+    const int32_t half_in = srt_rdpot(in_q3, 1);
+    const int32_t three_halves = (1 << 28) + (1 << 27);
+    int32_t v = 1 << 28;
+    for (int i = 0; i < 5; ++i) {
+        const int32_t v3 = srt_sat_shl(srt_srdhm(srt_srdhm(v, v), v), 6);
+        v = srt_sat_shl(srt_wsub(srt_srdhm(three_halves, v), srt_srdhm(half_in, v3)), 3);
+    }
+    int32_t r = srt_srdhm(v, 1518500250); /* * sqrt(2)/2 */
+    if (s < 0) { r = (int32_t)((uint32_t)r << -s); s = 0; }
+    *mult = r;
+    *shift = -s;
 }
 
 static srt_status rsqrt_eval(srt_ctx *ctx, srt_node *node) {
     srt_eval_tensor *in = srt_eval_input(ctx, node, 0), *out = srt_eval_output(ctx, node, 0);
     if (!in || !out || !in->data || !out->data) return k_missing(ctx, "RSQRT");
     const int32_t n = k_elements(in->dims);
+    if (in->type == SRT_INT8) {
+        const k_rsqrt_data *d = node->user_data;
+        const int8_t *x = in->data;
+        int8_t *y = out->data;
+        for (int32_t i = 0; i < n; ++i) {
+            const int32_t v = (int32_t)x[i] - d->in_zp;
+            if (v == 0) { y[i] = 127; continue; }
+            int32_t m;
+            int s;
+            inv_sqrt_multiplier(v, &m, &s);
+            const int32_t data = srt_mbqm(1, m, s + 20);
+            const int32_t o = srt_wadd(srt_mbqm(data, d->mult, d->shift - 20), d->out_zp);
+            y[i] = (int8_t)srt_clamp_i32(o, -128, 127);
+        }
+        return SRT_OK;
+    }
     const float *x = in->data;
     float *y = out->data;
     for (int32_t i = 0; i < n; ++i) y[i] = 1.0f / k_sqrtf(x[i]);

@@ -271,15 +271,17 @@ static srt_status concat_eval(srt_ctx *ctx, srt_node *node) {
     return axis_copy(ctx, "CONCATENATION", out, parts, n, axis, true);
 }
 
-/* ---- SPLIT (axis, input) and SPLIT_V (input, size_splits, axis): TFLM takes the axis temp only ---- */
+/* ---- SPLIT (axis, input) and SPLIT_V (input, size_splits, axis): TFLM's Prepare takes one temp
+ * tensor, input 0 (SPLIT: the axis, which must be constant; SPLIT_V: the data input) ---- */
 static srt_status split_prepare_common(srt_ctx *ctx, srt_node *node, const char *op, int axis_input) {
     CHECK(k_check_io(ctx, node, axis_input == 0 ? 2 : 3, axis_input == 0 ? 2 : 3, -1, op));
     if (node->outputs->size < 1 || node->outputs->size > K_MAX_PARTS)
         return srt_fail(ctx, SRT_ERR_MODEL, "%s: %d outputs", op, (int)node->outputs->size);
-    const srt_tensor *axis = srt_prepare_input(ctx, node, axis_input);
-    CHECK(k_check_tensor(ctx, axis, op, "axis"));
-    if (!axis->is_constant || axis->type != SRT_INT32 || k_elements(axis->dims) != 1)
+    const srt_tensor *t0 = srt_prepare_input(ctx, node, 0);
+    CHECK(k_check_tensor(ctx, t0, op, axis_input == 0 ? "axis" : "input"));
+    if (axis_input == 0 && (!t0->is_constant || t0->type != SRT_INT32 || k_elements(t0->dims) != 1))
         return srt_fail(ctx, SRT_ERR_UNSUPPORTED, "%s: axis must be a constant int32 scalar", op);
+    if (axis_input != 0 && srt_type_size(t0->type) == 0) return k_unsupported_type(ctx, op, t0->type);
     return SRT_OK;
 }
 static srt_status split_prepare(srt_ctx *ctx, srt_node *node) { return split_prepare_common(ctx, node, "SPLIT", 0); }
@@ -290,6 +292,8 @@ static srt_status split_eval_common(srt_ctx *ctx, srt_node *node, const char *op
     srt_eval_tensor *parts[K_MAX_PARTS];
     const int32_t n = node->outputs->size;
     if (!in || !in->data || !ax || !ax->data || n > K_MAX_PARTS) return k_missing(ctx, op);
+    if (ax->type != SRT_INT32 || k_elements(ax->dims) != 1)
+        return srt_fail(ctx, SRT_ERR_MODEL, "%s: axis must be an int32 scalar", op);
     int32_t axis = k_ld_i32(ax->data, 0);
     if (axis < 0) axis += k_rank(in->dims);
     if (axis < 0 || axis >= k_rank(in->dims)) return srt_fail(ctx, SRT_ERR_MODEL, "%s: axis out of range", op);

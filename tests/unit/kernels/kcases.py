@@ -116,6 +116,8 @@ def qt(scale: float, zp: int = 0) -> Quant:
 def rand(rng: np.random.Generator, shape, dtype: str) -> np.ndarray:
     if dtype == "int8":
         return rng.integers(-128, 128, size=shape, dtype=np.int8)
+    if dtype == "int16":
+        return rng.integers(-30000, 30000, size=shape, dtype=np.int16)
     if dtype == "int32":
         return rng.integers(-1000, 1000, size=shape, dtype=np.int32)
     return (rng.standard_normal(size=shape) * 3).astype(np.float32)

@@ -171,10 +171,11 @@ def unary_cases(c: Cases) -> None:
         ("TANH", qt(0.2, -1), qt(1 / 128, 0), None),
         ("QUANTIZE", qt(0.05, 3), qt(0.07, -9), None),  # int8 -> int8 requantise
         ("RSQRT", None, None, None),
+        ("RSQRT", qt(0.02, -128), qt(0.05, -100), None),
     ]
     for dt in ("int8", "float32"):
         for k, (op, qi, qo, opt) in enumerate(specs):
-            if dt == "int8" and qi is None or dt == "float32" and op == "QUANTIZE":
+            if dt == "int8" and qi is None or dt == "float32" and (op == "QUANTIZE" or qi is not None and op == "RSQRT"):
                 continue
             shape = (4, 64)
 
@@ -188,7 +189,7 @@ def unary_cases(c: Cases) -> None:
                 g.op(op, [x], [y], o)
                 g.mark_outputs(y)
             spec = (shape, dt)
-            if op == "RSQRT":
+            if op == "RSQRT" and dt == "float32":
                 c.items.append((f"rsqrt_{dt}_{k}", __import__("kcases")._model(build),
                                 [np.abs(c.rng.standard_normal(shape)).astype(np.float32) + 0.01]))
             else:
@@ -200,6 +201,27 @@ def unary_cases(c: Cases) -> None:
         g.op("QUANTIZE", [x], [y])
         g.mark_outputs(y)
     c.add("quantize_float_0", qb, [((3, 50), "float32")])
+
+    def q16(g):
+        x = g.input("x", (3, 50), "float32")
+        y = g.tensor("y", (3, 50), "int16", qt(0.0003, 0))
+        g.op("QUANTIZE", [x], [y])
+        g.mark_outputs(y)
+    c.add("quantize_float_1", q16, [((3, 50), "float32")])
+
+    def rq16(g):
+        x = g.input("x", (3, 50), "int16", qt(0.0003, 0))
+        z = g.tensor("z", (3, 50), "int8", qt(0.05, 4))
+        g.op("QUANTIZE", [x], [z])
+        g.mark_outputs(z)
+    c.add("quantize_int16_0", rq16, [((3, 50), "int16")])
+
+    def dq16(g):
+        x = g.input("x", (3, 50), "int16", qt(0.0007, 0))
+        y = g.tensor("y", (3, 50), "float32")
+        g.op("DEQUANTIZE", [x], [y])
+        g.mark_outputs(y)
+    c.add("dequantize_int16_0", dq16, [((3, 50), "int16")])
 
     def dq(g):
         x = g.input("x", (3, 50), "int8", qt(0.037, 11))
