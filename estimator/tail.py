@@ -32,6 +32,9 @@ class ArenaSim:
     uncategorised: int = 0  # tail bytes no recorded category covers (allocator objects, options...)
     stage: str = "construction"
     temp_hwm: int = 0        # highest temp end (Prepare temp tensors, planning records)
+    temps_live: bool = False  # a kernel's temporaries are still in use (inside one Prepare)
+    temp_live: int = 0       # end of the temp bytes that are still read
+    window: tuple = (0, 0)   # bytes inside [temp_live, temp) that are still read
     planner_hwm: int = 0     # end of the planner's written working area
 
     def _need(self, n: int) -> None:
@@ -51,13 +54,37 @@ class ArenaSim:
         self._need(self.head + self.tail)
         return self.tail - old
 
-    def alloc_temp(self, size: int, align: int) -> None:
-        self.temp = ceil_to(self.temp, align) + size
+    def alloc_temp(self, size: int, align: int) -> int:
+        start = ceil_to(self.temp, align)
+        self.temp = start + size
         self.temp_hwm = max(self.temp_hwm, self.temp)
+        self.temp_live, self.window = self.temp, (0, 0)
         self._need(self.temp + self.tail)
+        return start
+
+    def mark_unread(self, start: int, win_lo: int, win_hi: int) -> None:
+        """Bytes from `start` up are never read again, except [win_lo, win_hi)."""
+        if start < self.temp_live:
+            self.temp_live, self.window = start, (win_lo, win_hi)
+
+    def persist_over_temps(self, size: int, align: int, category: str | None = None) -> int:
+        """A persistent allocation while a kernel's temporaries are live. TFLM checks it only
+        against the head, but if it lands on temp bytes that are read later, a later check of the
+        kernel fails: so the arena must keep the new tail above them (or the buffer clear of the
+        still-read window)."""
+        u = ceil_to(self.tail + size, align)
+        need = self.temp_live + u
+        lo, hi = self.window
+        if lo != hi:
+            nt = ceil_to(self.temp_live + u, 16) - u   # where the buffer lands in that arena
+            if lo < size or nt > lo - size:
+                need = hi + u
+        self._need(need)
+        return self.persist(size, align, category)
 
     def reset_temp(self) -> None:
         self.temp = self.head
+        self.temp_live, self.window = self.head, (0, 0)
 
     def resize_head(self, size: int) -> None:
         self.head = size

@@ -49,8 +49,12 @@ def _temp_tensor(sim: ArenaSim, abi: Abi, t) -> None:
     sim.alloc_temp(s, a)
     if t.quantized:
         qs, qa = abi.size("TfLiteAffineQuantization")
-        sim.alloc_temp(qs, qa)
+        q = sim.alloc_temp(qs, qa)
         sim.alloc_temp(4 + 4 * t.n_scales, 4)
+        # After this TFLM reads only the zero_point pointer of TfLiteAffineQuantization
+        # {scale, zero_point, quantized_dimension} (to free the temporary); kernels use the
+        # tensor's scalar scale and zero point. So a persistent buffer may overwrite the rest.
+        sim.mark_unread(q, q + abi.ptr, q + 2 * abi.ptr)
 
 
 def _temps_for(tokens, sg: Subgraph, op: Operator):
@@ -202,15 +206,19 @@ def simulate_setup(model: ModelGraph, abi: Abi, cfg: SetupConfig, life: Lifetime
             if cost is not None:
                 persistent = _prepare_persistent(cost.prepare, sg, op, cfg, resources)
                 done = False
+                live = False  # temporaries of this kernel are in use at the persistent point
                 for item in _temps_for(cost.temps_for(cfg.variant), sg, op):
                     if isinstance(item, tuple):
                         sim.alloc_temp(item[1], item[2])
+                        live = True
                     elif item == "P":
                         for n in persistent:
-                            op_tail[(sg.index, op.index)] = op_tail.get((sg.index, op.index), 0) + sim.persist(n, 16, CAT_BUF)
+                            added = sim.persist_over_temps(n, 16, CAT_BUF) if live else sim.persist(n, 16, CAT_BUF)
+                            op_tail[(sg.index, op.index)] = op_tail.get((sg.index, op.index), 0) + added
                         done = True
                     else:
                         _temp_tensor(sim, abi, item)
+                        live = True
                 if not done:
                     for n in persistent:
                         op_tail[(sg.index, op.index)] = op_tail.get((sg.index, op.index), 0) + sim.persist(n, 16, CAT_BUF)
