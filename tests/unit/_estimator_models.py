@@ -391,3 +391,15 @@ def offline_model() -> bytes:
     b.io([ts[0]], [ts[-1]])
     b.offline_plan([512, 0, -1, -1])
     return b.build()
+
+
+def fc_per_channel(n: int, k: int = 21, bias: bool = True) -> bytes:
+    """int8 FULLY_CONNECTED with a per-channel filter of n output channels."""
+    b = Builder()
+    x = b.tensor([1, k], "int8")
+    w = b.const(rng(2).integers(-9, 9, (n, k)), "int8", q=([0.02] * n, [0] * n))
+    bias_t = b.const(np.zeros(n), "int32", q=([0.001] * n, [0] * n)) if bias else -1
+    y = b.tensor([1, n], "int8")
+    b.op("FULLY_CONNECTED", [x, w, bias_t], [y], "FullyConnectedOptions")
+    b.io([x], [y])
+    return b.build()

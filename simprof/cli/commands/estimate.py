@@ -65,6 +65,9 @@ def _print(e, name: str) -> None:
     console.print(table)
     console.print(f"arena: head {_fmt(e.arena_head_bytes)} + tail {_fmt(e.arena_tail_bytes)} = "
                   f"{_fmt(e.arena_bytes)} B (TFLM arena_used_bytes() prints {_fmt(e.tflm_arena_used_bytes)})")
+    if e.arena_head_painted_bytes != e.arena_head_bytes:
+        console.print(f"painted head after setup: {_fmt(e.arena_head_painted_bytes)} B (setup temporaries "
+                      "above the planned head; what fill-and-read measures)")
     console.print(f"minimum arena for setup: {_fmt(e.arena_min_bytes)} B (set by: {e.arena_min_stage}); "
                   f"add up to {e.arena_start_align_bytes} B if the arena start is not 16-aligned")
     console.print(f"stack {_fmt(e.stack_bytes, ' B')}, static {_fmt(e.static_bytes, ' B')}, "
