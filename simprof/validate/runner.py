@@ -94,11 +94,18 @@ def load_budgets(ids: Sequence[str]) -> list[PlatformBudget]:
 
 
 def _platform_hash(pid: str) -> str:
+    """Hash of what an estimate or a measurement on `pid` depends on besides the model: the platform
+    file and its stack/static calibration data (the estimator reads platforms/calibration/<id>*.json)."""
+    import hashlib
+    h = hashlib.sha256()
     try:
-        from simprof.platforms import load
-        return file_sha256(load(pid).source)
+        from simprof.platforms import PLATFORM_DIR, load
+        h.update(file_sha256(load(pid).source).encode())
+        for f in sorted((PLATFORM_DIR / "calibration").glob(f"{pid}*.json")):
+            h.update(f.name.encode() + file_sha256(f).encode())
     except (ImportError, PlatformError, OSError):
         return ""
+    return h.hexdigest()
 
 
 def validate(options: ValidateOptions, progress: Progress | None = None,

@@ -19,7 +19,7 @@ HELP = "estimate and measure a folder of models on several platforms; results.js
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("models", type=Path, help="folder of .tflite models (with manifest.json from `simprof corpus`)")
-    parser.add_argument("--platforms", required=True, help="comma-separated platform ids")
+    parser.add_argument("--platforms", required=True, help="comma-separated platform ids, or 'all'")
     parser.add_argument("--jobs", type=int, default=2, help="local worker processes (default 2; 0 = inline)")
     parser.add_argument("--scheduler", help="dask.distributed scheduler address (tcp://host:8786); replaces --jobs")
     parser.add_argument("--out", type=Path, default=Path("simprof-validate"), help="output folder (default ./simprof-validate)")
@@ -56,6 +56,9 @@ def run(args: argparse.Namespace) -> int:
     from simprof.validate import ValidateOptions, adapters, validate
 
     platforms = tuple(p.strip() for p in args.platforms.split(",") if p.strip())
+    if platforms == ("all",):
+        from simprof.platforms import ids
+        platforms = tuple(ids())
     if not platforms:
         raise UsageError("no platform given", fix="--platforms stm32f4,nrf52840")
     mode = args.measure if args.measure in adapters.MEASURE_MODES else "custom"
