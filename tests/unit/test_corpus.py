@@ -110,3 +110,13 @@ def test_tensorflow_option_fails_cleanly_without_tensorflow(tmp_path, capsys):
     assert main(["corpus", "generate", str(tmp_path), "--count", "1", "--tensorflow"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "TensorFlow is not installed" in err[0]
+
+
+def test_cli_opmodels_preset_and_families(tmp_path, capsys):
+    assert main(["corpus", "opmodels", str(tmp_path / "ops")]) == 0
+    assert sorted(p.stem for p in (tmp_path / "ops").glob("*.tflite")) == opmodels.names()
+    assert main(["corpus", "preset", "kws_dscnn_int8", str(tmp_path / "kws.tflite")]) == 0
+    assert (tmp_path / "kws.tflite").read_bytes() == (REPO / "examples" / "kws_dscnn_int8.tflite").read_bytes()
+    assert main(["corpus", "families"]) == 0
+    assert all(name in capsys.readouterr().out for name in FAMILIES)
+    assert main(["corpus", "preset", "nope", str(tmp_path / "x.tflite")]) == 2
