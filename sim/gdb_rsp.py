@@ -45,7 +45,9 @@ def frame(payload: bytes) -> bytes:
 
 
 def escape_rle(data: bytes) -> bytes:
-    """Undo run-length encoding (`x*n` repeats x n-28 more times) and `}` escapes in a reply."""
+    """Undo run-length encoding (`x*n` repeats x n-29 more times) and `}` escapes in a reply."""
+    if b"*" not in data and b"}" not in data:
+        return data               # the common case (hex payloads): no per-byte Python loop
     out = bytearray()
     i = 0
     while i < len(data):

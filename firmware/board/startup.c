@@ -51,7 +51,7 @@ void Reset_Handler(void)
     exit(main());
 }
 
-void Default_Handler(void)
+__attribute__((section(".text.simprof_bp.default_handler"))) void Default_Handler(void)
 {
     /* An unexpected interrupt is reported like a fault: nothing in simprof firmware enables one. */
     Fault_Handler();
@@ -59,7 +59,7 @@ void Default_Handler(void)
 
 /* Picks the stack the exception frame was pushed on (EXC_RETURN bit 2) and hands it to C.
  * Written for ARMv6-M too (no IT blocks, low registers only). */
-__attribute__((naked)) void Fault_Handler(void)
+__attribute__((naked, section(".text.simprof_bp.fault_handler"))) void Fault_Handler(void)
 {
     __asm__ volatile(
         "movs r0, #4\n\t"

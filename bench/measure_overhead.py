@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""How much slower is a measured run than a bare QEMU run of the same firmware?
+
+Builds a firmware doing ~1 G guest instructions (an int8 multiply-accumulate loop over a buffer in
+the arena, split into 10 "operators" with simprof_op_begin/end markers), runs it once bare
+(qemu-system-arm -kernel, no debugger) and once through `measure_elf` (two paint runs, concurrent
+by default), and prints the wall-clock ratio. Target: <= 1.5x. Prints, never asserts.
+
+    .venv/bin/python bench/measure_overhead.py [--platform stm32f4] [--repeats N]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from pathlib import Path
+
+from simprof.platforms import load
+from simprof.sim.build import build_firmware, default_cache_dir
+from simprof.sim.measure import measure_elf
+from simprof.sim.qemu import run_bare
+
+SOURCE = r"""
+#include <stdint.h>
+#include "simprof_board.h"
+
+#define LEN 256u
+volatile int32_t sink;
+
+/* ~5 instructions per element (2 loads, mla, add, branch) */
+__attribute__((noinline)) static int32_t mac(const int8_t *a, const int8_t *b, uint32_t repeats)
+{
+    int32_t acc = 0;
+    for (uint32_t r = 0; r < repeats; r++) {
+        for (uint32_t i = 0; i < LEN; i++) {
+            acc += (int32_t)a[i] * (int32_t)b[(i + r) & (LEN - 1u)];
+        }
+    }
+    return acc;
+}
+
+int main(void)
+{
+    int8_t *a = (int8_t *)tensor_arena;
+    int8_t *b = a + LEN;
+    for (uint32_t i = 0; i < LEN; i++) {
+        a[i] = (int8_t)(i * 7u);
+        b[i] = (int8_t)(i * 13u + 1u);
+    }
+    int32_t acc = 0;
+    for (uint32_t op = 0; op < 10u; op++) {
+        simprof_op_begin(op);
+        acc += mac(a, b, REPEATS / 10u);
+        simprof_op_end(op);
+    }
+    sink = acc;
+    return 0;
+}
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--platform", default="stm32f4")
+    parser.add_argument("--repeats", type=int, default=780_000,
+                        help="outer loop count (~1280 instructions each; default ~1 G instructions)")
+    parser.add_argument("--rounds", type=int, default=3, help="timed rounds (median is reported)")
+    args = parser.parse_args()
+
+    platform = load(args.platform)
+    src_dir = default_cache_dir() / "bench-src"
+    src_dir.mkdir(parents=True, exist_ok=True)
+    src = src_dir / "mac_loop.c"
+    if not src.exists() or src.read_text() != SOURCE:
+        src.write_text(SOURCE)
+    fw = build_firmware(platform, [src], name="mac_loop", defines={"REPEATS": f"{args.repeats}u"})
+
+    bare, measured, sequential, single = [], [], [], []
+    for _ in range(args.rounds):
+        status, _, seconds = run_bare(platform, fw.elf, timeout_s=120)
+        assert status == 0, f"bare run failed with status {status}"
+        bare.append(seconds)
+        start = time.monotonic()
+        m = measure_elf(fw.elf, platform, timeout_s=120)
+        measured.append(time.monotonic() - start)
+        start = time.monotonic()
+        measure_elf(fw.elf, platform, timeout_s=120, parallel=False)
+        sequential.append(time.monotonic() - start)
+        start = time.monotonic()
+        measure_elf(fw.elf, platform, timeout_s=120, patterns=(0xAA,))
+        single.append(time.monotonic() - start)
+
+    b, mp, ms = statistics.median(bare), statistics.median(measured), statistics.median(sequential)
+    m1 = statistics.median(single)
+    print(f"platform {platform.id} ({platform.qemu_machine}), ~{args.repeats * 1280 / 1e9:.2f} G instructions, "
+          f"median of {args.rounds}")
+    print(f"bare QEMU run                         {b:6.2f} s")
+    print(f"measured, 2 paint runs concurrently   {mp:6.2f} s   ratio {mp / b:4.2f}x  (target <= 1.5x)")
+    print(f"measured, 2 paint runs one by one     {ms:6.2f} s   ratio {ms / b:4.2f}x")
+    print(f"one paint run (not exact: cost of one gdb-driven run) {m1:6.2f} s   ratio {m1 / b:4.2f}x")
+    print(f"load average during the benchmark: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores "
+          "(the concurrent ratio needs two free cores)")
+    print(f"marks: stack {m.stack_bytes} B, arena head {m.arena_head_bytes} B, "
+          f"{len(m.operators)} operators")
+
+
+if __name__ == "__main__":
+    main()
