@@ -118,5 +118,6 @@ def test_cli_opmodels_preset_and_families(tmp_path, capsys):
     assert main(["corpus", "preset", "kws_dscnn_int8", str(tmp_path / "kws.tflite")]) == 0
     assert (tmp_path / "kws.tflite").read_bytes() == (REPO / "examples" / "kws_dscnn_int8.tflite").read_bytes()
     assert main(["corpus", "families"]) == 0
-    assert all(name in capsys.readouterr().out for name in FAMILIES)
+    out = capsys.readouterr().out
+    assert all(name in out for name in FAMILIES), out
     assert main(["corpus", "preset", "nope", str(tmp_path / "x.tflite")]) == 2
