@@ -10,7 +10,7 @@ from robotlibcore import keyword
 
 from simprof import api
 
-from ._common import describe, figure, is_estimate, is_measurement, keyword_errors, label_of
+from ._common import describe, figure, is_estimate, keyword_errors, label_of
 from .units import parse_amount, parse_size
 
 log = logging.getLogger(__name__)
@@ -235,4 +235,4 @@ def _result_for(target: Any, platform: str, source: str, runtime: str, emulator:
     raise AssertionError(f"source must be 'estimate' or 'measurement', not {source!r}")
 
 
-__all__ = ["RamKeywords", "is_measurement"]
+__all__ = ["RamKeywords"]

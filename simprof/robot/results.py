@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import os
-from pathlib import Path
 from typing import Any
 
 from robot.api import SkipExecution
@@ -168,4 +167,4 @@ class SuiteKeywords:
         return api.emulators()
 
 
-__all__ = ["ResultKeywords", "SuiteKeywords", "Path"]
+__all__ = ["ResultKeywords", "SuiteKeywords"]
