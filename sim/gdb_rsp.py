@@ -187,54 +187,58 @@ class GdbClient:
         self.request("?")
 
     # -- memory ---------------------------------------------------------------------------
-    def read_memory(self, address: int, length: int) -> bytes:
-        """Read in packets of the stub's size, PIPELINE packets in flight at a time: QEMU answers
-        them in order and (in system mode) does not wait for our acks, so round trips overlap."""
-        out = bytearray()
-        chunk = max(16, (self.packet_size - 16) // 2)
-        requests = [(a, min(chunk, address + length - a)) for a in range(address, address + length, chunk)]
-        for i in range(0, len(requests), self.PIPELINE):
-            window = requests[i:i + self.PIPELINE]
+    def _pipelined(self, payloads: list[bytes]) -> list[str]:
+        """Send up to PIPELINE packets before reading their replies: QEMU answers them in order
+        and (in system mode) does not wait for our acks, so the round trips overlap."""
+        replies = []
+        for i in range(0, len(payloads), self.PIPELINE):
+            window = payloads[i:i + self.PIPELINE]
             try:
-                self._sock.sendall(b"".join(frame(b"m%x,%x" % (a, n)) for a, n in window))
+                self._sock.sendall(b"".join(frame(p) for p in window))
             except OSError as exc:
                 self.closed = True
                 raise GdbError(f"gdb stub connection failed: {exc}", fix="check the QEMU console output") from exc
-            for a, n in window:
+            for _ in window:
                 if self._read_ack() != b"+":
-                    raise GdbError("the gdb stub rejected a memory read", fix="report this as a bug")
-                reply = self._read_packet().decode("ascii", errors="replace")
-                data = bytes.fromhex(reply) if not reply.startswith("E") else b""
-                if len(data) != n:
-                    raise GdbError(f"memory read at 0x{a:08x} failed ({reply[:8]!r})",
-                                   fix="read only mapped memory")
-                out += data
+                    raise GdbError("the gdb stub rejected a packet", fix="report this as a bug")
+                replies.append(self._read_packet().decode("ascii", errors="replace"))
+        return replies
+
+    def read_memory(self, address: int, length: int) -> bytes:
+        chunk = max(16, (self.packet_size - 16) // 2)
+        requests = [(a, min(chunk, address + length - a)) for a in range(address, address + length, chunk)]
+        out = bytearray()
+        for (a, n), reply in zip(requests, self._pipelined([b"m%x,%x" % r for r in requests])):
+            data = b"" if reply.startswith("E") else bytes.fromhex(reply)
+            if len(data) != n:
+                raise GdbError(f"memory read at 0x{a:08x} failed ({reply[:8]!r})", fix="read only mapped memory")
+            out += data
         return bytes(out)
 
     def write_memory(self, address: int, data: bytes) -> None:
         # Header "Maaaaaaaa,nnnn:" + 2 hex digits per byte + "#cs" must fit the stub's packet.
         chunk = (self.packet_size - 32) // 2
         view = memoryview(data)
-        for offset in range(0, len(data), chunk):
-            part = view[offset:offset + chunk]
-            reply = self.request(b"M%x,%x:" % (address + offset, len(part)) + part.hex().encode())
+        offsets = range(0, len(data), chunk)
+        payloads = [b"M%x,%x:" % (address + o, len(view[o:o + chunk])) + view[o:o + chunk].hex().encode()
+                    for o in offsets]
+        self._check_writes(address, offsets, self._pipelined(payloads))
+
+    def fill_memory(self, address: int, length: int, value: int) -> None:
+        """Paint `length` bytes with one byte value."""
+        chunk = (self.packet_size - 32) // 2
+        hex_full = (b"%02x" % value) * chunk
+        offsets = range(0, length, chunk)
+        payloads = [b"M%x,%x:" % (address + o, min(chunk, length - o)) + hex_full[:2 * min(chunk, length - o)]
+                    for o in offsets]
+        self._check_writes(address, offsets, self._pipelined(payloads))
+
+    @staticmethod
+    def _check_writes(address: int, offsets, replies: list[str]) -> None:
+        for offset, reply in zip(offsets, replies):
             if reply != "OK":
                 raise GdbError(f"memory write at 0x{address + offset:08x} failed ({reply!r})",
                                fix="write only mapped memory")
-
-    def fill_memory(self, address: int, length: int, value: int) -> None:
-        """Paint `length` bytes with one byte value (reuses one hex payload per chunk size)."""
-        chunk = (self.packet_size - 32) // 2
-        hex_full = (b"%02x" % value) * chunk
-        done = 0
-        while done < length:
-            n = min(chunk, length - done)
-            payload = hex_full if n == chunk else hex_full[: 2 * n]
-            reply = self.request(b"M%x,%x:" % (address + done, n) + payload)
-            if reply != "OK":
-                raise GdbError(f"memory write at 0x{address + done:08x} failed ({reply!r})",
-                               fix="paint only mapped memory")
-            done += n
 
     # -- registers ------------------------------------------------------------------------
     def read_registers(self) -> list[int]:

@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -118,7 +118,33 @@ def measure_elf(elf: Path, platform: Platform, *, symbols: SymbolConventions = S
             pool.shutdown(wait=True)
     else:
         runs = [one(i, p) for i, p in enumerate(patterns)]
-    return _merge(runs, info, layout, platform, version(), island_gap, time.monotonic() - started)
+    m = _merge(runs, info, layout, platform, version(), island_gap, time.monotonic() - started)
+    notes = _page_notes(info, layout, per_operator)
+    return replace(m, notes=m.notes + notes) if notes else m
+
+
+PAGE = 4096
+
+
+def _page_notes(info: ElfInfo, layout: Layout, per_operator: bool) -> tuple[str, ...]:
+    """Warn when a breakpoint shares its page with other code: QEMU runs such a page one
+    instruction at a time, so hot code there makes the measured run slow (never inexact)."""
+    targets = {layout.stop_address & ~1: layout.stop_symbol}
+    if per_operator and layout.op_begin is not None and layout.op_end is not None:
+        targets[layout.op_begin & ~1] = "simprof_op_begin"
+        targets[layout.op_end & ~1] = "simprof_op_end"
+    bp_names = set(targets.values())
+    notes = []
+    for address, name in targets.items():
+        page = address // PAGE
+        others = sorted({f.name for f in info.functions
+                         if (f.address & ~1) // PAGE == page and f.name not in bp_names
+                         and not f.name.endswith("_Handler")})
+        if others:
+            shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+            notes.append(f"breakpoint '{name}' shares its 4 KiB page with {shown}: QEMU runs that page "
+                         "one instruction at a time (slower, still exact); see docs/measurement.md")
+    return tuple(notes)
 
 
 def _register(sessions: list, lock: threading.Lock, cancelled: threading.Event, session: Any) -> None:
