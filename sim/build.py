@@ -150,7 +150,13 @@ def build_firmware(platform: Platform, sources: Sequence[Path], *,
             raise BuildError(f"{label}={value} is not a non-negative multiple of 8", fix="round it up to 8")
     cc = compiler()
     includes = [BOARD_DIR] + [Path(d).resolve() for d in include_dirs]
-    cflags = list(platform.cflags) + list(COMMON_CFLAGS) + _define_flags(defines or {}) + list(extra_cflags)
+    # The region sizes are visible to C too (e.g. a runtime checking its arena at compile time).
+    board_defines = {"SIMPROF_STACK_SIZE": stack_size, "SIMPROF_HEAP_SIZE": heap_size,
+                     "SIMPROF_INPUT_SIZE": input_size}
+    if arena_size is not None:
+        board_defines["SIMPROF_ARENA_SIZE"] = arena_size
+    cflags = (list(platform.cflags) + list(COMMON_CFLAGS) + _define_flags({**board_defines, **(defines or {})})
+              + list(extra_cflags))
     script = render_linker_script(platform, stack_size=stack_size, heap_size=heap_size,
                                   arena_size=arena_size, input_size=input_size)
     all_sources = list(BOARD_SOURCES) + sources

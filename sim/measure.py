@@ -177,13 +177,15 @@ def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, patter
         regs = gdb.read_registers()
         top = layout.stack_top if layout.stack_top is not None else regs[13]
         bottom = layout.stack_bottom if layout.stack_bottom is not None else top - layout.stack_size
-        for address, data in memory_writes:
-            gdb.write_memory(address, bytes(data))
         gdb.fill_memory(bottom, top - bottom, pattern)
         if layout.heap:
             gdb.fill_memory(layout.heap.start, layout.heap.size, pattern)
         if layout.arena and not layout.arena_painted_at_main:
             gdb.fill_memory(layout.arena.start, layout.arena.size, pattern)
+        # After painting: host writes into a painted region count as written (e.g. an input
+        # placed straight into the arena), instead of being painted over.
+        for address, data in memory_writes:
+            gdb.write_memory(address, bytes(data))
 
         faults = fault_vectors(gdb, info, platform)
         stack_lowest: int | None = None

@@ -84,12 +84,24 @@ def test_hard_fault_names_pc_and_symbol(tmp_path):
     assert "in main" in line                         # LR: called from main
 
 
-def test_hard_fault_on_armv6m_without_fault_registers():
-    elf = fixture_elf("fault", "nrf51")
+@pytest.mark.parametrize("platform_id", ["nrf51", "nrf5340", "corstone300", "stm32f746"])
+def test_hard_fault_on_other_cores(platform_id):
+    elf = fixture_elf("fault", platform_id)
     with pytest.raises(HardFault) as err:
-        measure_elf(elf, load("nrf51"), timeout_s=10)
+        measure_elf(elf, load(platform_id), timeout_s=10)
     assert err.value.details["pc"] == nm_address(elf, "trigger_fault") & ~1
-    assert "CFSR" not in err.value.message
+    # ARMv6-M has no fault status registers; the others report CFSR decoded
+    assert ("CFSR" in err.value.message) == (platform_id != "nrf51")
+
+
+def test_fault_handler_reports_over_semihosting_without_a_debugger():
+    """A bare QEMU run (no gdb): the board's fault handler prints PC/LR/CFSR and exits 70."""
+    from simprof.sim.qemu import run_bare
+    elf = fixture_elf("fault")
+    status, console, _ = run_bare(load("stm32f4"), elf, timeout_s=20)
+    pc = nm_address(elf, "trigger_fault") & ~1
+    assert status == 70
+    assert f"pc=0x{pc:08x}" in console and "cfsr=0x00010000" in console and "exception=0x00000003" in console
 
 
 def test_firmware_that_never_stops_times_out(tmp_path):
