@@ -133,7 +133,8 @@ def _page_notes(info: ElfInfo, layout: Layout, per_operator: bool) -> tuple[str,
     if per_operator and layout.op_begin is not None and layout.op_end is not None:
         targets[layout.op_begin & ~1] = "simprof_op_begin"
         targets[layout.op_end & ~1] = "simprof_op_end"
-    bp_names = set(targets.values())
+    # Residents of simprof's breakpoint page (firmware/board/link.ld.in) are never hot.
+    bp_names = set(targets.values()) | {"exit", "simprof_op_begin", "simprof_op_end"}
     notes = []
     for address, name in targets.items():
         page = address // PAGE

@@ -6,6 +6,12 @@
 
 #include <stdint.h>
 
+/* Put a function the host sets a breakpoint on (a stop marker, say) in the linker script's
+ * breakpoint page: QEMU runs a page holding a breakpoint one instruction at a time, so such
+ * functions must not share a page with hot code. Usage:
+ *     SIMPROF_BREAKPOINT_FUNCTION(done) void simprof_done(void) { ... } */
+#define SIMPROF_BREAKPOINT_FUNCTION(tag) __attribute__((noinline, used, section(".text.simprof_bp." #tag)))
+
 void simprof_op_begin(uint32_t index) __attribute__((noinline));
 void simprof_op_end(uint32_t index) __attribute__((noinline));
 
