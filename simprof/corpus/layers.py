@@ -136,6 +136,12 @@ class Graph(ShapeOps):
         bshape = [1] * len(shape)
         bshape[axis] = out_ch
         w_real = self.rng.uniform(-1, 1, shape) * amp.reshape(bshape)
+        if out_std is not None and len(shape) == 2:
+            # A classifier head reads pooled ReLU features, whose common positive mean would give every
+            # class a fixed offset that no input can change (a constant one-hot softmax). Zero-sum
+            # rows cancel that offset, so the logits follow the input.
+            w_real -= w_real.mean(axis=1, keepdims=True)
+            amp = np.abs(w_real).max(axis=1)
         b_real = self.rng.normal(0, 0.1 * std, out_ch)
         if self.dtype == "float32":
             w = self.sg.const(self._name(prefix + "_w"), w_real.astype(np.float32), "float32")

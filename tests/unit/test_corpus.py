@@ -121,3 +121,13 @@ def test_cli_opmodels_preset_and_families(tmp_path, capsys):
     out = capsys.readouterr().out
     assert all(name in out for name in FAMILIES), out
     assert main(["corpus", "preset", "nope", str(tmp_path / "x.tflite")]) == 2
+
+
+def test_generated_outputs_follow_the_input(corpus):
+    """Useful for bit-exact runtime checks: no model's output is the same for two random inputs."""
+    out, manifest = corpus
+    for m in manifest["models"]:
+        r = run_isolated((out / m["file"]).read_bytes(), invokes=2, seed=5)
+        assert r.ok, r.error
+        a, b = (np.concatenate([o.ravel() for o in inv]) for inv in r.outputs)
+        assert not np.array_equal(a, b), m["name"]
