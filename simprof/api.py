@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
 
-from simprof.errors import ToolchainError
+from simprof.errors import ToolchainError, UsageError
 
 __all__ = ["estimate", "measure", "measure_model", "platforms", "load_platform", "emulators",
            "symbol_conventions", "build_elf", "write_models", "is_model", "can_measure_models",
@@ -81,6 +81,9 @@ def measure(path_or_elf: PathLike, platform: Any, *, emulator: str = "qemu", **o
         return measure_model(target, platform_obj, emulator=emulator, **opts)
     from simprof.sim.measure import measure_elf
     _require_emulator(emulator)
+    if opts.pop("min_arena", False):
+        raise UsageError("min_arena (bisecting the arena size) needs a .tflite model, not a firmware ELF",
+                         fix="measure the model, or build your firmware with several arena sizes")
     shorthand = {k: opts.pop(k) for k in list(opts) if k in _SYMBOL_SHORTHANDS}
     if shorthand:
         opts["symbols"] = symbol_conventions(base=opts.get("symbols"), **shorthand)
@@ -204,5 +207,4 @@ def load_json(path: PathLike) -> dict:
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        from simprof.errors import UsageError
         raise UsageError(f"cannot read result JSON {path}: {exc}", fix="pass a file written with --json") from exc

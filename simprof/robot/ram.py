@@ -10,7 +10,7 @@ from robotlibcore import keyword
 
 from simprof import api
 
-from ._common import describe, figure, is_estimate, keyword_errors, label_of
+from ._common import describe, figure, is_measurement, keyword_errors, label_of
 from .units import parse_amount, parse_size
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ class RamKeywords:
     @keyword_errors
     def measure_peak_ram(self, target: str, platform: str, emulator: str = "qemu", timeout: float = 30.0,
                          stop: str | None = None, arena: str | None = None, arena_size: str | None = None,
-                         stack_size: str | None = None, per_operator: bool = True):
+                         stack_size: str | None = None, per_operator: bool = True, min_arena: bool = False):
         """Measures the RAM ``target`` really uses on ``platform``, under an emulator.
 
         ``target`` is a .tflite model (run on simprof's own runtime, simprof-rt) or a firmware ELF
@@ -59,11 +59,16 @@ class RamKeywords:
         ``emulator`` is ``qemu`` (default) or ``renode`` (needs ``renode`` on PATH; see
         docs/renode.md). ``timeout`` is the wall-clock seconds each run may take. ``arena``,
         ``arena_size`` and ``stack_size`` override the symbol conventions for firmware whose names
-        differ (sizes accept ``16 KiB``).
+        differ (sizes accept ``16 KiB``). For a model, ``min_arena=True`` also finds the smallest
+        arena with which the firmware sets up and runs (by bisecting the arena size, a few more
+        runs): ``${m.arena_min_bytes}``, comparable with the estimate's.
 
         | ${m}= | Measure Peak RAM | build/app.elf | nrf52840 | stop=inference_done |
+        | ${m}= | Measure Peak RAM | models/kws.tflite | stm32f4 | min_arena=True |
         """
         opts: dict[str, Any] = {"timeout_s": float(timeout), "per_operator": bool(per_operator)}
+        if min_arena:
+            opts["min_arena"] = True
         for name, value in (("stop", stop), ("arena", arena)):
             if value:
                 opts[name] = value
@@ -111,7 +116,7 @@ class RamKeywords:
             budget_text = f"{limit:,} B"
         amount = parse_amount(margin)
         allowed = limit - amount.of(limit)
-        kind = "estimated" if is_estimate(result) else "measured"
+        kind = "measured" if is_measurement(result) else "estimated"
         verdict = (f"{label} on {plat.id}: {kind} peak RAM {value:,} B ({parts}); "
                    f"{allowed:,} B allowed (budget {budget_text} - {amount} margin)")
         if value > allowed:
@@ -201,16 +206,17 @@ class RamKeywords:
 
         For a model path or an estimate, the figure is the smallest arena that sets up
         (``arena_min_bytes``, what to give TFLM as the arena size); for a measurement it is the
-        painted head + tail (``arena_bytes``). Returns the figure.
+        smallest arena found by bisection when measured with ``min_arena=True``, else the painted
+        head + tail (``arena_bytes``). Returns the figure.
 
         | Arena Should Be At Most | models/kws.tflite | 24 KiB |
         """
         result = target if not isinstance(target, (str, Path)) else api.estimate(target, platform, runtime=runtime)
         data = api.result_json(result)
-        key = "arena_min_bytes" if "arena_min_bytes" in data else "arena_bytes"
+        key = "arena_min_bytes" if data.get("arena_min_bytes") is not None else "arena_bytes"
         value, cap = int(data[key]), parse_size(limit)
         label = label_of(result, target)
-        kind = "estimated" if key == "arena_min_bytes" else "measured"
+        kind = "measured" if is_measurement(result) else "estimated"
         if value > cap:
             raise AssertionError(f"{label} on {data.get('platform')}: {kind} arena {value:,} B ({key}) "
                                  f"> limit {cap:,} B")

@@ -11,7 +11,6 @@ import pytest
 
 from simprof import api
 from simprof.corpus import opmodels
-from simprof.errors import ToolchainError
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "kws_dscnn_int8.tflite"
@@ -59,11 +58,10 @@ def test_json_round_trip_keeps_every_figure(tmp_path):
     assert loaded == e.to_json()
 
 
-@pytest.mark.skipif(api.can_measure_models(), reason="this build measures models (simprof.sim.runtime exists)")
-def test_measuring_a_model_without_simprof_rt_is_one_clear_line():
-    with pytest.raises(ToolchainError) as info:
-        api.measure(EXAMPLE, "stm32f4")
-    assert "needs simprof-rt" in info.value.one_line() and "\n" not in info.value.one_line()
+def test_min_arena_on_a_firmware_elf_is_a_usage_error():
+    from simprof.errors import UsageError
+    with pytest.raises(UsageError, match="needs a .tflite model"):
+        api.measure(FIXTURES / "known_usage.c", "stm32f4", min_arena=True)
 
 
 @pytest.mark.qemu
