@@ -121,10 +121,12 @@ class QemuSession:
         except BaseException:
             self.stop()
             if self.returncode is not None:
+                lines = self.console.strip().splitlines()
+                why = next((l for l in lines if l.startswith("qemu-system")), lines[-1] if lines else "no output")
                 raise EmulatorError(
-                    f"QEMU exited with status {self.returncode} before its gdb stub answered: "
-                    f"{self.console.strip().splitlines()[-1] if self.console.strip() else 'no output'}",
-                    fix="check the machine name and the ELF (run the QEMU command by hand with -v)")
+                    f"QEMU exited with status {self.returncode} before its gdb stub answered: {why}",
+                    fix=f"check the platform's QEMU machine '{self.platform.qemu_machine}' "
+                        "(qemu-system-arm -M help) and the ELF")
             raise
 
     def wait_exit(self, timeout_s: float) -> int | None:

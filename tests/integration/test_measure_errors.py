@@ -136,3 +136,13 @@ def test_timeout_through_the_api_names_the_loop():
     with pytest.raises(EmulatorTimeout) as err:
         measure_elf(fixture_elf("forever", "nrf51"), load("nrf51"), timeout_s=0.5)
     assert "spin_forever" in err.value.message
+
+
+def test_qemu_refusing_the_machine_is_one_line(tmp_path):
+    platform_yaml = (Path(load("stm32f4").source).read_text()
+                     .replace("machine: netduinoplus2", "machine: nosuchmachine").replace("id: stm32f4", "id: badm"))
+    (tmp_path / "badm.yaml").write_text(platform_yaml)
+    elf = fixture_elf("known_usage")
+    rc, err, out = simprof(tmp_path, "--elf", str(elf), "--platform", "badm",
+                           env={"SIMPROF_PLATFORM_PATH": str(tmp_path)})
+    assert_one_line_error(rc, err, out, "unsupported machine type", "nosuchmachine")

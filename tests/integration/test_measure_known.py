@@ -94,3 +94,15 @@ def test_model_and_input_written_through_the_stub_reach_the_firmware():
         magic, length, model_hash, input_hash = struct.unpack("<4I", m.memory["report"])
         assert (magic, length) == (0x4F484345, len(model))
         assert model_hash == fnv1a(model) and input_hash == fnv1a(inp)
+
+
+def test_stack_bounds_from_initial_sp_and_a_size():
+    """Without stack symbols: the top is the SP at reset, the bottom top - stack_size."""
+    from simprof.sim.layout import SymbolConventions
+
+    platform = load("nrf52840")
+    fw = build_firmware(platform, [FIXTURES / "known_usage.c"], name="known_usage")
+    conv = SymbolConventions(stack_top=(), stack_bottom=(), stack_size=4096)
+    m = measure_elf(fw.elf, platform, symbols=conv)
+    assert (m.stack_bytes, m.stack_region_bytes) == (STACK_MAIN, 4096)
+    assert any("initial SP" in n for n in m.notes)
