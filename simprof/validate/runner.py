@@ -178,7 +178,10 @@ def assemble(pairs: list[dict[str, Any]], names: list[str], options: ValidateOpt
     for p in pairs:
         p["errors"] = {n: component_errors(p["estimates"].get(n), p["measurement"]) for n in names}
         fits = p["fit"].get("fits")
-        p["status"] = ("error" if p["run_errors"] else "does-not-fit" if fits is False
+        # "error" only when the pair itself failed (measurement or the fit estimator); a failing
+        # baseline is listed in run_errors and simply absent from that estimator's figures.
+        failed = "measurement" in p["run_errors"] or options.fit_estimator in p["run_errors"]
+        p["status"] = ("error" if failed else "does-not-fit" if fits is False
                        else "measured" if p["measurement"] else "estimated")
     return {
         "version": RESULTS_VERSION,
