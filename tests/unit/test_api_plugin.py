@@ -8,6 +8,14 @@ pytest_plugins = ["pytester"]
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "kws_dscnn_int8.tflite"
 
 
+def _load_plugin() -> list[str]:
+    """`-p simprof.pytest_plugin` unless the `pytest11` entry point already loads it (loading a
+    plugin module twice is an error)."""
+    from importlib.metadata import entry_points
+    registered = any(ep.value == "simprof.pytest_plugin" for ep in entry_points(group="pytest11"))
+    return [] if registered else ["-p", "simprof.pytest_plugin"]
+
+
 def test_fixtures_call_the_api_with_the_chosen_platform(pytester):
     pytester.makepyfile(f'''
         from simprof import api
@@ -27,7 +35,7 @@ def test_fixtures_call_the_api_with_the_chosen_platform(pytester):
             with pytest.raises(ToolchainError, match="Renode not found"):
                 simprof_measure("app.elf")
     ''')
-    result = pytester.runpytest_subprocess("-p", "simprof.pytest_plugin", "--simprof-platform", "nrf52840",
+    result = pytester.runpytest_subprocess(*_load_plugin(), "--simprof-platform", "nrf52840",
                                            "--simprof-emulator", "renode",
                                            "-p", "no:cacheprovider", "-q")
     if __import__("shutil").which("renode") is None:
@@ -41,6 +49,6 @@ def test_unknown_platform_is_a_setup_error_naming_it(pytester):
         def test_platform(simprof_platform):
             pass
     ''')
-    result = pytester.runpytest_subprocess("-p", "simprof.pytest_plugin", "--simprof-platform", "stm33f4", "-q")
+    result = pytester.runpytest_subprocess(*_load_plugin(), "--simprof-platform", "stm33f4", "-q")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*PlatformError: unknown platform 'stm33f4'*"])
