@@ -40,6 +40,8 @@ def op_entry_points(source_dirs, g) -> dict:
     for d in source_dirs:
         for src in sorted(Path(d).glob("*.c")):
             for m in _OP_DEF.finditer(src.read_text(errors="replace")):
+                if not m.group(1).startswith("srt_op_"):
+                    continue  # a macro template (`const srt_op var = {...}`), resolved from the ELF
                 body = m["body"]
                 name = _NAME.search(body)
                 if not name:
@@ -81,12 +83,15 @@ def op_entry_points_from_elf(elf_path: Path, g) -> dict:
             elif kind == "STT_OBJECT" and sym.name.startswith("srt_op_") and sym["st_size"] >= 8:
                 objects.append((sym["st_value"], sym["st_size"]))
 
-        def read(addr: int, size: int) -> bytes | None:
+        def read(addr: int, size: int, partial: bool = False) -> bytes | None:
+            """`size` bytes at `addr` (fewer, up to the section end, when `partial`)."""
             for sec in elf.iter_sections():
-                start = sec["sh_addr"]
-                if sec["sh_type"] != "SHT_NOBITS" and start <= addr and addr + size <= start + sec["sh_size"]:
-                    data = sec.data()
-                    return data[addr - start: addr - start + size]
+                start, end = sec["sh_addr"], sec["sh_addr"] + sec["sh_size"]
+                if sec["sh_type"] == "SHT_NOBITS" or not start or not start <= addr < end:
+                    continue
+                if addr + size > end and not partial:
+                    return None
+                return sec.data()[addr - start: min(addr - start + size, end - start)]
             return None
 
         ops: dict = {}
@@ -98,7 +103,7 @@ def op_entry_points_from_elf(elf_path: Path, g) -> dict:
             fptrs = [(off, funcs[w & ~1]) for off, w in words if w and (w & ~1) in funcs]
             name = None
             for _, w in words:
-                text = read(w, 32) if w else None
+                text = read(w, 32, partial=True) if w else None
                 if text and b"\0" in text:
                     cand = text.split(b"\0", 1)[0]
                     if cand and re.fullmatch(rb"[A-Z][A-Z0-9_]*", cand):
@@ -117,13 +122,17 @@ def op_entry_points_from_elf(elf_path: Path, g) -> dict:
         return ops
 
 
-def _through(g, root: str, entry: str, fn: str | None) -> int | None:
+# simprof-rt's error-reporting path (message formatting): taken only when a kernel fails
+ERROR_PATH = frozenset({"srt_fail", "srt_arena_error"})
+
+
+def _through(g, root: str, entry: str, fn: str | None, exclude: frozenset = frozenset()) -> int | None:
     if fn is None:
         return 0
-    below = cg.through_kernel(g, entry, fn)
+    below = cg.through_kernel(g, entry, fn, exclude)
     if below is None:
         return None
-    pre = cg.depth_to(g, root, entry) if root in g.frames else None
+    pre = cg.depth_to(g, root, entry, exclude) if root in g.frames else None
     extra = pre.bytes - g.frames.get(entry, 0) if pre else 0
     return extra + below.bytes
 
@@ -131,20 +140,24 @@ def _through(g, root: str, entry: str, fn: str | None) -> int | None:
 def analyse(su_files, ci_files, source_dirs, root: str = "Reset_Handler",
             invoke_entry: str = "srt_invoke", setup_entry: str = "srt_setup", elf: Path | None = None) -> dict:
     g = cg.parse(su_files, ci_files)
+    library = cg.add_library_frames(g, elf) if elf is not None else set()
     ops = op_entry_points(source_dirs, g)
     if elf is not None:
         ops.update(op_entry_points_from_elf(elf, g))
     stack: dict = {}
+    normal: dict = {}
     setup = 0
     for name, fns in sorted(ops.items()):
         inv = _through(g, root, invoke_entry, fns["eval"])
         if inv is not None:
             stack[name] = inv
+            normal[name] = _through(g, root, invoke_entry, fns["eval"], ERROR_PATH)
         prep = _through(g, root, setup_entry, fns["prepare"])
         if prep is not None:
             setup = max(setup, prep)
-    return {"stack_bytes": stack, "stack_setup_bytes": setup or None,
+    return {"stack_bytes": stack, "stack_bytes_without_error_path": normal, "stack_setup_bytes": setup or None,
             "notes": {"dynamic_frames": sorted(g.dynamic), "no_frame_info": sorted(g.unknown_frames),
+                      "frames_from_machine_code": sorted(library),
                       "excluded": "exception stacking (32 B, 104 B with FP context)"}}
 
 
@@ -174,8 +187,37 @@ def _git_head() -> str:
         return "unknown"
 
 
+def measure_stacks(fw, platform) -> dict:
+    """Per-operator stack painted under QEMU while simprof-rt runs every corpus op-model that
+    this build supports (max over models, per operator type): the check of the static figures."""
+    from simprof.corpus import opmodels
+    from simprof.sim.elf import read_elf
+    from simprof.sim.measure import measure_elf
+    from .tflite_reader import read_model
+
+    start = read_elf(fw.elf).address("__model_start")
+    if start is None:
+        return {}
+    out: dict = {}
+    for name in opmodels.names():
+        data = opmodels.model(name)
+        try:
+            m = measure_elf(fw.elf, platform, memory_writes=[(start, data)])
+        except SimprofError as exc:
+            log.info("not measured: %s (%s)", name, exc.one_line())
+            continue
+        if m.exit_status != 0:
+            continue
+        ops = read_model(data).main.operators
+        for o in m.operators:
+            if o.index < len(ops):
+                op = ops[o.index].opcode
+                out[op] = max(out.get(op, 0), o.stack_bytes)
+    return out
+
+
 def generate(platform_id: str, kernels: str = "reference", build_dir: Path | None = None,
-             out_dir: Path | None = None) -> Path:
+             out_dir: Path | None = None, main: Path | None = None, measure: bool = False) -> Path:
     from simprof.outputs import write_json_atomic
     source_dirs = [FIRMWARE_DIR / "runtime", FIRMWARE_DIR / "kernels"]
     if build_dir is not None:
@@ -186,10 +228,15 @@ def generate(platform_id: str, kernels: str = "reference", build_dir: Path | Non
     else:
         from simprof.platforms import load
         from simprof.sim.build import build_firmware, compiler, compiler_version
-        sources = sorted(p for d in source_dirs for p in d.glob("*.c")) + [_app_main()]
-        fw = build_firmware(load(platform_id), sources, include_dirs=source_dirs, name="simprof-rt")
+        entry = Path(main) if main else _app_main()
+        sources = sorted(p for d in source_dirs for p in d.glob("*.c")) + [entry]
+        platform = load(platform_id)
+        fw = build_firmware(platform, sources, include_dirs=source_dirs, name="simprof-rt")
         su, ci, elf = list(fw.stack_usage), list(fw.callgraph), fw.elf
         toolchain = compiler_version(compiler())
+        measured = measure_stacks(fw, platform) if measure else {}
+    if build_dir is not None:
+        measured = {}
     if not su or not ci:
         raise BuildError("the build has no .su/.ci files", fix="compile with -fstack-usage -fcallgraph-info=su")
     result = analyse(su, ci, source_dirs, elf=elf)
@@ -197,7 +244,9 @@ def generate(platform_id: str, kernels: str = "reference", build_dir: Path | Non
         "schema_version": SCHEMA_VERSION, "platform": platform_id, "runtime": "simprof-rt", "kernels": kernels,
         "provenance": {
             "command": f"python -m simprof.estimator.calibrate --platform {platform_id} --kernels {kernels}"
-                       + (f" --build-dir {build_dir}" if build_dir else ""),
+                       + (f" --build-dir {build_dir}" if build_dir else "")
+                       + (f" --main {main}" if main else "") + (" --measure" if measure else ""),
+            "entry": str(main) if main else (None if build_dir else str(_app_main())),
             "method": "gcc -fstack-usage -fcallgraph-info=su; deepest path main -> srt_invoke -> dispatch -> kernel",
             "toolchain": toolchain, "git": _git_head(),
             "generated": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -205,7 +254,13 @@ def generate(platform_id: str, kernels: str = "reference", build_dir: Path | Non
         "static_bytes": static_bytes(elf) if elf else None,
         "stack_setup_bytes": result["stack_setup_bytes"],
         "stack_bytes": result["stack_bytes"],
-        "notes": result["notes"],
+        "stack_bytes_without_error_path": result["stack_bytes_without_error_path"],
+        "measured": measured,
+        "notes": dict(result["notes"], static_minus_measured={
+            op: result["stack_bytes"][op] - v for op, v in sorted(measured.items()) if op in result["stack_bytes"]},
+            without_error_path_minus_measured={
+            op: result["stack_bytes_without_error_path"][op] - v for op, v in sorted(measured.items())
+            if op in result["stack_bytes_without_error_path"]}),
     }
     out = Path(out_dir or CALIBRATION_DIR) / f"{platform_id}.json"
     write_json_atomic(out, data)
@@ -219,9 +274,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--kernels", default="reference", choices=("reference", "cmsis-nn"))
     ap.add_argument("--build-dir", type=Path, help="analyse an existing build (.su, .ci, .elf) instead")
     ap.add_argument("--out-dir", type=Path, help=f"default {CALIBRATION_DIR}")
+    ap.add_argument("--main", type=Path, help="the simprof-rt firmware entry (default: found in firmware/)")
+    ap.add_argument("--measure", action="store_true",
+                    help="also paint the per-operator stack under QEMU on the corpus op-models")
     args = ap.parse_args(argv)
     try:
-        print(generate(args.platform, args.kernels, args.build_dir, args.out_dir))
+        print(generate(args.platform, args.kernels, args.build_dir, args.out_dir, args.main, args.measure))
     except SimprofError as exc:
         print(f"error: {exc.one_line()}", file=sys.stderr)
         return exc.exit_code
