@@ -180,9 +180,13 @@ def _app_main() -> Path:
 
 
 def _git_head() -> str:
+    """HEAD, with "+dirty" when firmware/ has uncommitted changes (the build used them)."""
     try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+        head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
                               cwd=FIRMWARE_DIR, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "."], capture_output=True, text=True,
+                               cwd=FIRMWARE_DIR, timeout=10).stdout.strip()
+        return head + ("+dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
