@@ -86,3 +86,30 @@ def test_calibration_without_provenance_is_rejected(tmp_path):
     with pytest.raises(PlatformError):
         load_calibration("generic", directory=tmp_path)
     assert load_calibration("nothing-here", directory=tmp_path) is None
+
+
+def _bl(frm: int, to: int) -> bytes:
+    """Thumb-2 BL from address `frm` to `to` (encoding by hand, ARMv7-M ARM A6.7.18)."""
+    off = to - (frm + 4)
+    s = 1 if off < 0 else 0
+    off &= (1 << 25) - 1
+    i1, i2 = (off >> 23) & 1, (off >> 22) & 1
+    j1, j2 = (1 - i1) ^ s, (1 - i2) ^ s
+    h1 = 0xF000 | (s << 10) | ((off >> 12) & 0x3FF)
+    h2 = 0xD000 | (j1 << 13) | (j2 << 11) | ((off >> 1) & 0x7FF)
+    return h1.to_bytes(2, "little") + h2.to_bytes(2, "little")
+
+
+def test_thumb_frames_and_calls_decoded_from_machine_code():
+    base = 0x08000100
+    code = (bytes.fromhex("30b5")            # push {r4, r5, lr}        12
+            + bytes.fromhex("84b0")          # sub sp, #16              16
+            + bytes.fromhex("2de9f041")      # push.w {r4-r8, lr}       24
+            + bytes.fromhex("6de904ce")      # strd ip, lr, [sp, #-16]! 16
+            + bytes.fromhex("2ded028b")      # vpush {d8}                8
+            + _bl(base + 16, base + 0x200)   # bl base+0x200
+            + _bl(base + 20, base - 0x40)    # bl backwards
+            + bytes.fromhex("30bd"))         # pop {r4, r5, pc}
+    frame, calls = cg._thumb_prologue_and_calls(code, base)
+    assert frame == 12 + 16 + 24 + 16 + 8
+    assert calls == {base + 0x200, base - 0x40}
