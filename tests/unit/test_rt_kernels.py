@@ -13,6 +13,7 @@ Runtime: ~15 s on 2 cores (gcc build ~5 s, 164 oracle runs, ~650 harness runs).
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -169,3 +170,14 @@ def test_unsupported_type_is_reported_by_name(harness, workdir):
     res = kcases.run_case(harness, workdir, "unsupported", model, [np.zeros((1, 8), np.int16)])
     assert res.status == 2
     assert res.error.startswith("F 2 SOFTMAX") and "INT16" in res.error
+
+
+def test_expf_equals_host_glibc(tmp_path):
+    """The float kernels' expf (SOFTMAX, LOGISTIC) reproduces glibc's on ~4.3 M inputs spread over
+    all float bit patterns; on Cortex-M, newlib's own expf differs (test_rt_bitexact_qemu.py)."""
+    exe = tmp_path / "libm_check"
+    src = Path(__file__).resolve().parent / "kernels" / "libm_check.c"
+    subprocess.run(["gcc", "-O2", "-std=c11", f"-I{kcases.KERNELS}", str(kcases.KERNELS / "libm_compat.c"),
+                    str(src), "-lm", "-o", str(exe)], check=True)
+    out = subprocess.run([str(exe), "997"], capture_output=True, text=True, check=True).stdout
+    assert out.strip().endswith("bad 0"), out

@@ -5,6 +5,12 @@
  * inputs/outputs, the model bytes for options parsing). Output file: one line per Prepare event
  * ("T in 0", "T out 0", "T idx 5", "P 64", "S 16") and one "O <index> <hex bytes>" per output.
  * Exit status: 0 ok, 2 kernel reported an error ("F <code> <message>" line), 3 no such op.
+ *
+ * Built with -DSRT_TARGET for Cortex-M (tests/integration/test_rt_bitexact_qemu.py): the case
+ * files DIR/0.bin .. DIR/<COUNT-1>.bin are read over semihosting (DIR and COUNT on the
+ * semihosting command line), results go to the console between "== <i>" and "== end <status>"
+ * lines, and all memory of a case is released before the next one (16 KiB of RAM on nrf51);
+ * status 8 = the case does not fit in the heap (skipped).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,7 +19,11 @@
 
 #include "srt_kernel.h"
 
+#ifdef SRT_TARGET
+#define MAXT 24
+#else
 #define MAXT 256
+#endif
 
 struct srt_ctx {
     int dummy;
@@ -30,7 +40,32 @@ static srt_ivec *g_dims[MAXT];
 static const uint8_t *g_model;
 static uint32_t g_model_len;
 
+#ifdef SRT_TARGET
+#include <setjmp.h>
+static jmp_buf g_oom; /* a case too big for the part's RAM is skipped, not fatal */
+static void die(const char *m) {
+    if (!strcmp(m, "out of memory")) longjmp(g_oom, 1);
+    printf("harness: %s\n", m);
+    exit(1);
+}
+#else
 static void die(const char *m) { fprintf(stderr, "harness: %s\n", m); exit(1); }
+#endif
+
+/* every allocation of a case, released when the case ends */
+#define MAXA 160
+static void *g_allocs[MAXA];
+static int g_nallocs;
+static void *h_alloc(size_t n, bool zero) {
+    if (g_nallocs >= MAXA) return NULL;
+    void *p = zero ? calloc(1, n ? n : 1) : malloc(n ? n : 1);
+    if (p) g_allocs[g_nallocs++] = p;
+    return p;
+}
+static void h_free_all(void) {
+    while (g_nallocs > 0) free(g_allocs[--g_nallocs]);
+}
+#define EMIT(...) fprintf(g_out, __VA_ARGS__)
 static const void *take(size_t n) {
     if (g_pos + n > g_len) die("truncated case file");
     const void *p = g_buf + g_pos;
@@ -107,7 +142,7 @@ static const srt_tensor *prep(int32_t idx, const char *kind, int i) {
     if (g_status != SRT_OK) return NULL;
     if (idx < 0) return NULL;
     if (idx >= g_ntensors) { g_status = SRT_ERR_MODEL; return NULL; }
-    fprintf(g_out, "T %s %d\n", kind, i);
+    EMIT("T %s %d\n", kind, i);
     return &g_t[idx];
 }
 const srt_tensor *srt_prepare_input(srt_ctx *ctx, const srt_node *node, int i) {
@@ -124,8 +159,8 @@ const srt_tensor *srt_prepare_tensor(srt_ctx *ctx, int32_t idx) { (void)ctx; ret
 
 void *srt_alloc_persistent(srt_ctx *ctx, size_t bytes) {
     (void)ctx;
-    fprintf(g_out, "P %zu\n", bytes);
-    return calloc(1, bytes ? bytes : 1);
+    EMIT("P %lu\n", (unsigned long)bytes);
+    return h_alloc(bytes, true);
 }
 #define MAXS 12
 static void *g_scratch[MAXS];
@@ -133,8 +168,9 @@ static int g_nscratch;
 srt_status srt_request_scratch(srt_ctx *ctx, size_t bytes, int32_t *index) {
     (void)ctx;
     if (g_nscratch >= MAXS) return SRT_ERR_ARENA;
-    fprintf(g_out, "S %zu\n", bytes);
-    g_scratch[g_nscratch] = malloc(bytes ? bytes : 1);
+    EMIT("S %lu\n", (unsigned long)bytes);
+    g_scratch[g_nscratch] = h_alloc(bytes, false);
+    if (!g_scratch[g_nscratch]) return SRT_ERR_ARENA;
     *index = g_nscratch++;
     return SRT_OK;
 }
@@ -162,9 +198,9 @@ srt_status srt_fail(srt_ctx *ctx, srt_status code, const char *fmt, ...) {
         /* the runtime's formatter supports %d %u %s %%; vfprintf is a superset */
         va_list ap;
         va_start(ap, fmt);
-        fprintf(g_out, "F %d ", (int)code);
+        EMIT("F %d ", (int)code);
         vfprintf(g_out, fmt, ap);
-        fprintf(g_out, "\n");
+        EMIT("\n");
         va_end(ap);
         g_status = code;
     }
@@ -174,7 +210,8 @@ srt_status srt_ctx_status(const srt_ctx *ctx) { (void)ctx; return g_status; }
 
 /* ---- main ---- */
 static srt_ivec *ivec(int32_t n, const int32_t *v) {
-    srt_ivec *r = malloc(sizeof(srt_ivec) + 4 * (size_t)(n > 0 ? n : 1));
+    srt_ivec *r = h_alloc(sizeof(srt_ivec) + 4 * (size_t)(n > 0 ? n : 1), false);
+    if (!r) die("out of memory");
     r->size = n;
     if (n > 0) memcpy(r->data, v, 4 * (size_t)n);
     return r;
@@ -187,25 +224,18 @@ static srt_ivec *rd_ivec(void) {
     return ivec(n, tmp);
 }
 
-int main(int argc, char **argv) {
-    if (argc != 3) die("usage: harness case.bin out.txt");
-    FILE *f = fopen(argv[1], "rb");
-    if (!f) die("cannot open case");
-    fseek(f, 0, SEEK_END);
-    g_len = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    g_buf = malloc(g_len);
-    if (fread(g_buf, 1, g_len, f) != g_len) die("read");
-    fclose(f);
-    g_out = fopen(argv[2], "w");
-    if (!g_out) die("cannot open output");
-
+/* Runs the case in g_buf[0..g_len); writes events and outputs with EMIT; returns the exit status. */
+static int run_case(void) {
+    g_pos = 0;
+    g_status = SRT_OK;
+    g_nscratch = 0;
     if (rd_u32() != 0x4b545253u) die("bad magic");
     int32_t code = rd_i32();
     g_ntensors = rd_i32();
     if (g_ntensors < 0 || g_ntensors > MAXT) die("too many tensors");
     for (int32_t i = 0; i < g_ntensors; ++i) {
         srt_tensor *t = &g_t[i];
+        memset(t, 0, sizeof *t);
         t->index = i;
         t->type = rd_u8();
         t->is_constant = rd_u8();
@@ -223,7 +253,8 @@ int main(int argc, char **argv) {
         size_t bytes = (size_t)srt_num_elements(t->dims) * srt_type_size(t->type);
         t->bytes = bytes;
         /* exact-size heap copies so ASan sees any out-of-bounds access */
-        void *buf = malloc(bytes ? bytes : 1);
+        void *buf = h_alloc(bytes, false);
+        if (!buf) die("out of memory");
         memset(buf, 0xA5, bytes);
         if (dlen) memcpy(buf, data, dlen < bytes ? dlen : bytes);
         t->data = t->is_constant ? buf : NULL;
@@ -232,40 +263,112 @@ int main(int argc, char **argv) {
         g_e[i].type = t->type;
     }
     srt_ivec *inputs = rd_ivec(), *outputs = rd_ivec();
+    (void)take(rd_u32()); /* padding */
     g_model_len = rd_u32();
-    /* copy the model to an aligned buffer (flatbuffer vectors are 4-aligned relative to it) */
-    uint8_t *model = aligned_alloc(16, (g_model_len + 15) / 16 * 16 + 16);
-    memcpy(model, take(g_model_len), g_model_len);
-    g_model = model;
+    /* the model bytes in place: the case writer pads so that they start 4-aligned */
+    g_model = take(g_model_len);
     uint32_t opt_pos = rd_u32();
 
     const srt_op *op = srt_find_op(code);
-    if (!op) { fprintf(g_out, "U %s\n", srt_builtin_name(code)); fclose(g_out); return 3; }
+    if (!op) { EMIT("U %s\n", srt_builtin_name(code)); return 3; }
     srt_ctx ctx = {0};
     srt_node node = {0};
     node.inputs = inputs;
     node.outputs = outputs;
     node.op = op;
-    if (op->params_size) node.builtin_data = calloc(1, op->params_size);
-    if (op->opdata_size) node.user_data = calloc(1, op->opdata_size);
+    if (op->params_size && !(node.builtin_data = h_alloc(op->params_size, true))) die("out of memory");
+    if (op->opdata_size && !(node.user_data = h_alloc(op->opdata_size, true))) die("out of memory");
     srt_status st = SRT_OK;
     if (op->parse && op->params_size) {
         srt_fb_table tab = {g_model, g_model_len, opt_pos};
         st = op->parse(&ctx, opt_pos ? &tab : NULL, node.builtin_data);
     }
     if (st == SRT_OK && op->prepare) st = op->prepare(&ctx, &node);
-    fprintf(g_out, "E prepare %d\n", (int)st);
+    EMIT("E prepare %d\n", (int)st);
     if (st == SRT_OK) st = op->eval(&ctx, &node);
-    fprintf(g_out, "E eval %d\n", (int)st);
-    if (st != SRT_OK) { fclose(g_out); return 2; }
+    EMIT("E eval %d\n", (int)st);
+    if (st != SRT_OK) return 2;
     for (int32_t k = 0; k < outputs->size; ++k) {
         int32_t idx = outputs->data[k];
-        fprintf(g_out, "O %d ", k);
+        EMIT("O %d ", (int)k);
         const uint8_t *p = g_e[idx].data;
         size_t n = (size_t)srt_num_elements(g_e[idx].dims) * srt_type_size(g_e[idx].type);
-        for (size_t j = 0; j < n; ++j) fprintf(g_out, "%02x", p[j]);
-        fprintf(g_out, "\n");
+        for (size_t j = 0; j < n; ++j) EMIT("%02x", p[j]);
+        EMIT("\n");
     }
-    fclose(g_out);
     return 0;
 }
+
+#ifndef SRT_TARGET
+int main(int argc, char **argv) {
+    if (argc != 3) die("usage: harness case.bin out.txt");
+    FILE *f = fopen(argv[1], "rb");
+    if (!f) die("cannot open case");
+    fseek(f, 0, SEEK_END);
+    g_len = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    g_buf = aligned_alloc(16, (g_len + 15) / 16 * 16);
+    if (fread(g_buf, 1, g_len, f) != g_len) die("read");
+    fclose(f);
+    g_out = fopen(argv[2], "w");
+    if (!g_out) die("cannot open output");
+    int rc = run_case();
+    fclose(g_out);
+    h_free_all();
+    return rc;
+}
+#else
+/* ---- Cortex-M: semihosting file access ---- */
+static int32_t semihost(int32_t op, void *arg) {
+    register int32_t r0 __asm__("r0") = op;
+    register void *r1 __asm__("r1") = arg;
+    __asm__ volatile("bkpt 0xAB" : "+r"(r0) : "r"(r1) : "memory");
+    return r0;
+}
+enum { SH_OPEN = 0x01, SH_CLOSE = 0x02, SH_READ = 0x06, SH_FLEN = 0x0C, SH_CMDLINE = 0x15 };
+
+static uint8_t *read_host_file(const char *path, size_t *len) {
+    uint32_t open_args[3] = {(uint32_t)(uintptr_t)path, 1 /* "rb" */, (uint32_t)strlen(path)};
+    int32_t fd = semihost(SH_OPEN, open_args);
+    if (fd < 0) return NULL;
+    uint32_t flen_args[1] = {(uint32_t)fd};
+    int32_t n = semihost(SH_FLEN, flen_args);
+    uint8_t *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (buf) {
+        uint32_t read_args[3] = {(uint32_t)fd, (uint32_t)(uintptr_t)buf, (uint32_t)n};
+        if (semihost(SH_READ, read_args) != 0) { free(buf); buf = NULL; }  /* returns bytes NOT read */
+        else { buf[n] = 0; *len = (size_t)n; }
+    }
+    uint32_t close_args[1] = {(uint32_t)fd};
+    semihost(SH_CLOSE, close_args);
+    return buf;
+}
+
+int main(void) {
+    static char cmdline[256];
+    static char path[300];
+    uint32_t cmd_args[2] = {(uint32_t)(uintptr_t)cmdline, sizeof cmdline};
+    g_out = stdout;
+    if (semihost(SH_CMDLINE, cmd_args) != 0) die("no command line");
+    /* command line "<program> <dir> <count>": cases are <dir>/<i>.bin for i < count */
+    char *prog = strtok(cmdline, " ");
+    char *dir = strtok(NULL, " ");
+    char *count_s = strtok(NULL, " ");
+    if (!prog || !dir || !count_s) die("usage: harness DIR COUNT");
+    const int count = atoi(count_s);
+    for (int i = 0; i < count; ++i) {
+        snprintf(path, sizeof path, "%s/%d.bin", dir, i);
+        printf("== %d\n", i);
+        g_buf = read_host_file(path, &g_len);
+        if (!g_buf) { printf("== end 8\n"); continue; } /* no file, or no room for it */
+        int rc = setjmp(g_oom) ? 8 : run_case();
+        h_free_all();
+        free(g_buf);
+        printf("== end %d\n", rc);
+        fflush(stdout);
+    }
+    printf("== done\n");
+    fflush(stdout);
+    return 0;
+}
+#endif

@@ -27,7 +27,9 @@ def build_harness(out: Path, extra: tuple[str, ...] = ()) -> Path:
     srcs = sorted(str(p) for p in KERNELS.glob("*.c")) + [str(HARNESS_C)]
     cmd = ["gcc", "-std=c11", "-g", "-O1", "-Wall", "-Wextra", "-Werror", "-fsanitize=address,undefined",
            "-fno-sanitize-recover=all", f"-I{RUNTIME}", f"-I{KERNELS}", *extra, *srcs, "-lm", "-o", str(out)]
-    subprocess.run(cmd, check=True, capture_output=True, text=True)
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise AssertionError(f"harness build failed:\n{r.stderr[-3000:]}")
     return out
 
 
@@ -72,6 +74,8 @@ def case_bytes(model: bytes, inputs: list[np.ndarray], shapes: dict[int, list[in
     outs = [int(x) for x in op.OutputsAsNumpy()]
     out += struct.pack(f"<i{len(ins)}i", len(ins), *ins) + struct.pack(f"<i{len(outs)}i", len(outs), *outs)
     table = op.BuiltinOptions() if op.BuiltinOptionsType() else None
+    pad = (-(len(out) + 8)) % 16  # the model starts 16-aligned in the file (flatbuffer alignment)
+    out += struct.pack("<I", pad) + bytes(pad)
     out += struct.pack("<I", len(model)) + model + struct.pack("<I", table.Pos if table is not None else 0)
     return bytes(out)
 

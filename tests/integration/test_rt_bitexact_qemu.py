@@ -1,0 +1,83 @@
+"""simprof-rt's kernels on emulated Cortex-M, bit for bit against TFLM's host interpreter.
+
+The kernels and the host harness (tests/unit/kernels/harness.c, built with -DSRT_TARGET) are
+compiled with simprof's board support for stm32f4 (Cortex-M4F, hard float) and nrf51 (Cortex-M0,
+soft float, 16 KiB RAM) and run under QEMU; the single-op models of tests/unit/kernels/opcases.py
+(every op, int8 and float32) are read over semihosting, and each output must equal, byte for byte,
+what the tflite-micro wheel's TFLM computes on the host. This is what catches target differences:
+float contraction into FMA, newlib's libm, soft-float double arithmetic.
+Runtime: ~15 s (two cached firmware builds, ~170 oracle runs, two QEMU runs of < 1 s).
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "kernels"))
+import kcases  # noqa: E402
+import opcases  # noqa: E402
+
+from simprof import oracle  # noqa: E402
+from simprof.api import load_platform  # noqa: E402
+from simprof.sim.build import build_firmware  # noqa: E402
+
+pytestmark = pytest.mark.qemu
+
+# RAM budget of the harness per part (nrf51: 16 KiB in all).
+MEMORY = {"stm32f4": {"heap_size": 65536, "stack_size": 8192},
+          "nrf51": {"heap_size": 10240, "stack_size": 2048}}
+
+
+@pytest.fixture(scope="module")
+def cases(tmp_path_factory):
+    """Case files 0.bin .. n-1.bin and the oracle's output bytes for each."""
+    d = tmp_path_factory.mktemp("qemu_cases")
+    items = opcases.all_cases()
+    refs = []
+    for i, (name, model, inputs) in enumerate(items):
+        (d / f"{i}.bin").write_bytes(kcases.case_bytes(model, inputs))
+        refs.append((name, [np.ascontiguousarray(a).tobytes() for a in oracle.reference_outputs(model, inputs)]))
+    return d, refs
+
+
+def _run(platform_id: str, case_dir: Path, count: int) -> dict[int, tuple[int, list[bytes], str]]:
+    platform = load_platform(platform_id)
+    build = build_firmware(platform, sorted(kcases.KERNELS.glob("*.c")) + [kcases.HARNESS_C],
+                           include_dirs=[kcases.KERNELS, kcases.RUNTIME], defines={"SRT_TARGET": 1},
+                           name="kernel-harness", arena_size=0, **MEMORY[platform_id])
+    proc = subprocess.run(
+        ["qemu-system-arm", "-M", platform.qemu_machine, "-nographic", "-monitor", "none", "-serial", "null",
+         "-semihosting-config", f"enable=on,target=native,arg=harness,arg={case_dir},arg={count}",
+         "-kernel", str(build.elf)], capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0 and "== done" in proc.stdout, (proc.returncode, proc.stdout[-500:], proc.stderr[-500:])
+    results: dict[int, tuple[int, list[bytes], str]] = {}
+    cur, outs, err = -1, [], ""
+    for line in proc.stdout.splitlines():
+        if line.startswith("== end "):
+            results[cur] = (int(line.split()[2]), outs, err)
+        elif line.startswith("== ") and line != "== done":
+            cur, outs, err = int(line[3:]), [], ""
+        elif line.startswith("O "):
+            parts = line.split(" ", 2)
+            outs.append(bytes.fromhex(parts[2] if len(parts) > 2 else ""))
+        elif line.startswith(("F ", "U ")):
+            err = line
+    return results
+
+
+@pytest.mark.parametrize("platform_id", ["stm32f4", "nrf51"])
+def test_kernels_bit_exact_on_cortex_m(cases, platform_id):
+    case_dir, refs = cases
+    results = _run(platform_id, case_dir, len(refs))
+    failures = []
+    for i, (name, want) in enumerate(refs):
+        status, got, err = results.get(i, (-1, [], "no result"))
+        if status != 0:
+            failures.append(f"{name}: status {status} {err}")
+        elif got != want:
+            failures.append(f"{name}: output bytes differ from TFLM")
+    assert not failures, f"{len(failures)} of {len(refs)} cases on {platform_id}:\n" + "\n".join(failures[:20])
