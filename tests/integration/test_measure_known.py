@@ -106,3 +106,17 @@ def test_stack_bounds_from_initial_sp_and_a_size():
     m = measure_elf(fw.elf, platform, symbols=conv)
     assert (m.stack_bytes, m.stack_region_bytes) == (STACK_MAIN, 4096)
     assert any("initial SP" in n for n in m.notes)
+
+
+def test_cli_table_for_an_elf_given_as_positional_argument():
+    import subprocess as sp
+    import sys
+
+    fw = build_firmware(load("nrf51"), [FIXTURES / "known_usage.c"], name="known_usage")
+    proc = sp.run([sys.executable, "-m", "simprof", "measure", str(fw.elf), "--platform", "nrf51"],
+                  capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    rows = {line.split("│")[1].strip(): line.split("│")[2].strip()
+            for line in proc.stdout.splitlines() if line.count("│") >= 3}
+    assert rows["stack"] == "3,000" and rows["arena head"] == "1,000" and rows["arena tail"] == "600"
+    assert rows["heap"] == f"{HEAP:,}"

@@ -22,7 +22,7 @@ HELP = "measure the peak RAM (stack, arena, heap, static) of a firmware ELF unde
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", nargs="?", type=Path,
-                        help="a .tflite model (needs the simprof-rt firmware); or use --elf")
+                        help="a .tflite model (run on the simprof-rt firmware), or a firmware ELF")
     parser.add_argument("--elf", type=Path, help="firmware ELF to measure (your own TFLM application)")
     parser.add_argument("--platform", required=True, help="platform id (`simprof platforms` lists them)")
     parser.add_argument("--json", type=Path, metavar="OUT", help="write the measurement as JSON")
@@ -83,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         raise UsageError("--timeout must be positive", fix="give seconds > 0")
     platform = load(args.platform)
+    if args.elf is None and args.model is not None and _is_elf(args.model):
+        args.elf, args.model = args.model, None     # `simprof measure app.elf` means --elf app.elf
     if args.elf is None:
         if args.model is None:
             raise UsageError("nothing to measure", fix="pass --elf FILE (or a .tflite model)")
@@ -97,6 +99,14 @@ def run(args: argparse.Namespace) -> int:
         write_json_atomic(args.json, m.to_json())
     print_measurement(m)
     return 0
+
+
+def _is_elf(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(4) == b"\x7fELF"
+    except OSError:
+        return False
 
 
 def _measure_model(args: argparse.Namespace, platform) -> int:
