@@ -19,7 +19,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from simprof.errors import EmulatorError, EmulatorTimeout, FirmwareError
+from simprof.errors import EmulatorError, EmulatorTimeout, FirmwareError, UsageError
 from simprof.platforms import Platform
 from simprof.sim import paint
 from simprof.sim.backend import backend
@@ -85,6 +85,9 @@ def measure_elf(elf: Path, platform: Platform, *, symbols: SymbolConventions = S
     timeout_s: wall-clock limit for each run to reach the stop symbol.
     """
     started = time.monotonic()
+    patterns = tuple(patterns)
+    if not patterns or len(set(patterns)) != len(patterns) or not all(0 <= p <= 0xFF for p in patterns):
+        raise UsageError(f"paint patterns {patterns} must be distinct byte values", fix="use e.g. (0xAA, 0x55)")
     info = read_elf(elf)
     check_fits(info, platform)
     layout = resolve_layout(info, platform, symbols)
@@ -100,7 +103,6 @@ def measure_elf(elf: Path, platform: Platform, *, symbols: SymbolConventions = S
                          icount_shift=icount_shift, check_exit=check_exit,
                          register=lambda s: _register(sessions, lock, cancelled, s))
 
-    patterns = tuple(patterns)
     if parallel and len(patterns) > 1:
         pool = ThreadPoolExecutor(max_workers=len(patterns), thread_name_prefix="simprof-run")
         try:

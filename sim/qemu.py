@@ -10,6 +10,7 @@ port) and passes to QEMU as an inherited file descriptor, so no port race is pos
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shutil
@@ -42,8 +43,13 @@ def qemu_binary() -> str:
 
 
 def qemu_version() -> str:
+    return _qemu_version(qemu_binary())
+
+
+@functools.lru_cache(maxsize=4)
+def _qemu_version(binary: str) -> str:
     try:
-        out = subprocess.run([qemu_binary(), "--version"], capture_output=True, text=True, timeout=10)
+        out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
         return "qemu-system-arm (unknown version)"
     first = out.stdout.splitlines()[0] if out.stdout else "qemu-system-arm"
