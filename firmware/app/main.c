@@ -17,7 +17,7 @@
 simprof_report_t simprof_report;
 static srt_ctx ctx;
 
-void simprof_done(void) __attribute__((noinline));
+void simprof_done(void) __attribute__((noinline, used, section(".text.simprof_bp.done")));
 void simprof_done(void)
 {
     __asm volatile("" ::: "memory");

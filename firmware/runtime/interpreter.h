@@ -28,7 +28,7 @@
 #include "srt_abi.h"
 #include "srt_kernel.h"
 
-#define SRT_TEMP_POOL 48          /* distinct tensors one kernel may look at during Prepare */
+#define SRT_TEMP_POOL 32          /* distinct tensors one kernel may look at during Prepare */
 #define SRT_MAX_SCRATCH_PER_OP 12 /* kMaxScratchBuffersPerOp */
 #define SRT_MAX_CALL_DEPTH 8      /* nested subgraph invocations */
 
