@@ -55,8 +55,9 @@ _IAC = 0xFF
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 _PROMPT = re.compile(r"\(([^()\r\n]+)\) ?$")
 # Monitor replies that mean the command failed (Renode prints errors as text, it has no status).
-_ERROR_LINE = re.compile(r"^\s*(there was an error|error\b|could not|couldn't|failed|no such|"
-                         r"unknown command|invalid)", re.IGNORECASE)
+_ERROR_LINE = re.compile(r"^\s*(there was an error|error\b|fatal error|could not|couldn't|failed|no such|"
+                         r"bad parameters|unknown command|invalid|unhandled exception|exception has been thrown)"
+                         r"|does not provide a field", re.IGNORECASE)
 
 
 def renode_binary() -> str:
@@ -259,7 +260,7 @@ class MonitorClient:
         reply = "\n".join(lines)
         self.transcript.append((line, reply))
         for l in lines:
-            if _ERROR_LINE.match(l):
+            if _ERROR_LINE.search(l):
                 raise EmulatorError(f"Renode monitor command '{line}' failed: {l.strip()}",
                                     fix="check the platform description and the ELF path")
         return reply
