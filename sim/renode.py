@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from simprof.errors import ElfError, EmulatorError, PlatformError, ToolchainError
+from simprof.errors import ElfError, EmulatorError, EmulatorTimeout, PlatformError, ToolchainError
 from simprof.platforms import PLATFORM_DIR, Platform
 from simprof.sim.elf import ElfInfo, read_elf
 from simprof.sim.gdb_rsp import GdbClient
@@ -50,6 +50,7 @@ MACHINE_NAME = "simprof"
 TELNET_ANSWERS = bytes.fromhex("fffb00fffd01fffd03")
 STARTUP_TIMEOUT_S = 60.0      # Renode (a .NET program) takes seconds to start, more on a loaded CI box
 COMMAND_TIMEOUT_S = 30.0
+PROMPT_NUDGE_S = 2.0          # silence after connecting before an empty line asks for a prompt
 
 _IAC = 0xFF
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
@@ -208,8 +209,18 @@ class MonitorClient:
                 time.sleep(0.1)
         client = cls(sock)
         sock.sendall(TELNET_ANSWERS)
-        client.read_until_prompt(max(1.0, deadline - time.monotonic()))
-        return client
+        # A monitor that shows no prompt until it gets input is nudged with empty lines (an empty
+        # command only prints a new prompt).
+        while True:
+            try:
+                client.read_until_prompt(min(PROMPT_NUDGE_S, max(0.1, deadline - time.monotonic())))
+                return client
+            except EmulatorTimeout:
+                if time.monotonic() > deadline or not alive():
+                    client.close()
+                    raise EmulatorError(f"Renode's monitor on port {port} gave no prompt within {timeout_s:.0f} s",
+                                        fix="see Renode's output (run the renode command by hand)") from None
+                sock.sendall(b"\n")
 
     def _text(self) -> str:
         return _ANSI.sub("", strip_telnet(bytes(self._raw)).decode("utf-8", errors="replace")).replace("\r", "")
@@ -226,7 +237,7 @@ class MonitorClient:
                 return text[:m.start()]
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise EmulatorError(f"Renode's monitor gave no prompt within {timeout_s:.0f} s "
+                raise EmulatorTimeout(f"Renode's monitor gave no prompt within {timeout_s:.0f} s "
                                     f"(last output: {text.strip()[-120:]!r})", fix="see Renode's output")
             self._sock.settimeout(remaining)
             try:

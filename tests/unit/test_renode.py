@@ -21,8 +21,9 @@ class FakeMonitor:
     negotiation, consumes the first 9 bytes a client sends as telnet answers (whatever they are),
     echoes each line, prints the reply and a prompt that names the current machine."""
 
-    def __init__(self, replies: dict[str, str] | None = None) -> None:
+    def __init__(self, replies: dict[str, str] | None = None, *, silent_until_input: bool = False) -> None:
         self.replies = replies or {}
+        self.silent_until_input = silent_until_input
         self.handshake = b""
         self.commands: list[str] = []
         self.listener = socket.socket()
@@ -36,7 +37,8 @@ class FakeMonitor:
         conn, _ = self.listener.accept()
         with conn:
             # IAC WILL ECHO, IAC WILL SUPPRESS-GO-AHEAD, IAC DO BINARY: then banner and prompt.
-            conn.sendall(bytes.fromhex("fffb01fffb03fffd00") + b"Renode, version 1.15.3.0\r\n\x1b[33m(monitor) \x1b[0m")
+            banner = b"" if self.silent_until_input else b"Renode, version 1.15.3.0\r\n\x1b[33m(monitor) \x1b[0m"
+            conn.sendall(bytes.fromhex("fffb01fffb03fffd00") + banner)
             data = b""
             while len(data) < 9:
                 chunk = conn.recv(64)
@@ -98,6 +100,19 @@ def test_handshake_and_command_sequence_against_fake_monitor(stm32f4, tmp_path):
         "machine StartGdbServer 4321 false",
         "start",
     ]
+
+
+def test_a_silent_monitor_is_nudged_for_its_prompt(monkeypatch):
+    monkeypatch.setattr(renode, "PROMPT_NUDGE_S", 0.2)
+    fake = FakeMonitor(silent_until_input=True)
+    try:
+        client = renode.MonitorClient.connect("127.0.0.1", fake.port, timeout_s=5)
+        client.command('mach create "simprof"')
+        client.close()
+    finally:
+        fake.close()
+    assert fake.commands[0] == "" and fake.commands[-1] == 'mach create "simprof"'
+    assert client.prompt == "simprof"
 
 
 def test_without_the_handshake_renode_would_eat_the_first_command():
