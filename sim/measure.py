@@ -172,7 +172,6 @@ def _min(a: int | None, b: int | None) -> int | None:
 def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, pattern: int, *,
               timeout_s: float, memory_writes, per_operator: bool, read_symbols, on_stop,
               icount_shift, check_exit: bool, register) -> _RunResult:
-    deadline = time.monotonic() + timeout_s
     session = factory(platform, info.path, timeout_s=max(5.0, min(timeout_s, 30.0)), icount_shift=icount_shift)
     register(session)
     with session:
@@ -191,6 +190,8 @@ def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, patter
             gdb.write_memory(address, bytes(data))
 
         faults = fault_vectors(gdb, info, platform)
+        # The limit is for the firmware's own run, not for QEMU's start-up and the painting.
+        deadline = time.monotonic() + timeout_s
         stack_lowest: int | None = None
         if layout.arena_painted_at_main:
             # Startup zeroes .bss: paint a .bss arena once main is reached (DESIGN.md §5).
