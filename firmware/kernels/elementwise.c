@@ -274,6 +274,19 @@ static srt_status maxmin_eval(srt_ctx *ctx, srt_node *node, bool is_max) {
     }
     return SRT_OK;
 }
+/* TFLM has no Prepare here (no temp tensors); ours reads the eval tensors, which allocates
+ * nothing, so that an unsupported type is still reported before inference. */
+static srt_status maxmin_prepare(srt_ctx *ctx, srt_node *node, const char *op) {
+    CHECK(k_check_io(ctx, node, 2, 2, 1, op));
+    srt_eval_tensor *a = srt_eval_input(ctx, node, 0), *b = srt_eval_input(ctx, node, 1);
+    srt_eval_tensor *o = srt_eval_output(ctx, node, 0);
+    if (!a || !b || !o) return srt_fail(ctx, SRT_ERR_MODEL, "%s: missing tensor", op);
+    if (a->type != SRT_INT8 && a->type != SRT_INT32 && a->type != SRT_FLOAT32) return k_unsupported_type(ctx, op, a->type);
+    if (a->type != b->type || a->type != o->type) return k_unsupported_type(ctx, op, a->type != b->type ? b->type : o->type);
+    return check_shapes(ctx, op, a->dims, b->dims, o->dims);
+}
+static srt_status max_prepare(srt_ctx *ctx, srt_node *node) { return maxmin_prepare(ctx, node, "MAXIMUM"); }
+static srt_status min_prepare(srt_ctx *ctx, srt_node *node) { return maxmin_prepare(ctx, node, "MINIMUM"); }
 static srt_status max_eval(srt_ctx *ctx, srt_node *node) { return maxmin_eval(ctx, node, true); }
 static srt_status min_eval(srt_ctx *ctx, srt_node *node) { return maxmin_eval(ctx, node, false); }
 
@@ -295,10 +308,10 @@ const srt_op srt_op_mul = {
 const srt_op srt_op_maximum = {
     .builtin_code = 55, .name = "MAXIMUM", .options_type = 0,
     .params_size = SRT_PARAMS_SIZE_MAXIMUM, .params_align = SRT_PARAMS_ALIGN_MAXIMUM, .parse = NULL,
-    .opdata_size = SRT_OPDATA_SIZE_MAXIMUM, .prepare = NULL, .eval = max_eval,
+    .opdata_size = SRT_OPDATA_SIZE_MAXIMUM, .prepare = max_prepare, .eval = max_eval,
 };
 const srt_op srt_op_minimum = {
     .builtin_code = 57, .name = "MINIMUM", .options_type = 0,
     .params_size = SRT_PARAMS_SIZE_MINIMUM, .params_align = SRT_PARAMS_ALIGN_MINIMUM, .parse = NULL,
-    .opdata_size = SRT_OPDATA_SIZE_MINIMUM, .prepare = NULL, .eval = min_eval,
+    .opdata_size = SRT_OPDATA_SIZE_MINIMUM, .prepare = min_prepare, .eval = min_eval,
 };

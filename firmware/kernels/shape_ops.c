@@ -169,7 +169,34 @@ static srt_status shape_eval(srt_ctx *ctx, srt_node *node) {
     return SRT_OK;
 }
 
-/* ---- PACK / UNPACK: no Prepare in TFLM; outer x inputs x inner copy ---- */
+/* ---- SHAPE / PACK / UNPACK: TFLM has no Prepare (no temp tensors); ours reads only the eval
+ * tensors (no allocation) so that unsupported types are reported before inference ---- */
+static srt_status shape_prepare(srt_ctx *ctx, srt_node *node) {
+    CHECK(k_check_io(ctx, node, 1, 1, 1, "SHAPE"));
+    srt_eval_tensor *out = srt_eval_output(ctx, node, 0);
+    if (!out) return srt_fail(ctx, SRT_ERR_MODEL, "SHAPE: missing output");
+    if (out->type != SRT_INT32 && out->type != SRT_INT64) return k_unsupported_type(ctx, "SHAPE", out->type);
+    return SRT_OK;
+}
+static srt_status pack_unpack_prepare(srt_ctx *ctx, srt_node *node, bool pack) {
+    const char *op = pack ? "PACK" : "UNPACK";
+    const srt_ivec *parts = pack ? node->inputs : node->outputs;
+    if (!parts || parts->size < 1 || (pack ? node->outputs : node->inputs)->size != 1)
+        return srt_fail(ctx, SRT_ERR_MODEL, "%s: bad input/output count", op);
+    srt_eval_tensor *whole = pack ? srt_eval_output(ctx, node, 0) : srt_eval_input(ctx, node, 0);
+    if (!whole) return srt_fail(ctx, SRT_ERR_MODEL, "%s: missing tensor", op);
+    if (srt_type_size(whole->type) == 0) return k_unsupported_type(ctx, op, whole->type);
+    for (int32_t k = 0; k < parts->size; ++k) {
+        srt_eval_tensor *t = pack ? srt_eval_input(ctx, node, k) : srt_eval_output(ctx, node, k);
+        if (!t) return srt_fail(ctx, SRT_ERR_MODEL, "%s: missing tensor", op);
+        if (t->type != whole->type) return k_unsupported_type(ctx, op, t->type);
+    }
+    return SRT_OK;
+}
+static srt_status pack_prepare(srt_ctx *ctx, srt_node *node) { return pack_unpack_prepare(ctx, node, true); }
+static srt_status unpack_prepare(srt_ctx *ctx, srt_node *node) { return pack_unpack_prepare(ctx, node, false); }
+
+/* ---- PACK / UNPACK: outer x inputs x inner copy ---- */
 static srt_status pack_unpack_eval(srt_ctx *ctx, srt_node *node, bool pack) {
     const char *op = pack ? "PACK" : "UNPACK";
     const k_pack_params *p = node->builtin_data;
@@ -311,9 +338,9 @@ static srt_status split_v_eval(srt_ctx *ctx, srt_node *node) { return split_eval
 OP(srt_op_reshape, 22, "RESHAPE", RESHAPE, K_OPT_Reshape, reshape_parse, reshape_prepare, reshape_eval);
 OP(srt_op_squeeze, 43, "SQUEEZE", SQUEEZE, K_OPT_Squeeze, squeeze_parse, squeeze_prepare, squeeze_eval);
 OP(srt_op_expand_dims, 70, "EXPAND_DIMS", EXPAND_DIMS, 0, NULL, expand_dims_prepare, expand_dims_eval);
-OP(srt_op_shape, 77, "SHAPE", SHAPE, K_OPT_Shape, shape_parse, NULL, shape_eval);
-OP(srt_op_pack, 83, "PACK", PACK, K_OPT_Pack, pack_parse, NULL, pack_eval);
-OP(srt_op_unpack, 88, "UNPACK", UNPACK, K_OPT_Unpack, pack_parse, NULL, unpack_eval);
+OP(srt_op_shape, 77, "SHAPE", SHAPE, K_OPT_Shape, shape_parse, shape_prepare, shape_eval);
+OP(srt_op_pack, 83, "PACK", PACK, K_OPT_Pack, pack_parse, pack_prepare, pack_eval);
+OP(srt_op_unpack, 88, "UNPACK", UNPACK, K_OPT_Unpack, pack_parse, unpack_prepare, unpack_eval);
 OP(srt_op_concatenation, 2, "CONCATENATION", CONCATENATION, K_OPT_Concatenation, concat_parse, concat_prepare, concat_eval);
 OP(srt_op_split, 49, "SPLIT", SPLIT, K_OPT_Split, split_parse, split_prepare, split_eval);
 OP(srt_op_split_v, 102, "SPLIT_V", SPLIT_V, K_OPT_SplitV, split_parse, split_v_prepare, split_v_eval);

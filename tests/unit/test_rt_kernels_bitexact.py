@@ -1,8 +1,10 @@
-"""simprof-rt end to end on the host: every model of simprof.corpus.opmodels and every single-op
-model of tests/unit/kernels/opcases.py goes through the real interpreter (sim/rt_host.py's
-ASan/UBSan host build) and its output bytes must equal those of the tflite-micro wheel's TFLM host
-interpreter (simprof.oracle.reference_outputs) on the same inputs. Runtime: ~25 s on 2 cores
-(host build cached; one forked oracle run and one host run per model)."""
+"""simprof-rt end to end on the host: every model of simprof.corpus.opmodels, every single-op
+model of tests/unit/kernels/opcases.py and whole MLPerf-Tiny-style networks (KWS DS-CNN, ResNet-8,
+FC autoencoder, MobileNet v1/v2 and the other corpus families, int8 and float32) go through the
+real interpreter (sim/rt_host.py's ASan/UBSan host build); output bytes must equal those of the
+tflite-micro wheel's TFLM host interpreter (simprof.oracle.reference_outputs) on the same inputs.
+Runtime: ~40 s on 2 cores (host build cached; one forked oracle run and one host run per model;
+building the int8 networks runs their float twins for calibration)."""
 from __future__ import annotations
 
 import sys
@@ -25,13 +27,27 @@ def host():
     return rt_host.build_host()
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
-def test_outputs_equal_tflm(host, name):
-    model = MODELS[name]
+def _check(host, name: str, model: bytes) -> None:
     inputs = e2e.model_inputs(name, model)
     expected = oracle.reference_outputs(model, inputs)
     blob = b"".join(np.ascontiguousarray(a).tobytes() for a in inputs)
-    run = rt_host.run_host(model, arena_size=1 << 20, inputs=blob, build=host)
-    assert run.ok, f"{run.status_name}: {run.message}"
+    run = rt_host.run_host(model, arena_size=4 << 20, inputs=blob, build=host)
+    assert run.ok, f"{name}: {run.status_name}: {run.message}"
     diff = e2e.same_bytes(expected, run.outputs)
-    assert diff is None, diff
+    assert diff is None, f"{name}: {diff}"
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_outputs_equal_tflm(host, name):
+    _check(host, name, MODELS[name])
+
+
+@pytest.fixture(scope="module")
+def networks():
+    return e2e.networks()
+
+
+def test_whole_networks_equal_tflm(host, networks):
+    assert {"kws_dscnn_int8", "resnet8_int8", "autoencoder_int8", "mobilenet_v1_int8"} <= set(networks)
+    for name, model in networks.items():
+        _check(host, name, model)

@@ -43,6 +43,19 @@ def all_models() -> dict[str, bytes]:
     return models
 
 
+def networks() -> dict[str, bytes]:
+    """MLPerf-Tiny-style whole networks: the corpus presets (KWS DS-CNN int8/float32, ResNet-8,
+    FC autoencoder) and one sampled model per corpus family and type (MobileNet v1/v2, ...)."""
+    from simprof.corpus import families, generate
+
+    models = {k: generate.build_preset(k) for k in sorted(generate.PRESETS)}
+    for fam in sorted(families.FAMILIES):
+        for dt in ("int8", "float32"):
+            params = families.FAMILIES[fam].sample(np.random.default_rng(101))
+            models[f"{fam}_{dt}"] = families.build_model(fam, params, dt, 101)
+    return models
+
+
 def same_bytes(expected: list[np.ndarray], got: tuple[bytes, ...]) -> str | None:
     """None when equal, else a one-line description of the first difference."""
     if len(expected) != len(got):
