@@ -205,7 +205,10 @@ def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, patter
             breakpoints |= {layout.op_begin, layout.op_end}
         for bp in breakpoints:
             gdb.set_breakpoint(bp)
-        open_ops: dict[int, tuple[int, bytes | None]] = {}   # index -> (SP at begin, arena snapshot)
+        # index -> [SP at begin, arena snapshot, lowest stack write seen so far]. Operators may nest
+        # (control-flow operators run others): a re-paint for an inner operator first credits
+        # what it found to every open operator, so no outer peak is painted away.
+        open_ops: dict[int, list] = {}
         while True:
             regs = _cont(gdb, session, info, layout, deadline, timeout_s)
             pc = regs[15] & ~1
@@ -218,21 +221,25 @@ def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, patter
                 # Everything below the live SP is dead here: record what was written, re-paint it.
                 low = _scan_stack(gdb, bottom, sp, pattern)
                 stack_lowest = _min(stack_lowest, low)
+                for entry in open_ops.values():
+                    entry[2] = _min(entry[2], low)
                 start = low if low is not None else sp
                 gdb.fill_memory(start, sp - start, pattern)
                 snap = gdb.read_memory(layout.arena.start, layout.arena.size) if layout.arena else None
-                open_ops[index] = (sp, snap)
+                open_ops[index] = [sp, snap, None]
             elif markers and pc == layout.op_end & ~1:
                 index = regs[0]
                 if index not in open_ops:
                     log.warning("simprof_op_end(%d) without simprof_op_begin(%d)", index, index)
                     continue
-                sp_begin, snap = open_ops.pop(index)
+                sp_begin, snap, seen = open_ops.pop(index)
                 low = _scan_stack(gdb, bottom, sp_begin, pattern)
                 stack_lowest = _min(stack_lowest, low)
+                for entry in open_ops.values():
+                    entry[2] = _min(entry[2], low)
                 rec = result.ops.setdefault(index, _OpRecord())
                 rec.calls += 1
-                rec.lowest_stack = _min(rec.lowest_stack, low if low is not None else sp_begin)
+                rec.lowest_stack = _min(rec.lowest_stack, _min(_min(seen, low), sp_begin))
                 if snap is not None:
                     changed = paint.changed_mask(snap, gdb.read_memory(layout.arena.start, layout.arena.size))
                     rec.arena_changed = changed if rec.arena_changed is None else rec.arena_changed | changed

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.qemu
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "firmware"
 
 # The constants of known_usage.c.
-STACK_MAIN, STACK_OPS = 3000, (1536, 2048, 1024)
+STACK_MAIN, STACK_OPS = 3000, (1536, 2048, 1024, 2600, 1200)
 HEAD, TAIL, ISLAND = 1000, 600, 24
 # newlib-nano malloc(1000): 1000 rounded to 4, + 4 B chunk header, + 4 B padding so the payload
 # is 8-aligned; sbrk hands out exactly that from the 8-aligned heap start.
@@ -50,7 +50,8 @@ def test_known_usage_is_measured_exactly(platform_id):
     assert m.static_bytes == sections[".data"] + sections[".bss"] + sections[".noinit"] - arena_size
     assert m.total_bytes == m.static_bytes + STACK_MAIN + HEAD + TAIL + HEAP
     assert [(op.index, op.stack_bytes, op.arena_written_bytes) for op in m.operators] == [
-        (0, STACK_OPS[0], HEAD), (1, STACK_OPS[1], TAIL), (2, STACK_OPS[2], ISLAND)]
+        (0, STACK_OPS[0], HEAD), (1, STACK_OPS[1], TAIL), (2, STACK_OPS[2], ISLAND),
+        (3, STACK_OPS[3], 0), (4, STACK_OPS[4], 0)]     # 3 contains 4: its own, deeper peak is kept
     assert m.exit_status == 0 and "known_usage: done" in m.console
     j = m.to_json()
     for key in ("stack_bytes", "arena_head_bytes", "arena_tail_bytes", "arena_bytes", "heap_bytes",
