@@ -26,7 +26,10 @@ typedef struct {
     uint32_t scratch_offset;
     int32_t scope;
     uint32_t depth;
+    uint32_t visits;        /* subgraph visits: bounded, so a crafted model cannot make this explode */
 } builder;
+
+#define MAX_SUBGRAPH_VISITS 1024u
 
 static void first_created(alloc_info *a, int32_t s)
 {
@@ -77,6 +80,9 @@ static srt_status mark(builder *b, int32_t sg)
     if (++b->depth > SRT_MAX_CALL_DEPTH)
         return srt_fail(ctx, SRT_ERR_MODEL, "subgraphs nest deeper than %u (recursive control flow?)",
                         SRT_MAX_CALL_DEPTH);
+    if (++b->visits > MAX_SUBGRAPH_VISITS)
+        return srt_fail(ctx, SRT_ERR_UNSUPPORTED, "control flow visits subgraphs more than %u times",
+                        MAX_SUBGRAPH_VISITS);
     for (uint32_t i = 0; i < g->inputs.len; i++) {
         alloc_info *a = AI(base, fb_rd_u32(g->table.buf + g->inputs.data + 4u * i));
         first_created(a, b->scope);
@@ -213,7 +219,7 @@ srt_status srt_commit_memory_plan(srt_ctx *ctx)
      * same success condition as TFLM's order (info first), without overlapping the two. */
     if (allocate_variables(ctx) != SRT_OK)
         return ctx->status;
-    builder b = {ctx, NULL, NULL, 0, 0, 0};
+    builder b = {ctx, NULL, NULL, 0, 0, 0, 0};
     b.sg_offset = srt_arena_temp(a, (size_t)SRT_SIZEOF_size_t * m->n_subgraphs, SRT_ALIGNOF_size_t);
     uint32_t count = m->n_tensors_total + ctx->n_scratch;
     if (b.sg_offset == NULL)

@@ -99,6 +99,9 @@ static srt_status var_handle_prepare(srt_ctx *ctx, srt_node *node)
     srt_eval_tensor *out = srt_eval_output(ctx, node, 0);
     if (out == NULL)
         return srt_fail(ctx, SRT_ERR_MODEL, "VAR_HANDLE has no output");
+    /* the handle's data will point at a 4-byte id: anything larger would be written past it */
+    if ((out->type != SRT_RESOURCE && out->type != SRT_INT32) || srt_num_elements(out->dims) != 1)
+        return srt_fail(ctx, SRT_ERR_MODEL, "VAR_HANDLE output must be one RESOURCE/INT32 element");
     int32_t id = -1;
     for (uint32_t i = 0; i < ctx->n_resvars; i++)
         if (ctx->resvars[i].container_hash == p->container_hash && ctx->resvars[i].name_hash == p->name_hash)

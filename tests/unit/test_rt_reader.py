@@ -87,3 +87,28 @@ def test_plain_interpreter_tail_is_smaller_by_the_recording_objects(host):
     plain = rt_host.run_host(mb, recording=False, build=host)
     assert rec.head == plain.head
     assert abs((rec.tail - plain.tail) - (104 - 72 + 272 - 72)) < 16
+
+
+def test_exploding_control_flow_is_bounded(host):
+    """Subgraph k calls subgraph k+1 four times (CALL_ONCE), eight levels deep: 4^7 visits when
+    marking lifetimes. The runtime refuses instead of spending minutes; a call cycle is refused too."""
+    from simprof.corpus.builder import ModelBuilder
+
+    def build(cycle: bool) -> bytes:
+        m = ModelBuilder("calls")
+        sgs = [m.subgraph(f"s{k}") for k in range(8)]
+        x = sgs[0].input("x", (1, 4), "float32")
+        y = sgs[0].tensor("y", (1, 4), "float32")
+        sgs[0].op("RELU", [x], [y])
+        sgs[0].mark_outputs(y)
+        for k in range(7):
+            for _ in range(4):
+                o = schema.CallOnceOptionsT()
+                o.initSubgraphIndex = 0 if cycle else k + 1
+                sgs[k].op("CALL_ONCE", [], [], o)
+        return m.to_bytes()
+
+    r = rt_host.run_host(build(False), build=host)
+    assert r.status_name == "unsupported" and "more than" in r.message
+    r = rt_host.run_host(build(True), build=host)
+    assert r.status_name == "model" and "nest deeper" in r.message
