@@ -25,7 +25,7 @@ setup(
     package_dir=package_dir,
     package_data={
         "simprof.firmware": ["**/*.c", "**/*.h", "**/*.S", "**/*.ld", "**/*.in", "**/*.json", "Makefile"],
-        "simprof.platforms": ["*.yaml", "**/*.json", "**/*.yaml"],
+        "simprof.platforms": ["*.yaml", "**/*.json", "**/*.yaml", "renode/*.repl"],
         "simprof": ["**/*.html", "**/*.css", "**/*.robot"],
     },
 )
