@@ -19,7 +19,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from simprof.errors import EmulatorError, EmulatorTimeout, FirmwareError, UsageError
+from simprof.errors import EmulatorError, EmulatorTimeout, FirmwareError, HardFault, UsageError
 from simprof.platforms import Platform
 from simprof.sim import paint
 from simprof.sim.backend import backend
@@ -299,6 +299,9 @@ def _cont(gdb: GdbClient, session, info: ElfInfo, layout: Layout, deadline: floa
         try:
             gdb.interrupt(2.0)
             pc = gdb.read_registers()[15]
+            if pc & ~1 == 0xEFFFFFFE:    # the architectural lockup address
+                raise HardFault("the core locked up (a fault while handling a fault, or a broken vector "
+                                "table)", fix="check the vector table and the fault handler", pc=None) from None
             where = f" (running at PC 0x{pc:08x} in {info.symbolize(pc)})"
         except EmulatorError:
             pass
@@ -307,8 +310,13 @@ def _cont(gdb: GdbClient, session, info: ElfInfo, layout: Layout, deadline: floa
                                   "(or pass --stop SYMBOL)") from None
     except EmulatorError:
         session.wait_exit(1.0)
-        raise EmulatorError(f"QEMU ended unexpectedly (status {session.returncode}): "
-                            f"{session.console.strip()[-200:] or 'no output'}",
+        lines = session.console.strip().splitlines()
+        last = next((l for l in lines if "qemu" in l.lower()), lines[-1] if lines else "no output")
+        if "lockup" in last.lower():
+            raise HardFault(f"the core locked up (a fault while handling a fault, or a broken vector table): "
+                            f"{last}", fix="check the vector table and the fault handler", pc=None,
+                            console=session.console) from None
+        raise EmulatorError(f"QEMU ended unexpectedly (status {session.returncode}): {last}",
                             fix="check the firmware and the QEMU console output") from None
     if reply.kind == "exited":
         session.wait_exit(1.0)

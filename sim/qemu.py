@@ -182,8 +182,7 @@ class QemuSession:
     @property
     def console(self) -> str:
         """Everything QEMU wrote to stdout and stderr so far (semihosting console included)."""
-        if self._proc is not None and self._proc.poll() is None:
-            self._read_console()
+        self._read_console()
         return self._console_text
 
 

@@ -146,3 +146,9 @@ def test_qemu_refusing_the_machine_is_one_line(tmp_path):
     rc, err, out = simprof(tmp_path, "--elf", str(elf), "--platform", "badm",
                            env={"SIMPROF_PLATFORM_PATH": str(tmp_path)})
     assert_one_line_error(rc, err, out, "unsupported machine type", "nosuchmachine")
+
+
+def test_lockup_is_a_hard_fault(tmp_path):
+    elf = fixture_elf("lockup")
+    rc, err, out = simprof(tmp_path, "--elf", str(elf), "--platform", "stm32f4", "--timeout", "5")
+    assert_one_line_error(rc, err, out, "locked up", "vector table")
