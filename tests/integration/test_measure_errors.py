@@ -152,3 +152,17 @@ def test_lockup_is_a_hard_fault(tmp_path):
     elf = fixture_elf("lockup")
     rc, err, out = simprof(tmp_path, "--elf", str(elf), "--platform", "stm32f4", "--timeout", "5")
     assert_one_line_error(rc, err, out, "locked up", "vector table")
+
+
+def test_compiler_missing_through_the_cli(tmp_path):
+    """`simprof measure model.tflite` builds the simprof-rt firmware: without a compiler (and an
+    empty build cache) that is one line naming the compiler and the fix."""
+    model = Path(__file__).resolve().parents[2] / "examples" / "kws_dscnn_int8.tflite"
+    if not model.exists():
+        pytest.skip("examples/kws_dscnn_int8.tflite not in this checkout")
+    out = tmp_path / "out.json"
+    env = {**os.environ, "PATH": str(tmp_path), "SIMPROF_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("SIMPROF_CC", None)
+    proc = subprocess.run([sys.executable, "-m", "simprof", "measure", str(model), "--platform", "stm32f4",
+                           "--json", str(out)], capture_output=True, text=True, timeout=120, env=env)
+    assert_one_line_error(proc.returncode, proc.stderr, out, "arm-none-eabi-gcc", "not found")
