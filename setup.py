@@ -4,7 +4,7 @@ sim/ -> simprof.sim, estimator/ -> simprof.estimator, firmware/ -> simprof.firmw
 shipped as package data), platforms/ -> simprof.platforms (YAML data + loader). Nothing generic is
 installed at top level.
 """
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, find_packages, setup
 
 ROOTS = {
     "simprof": "simprof",
@@ -18,7 +18,10 @@ packages, package_dir = [], {}
 for namespace, folder in ROOTS.items():
     package_dir[namespace] = folder
     packages.append(namespace)
-    packages += [f"{namespace}.{sub}" for sub in find_packages(folder)]
+    # firmware/ and platforms/ hold data folders (C sources, YAML): list them as namespace
+    # packages so their files ship as package data.
+    finder = find_namespace_packages if folder in ("firmware", "platforms") else find_packages
+    packages += [f"{namespace}.{sub}" for sub in finder(folder) if "__pycache__" not in sub]
 
 setup(
     packages=packages,

@@ -36,7 +36,11 @@ fi
 stamp=.venv/.simprof-installed
 if [[ ! -f $stamp || pyproject.toml -nt $stamp || setup.py -nt $stamp ]]; then
     echo "setup: installing simprof into .venv (pip)"
-    .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-    .venv/bin/python -m pip install -q -e ".[test,robot,dask]"
+    mkdir -p build
+    if ! .venv/bin/python -m pip install -e ".[test,robot,dask]" >build/setup-pip.log 2>&1; then
+        tail -n 30 build/setup-pip.log >&2
+        echo "setup: pip install failed (full log: build/setup-pip.log)" >&2
+        exit 1
+    fi
     touch "$stamp"
 fi
