@@ -63,6 +63,10 @@ static srt_status check_tensor(const srt_model *m, const srt_fb_table *t, char *
         if (data.len > 0 && data.len < count * es)
             return bad(msg, ml, "tensor %u of subgraph %u: constant data shorter than the shape", ti,
                        sg);
+        /* kernels load elements directly: Cortex-M faults on unaligned word/float loads */
+        if (data.len > 0 && (data.data & ((es < 4 ? es : 4) - 1)) != 0)
+            return bad(msg, ml, "tensor %u of subgraph %u: constant data is not aligned to its type", ti,
+                       sg);
     }
     bool badq = false;
     srt_fb_table q;
