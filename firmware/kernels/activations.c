@@ -332,3 +332,12 @@ const srt_op srt_op_leaky_relu = {
     .parse = leaky_parse, .opdata_size = SRT_OPDATA_SIZE_LEAKY_RELU,
     .prepare = leaky_prepare, .eval = leaky_eval,
 };
+
+/* Support table for docs/supported-ops.md (firmware/tools/gen_supported_ops.py):
+ * @op RELU | int8; float32 | int8 may requantise
+ * @op RELU6 | int8; float32 | 
+ * @op LEAKY_RELU | int8; float32 | 
+ * @op HARD_SWISH | int8; float32 | 
+ * @op LOGISTIC | int8 (output zero point -128); float32 | 
+ * @op TANH | int8; float32 | 
+ */

@@ -205,3 +205,7 @@ const srt_op srt_op_conv_2d = {
 /* depthwise.c owns the eval; its parse lives here with the shared params struct */
 srt_status k_dw_parse(srt_ctx *ctx, const srt_fb_table *o, void *params);
 srt_status k_dw_parse(srt_ctx *ctx, const srt_fb_table *o, void *params) { return dw_parse(ctx, o, params); }
+
+/* Support table for docs/supported-ops.md (firmware/tools/gen_supported_ops.py):
+ * @op CONV_2D | int8 (int8 per-channel or per-tensor weights, int32 bias); float32 | SAME/VALID padding, strides, dilation, grouped convolution; fused NONE, RELU, RELU_N1_TO_1, RELU6
+ */

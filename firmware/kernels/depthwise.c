@@ -72,3 +72,7 @@ const srt_op srt_op_depthwise_conv_2d = {
     .parse = k_dw_parse, .opdata_size = SRT_OPDATA_SIZE_DEPTHWISE_CONV_2D,
     .prepare = dw_prepare, .eval = dw_eval,
 };
+
+/* Support table for docs/supported-ops.md (firmware/tools/gen_supported_ops.py):
+ * @op DEPTHWISE_CONV_2D | int8 (int8 per-channel weights, int32 bias); float32 | any depth multiplier, dilation; fused activations as CONV_2D
+ */

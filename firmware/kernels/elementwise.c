@@ -315,3 +315,11 @@ const srt_op srt_op_minimum = {
     .params_size = SRT_PARAMS_SIZE_MINIMUM, .params_align = SRT_PARAMS_ALIGN_MINIMUM, .parse = NULL,
     .opdata_size = SRT_OPDATA_SIZE_MINIMUM, .prepare = min_prepare, .eval = min_eval,
 };
+
+/* Support table for docs/supported-ops.md (firmware/tools/gen_supported_ops.py):
+ * @op ADD | int8; int32; float32 | broadcasting up to 6-D; fused activations
+ * @op SUB | int8; int32; float32 | broadcasting up to 6-D; fused activations
+ * @op MUL | int8; int32; float32 | broadcasting up to 6-D; fused activations
+ * @op MAXIMUM | int8; int32; float32 | broadcasting up to 6-D
+ * @op MINIMUM | int8; int32; float32 | broadcasting up to 6-D
+ */

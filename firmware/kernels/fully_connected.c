@@ -150,3 +150,7 @@ const srt_op srt_op_fully_connected = {
     .parse = fc_parse, .opdata_size = SRT_OPDATA_SIZE_FULLY_CONNECTED,
     .prepare = fc_prepare, .eval = fc_eval,
 };
+
+/* Support table for docs/supported-ops.md (firmware/tools/gen_supported_ops.py):
+ * @op FULLY_CONNECTED | int8 (per-tensor or per-channel int8 weights); float32 | any input rank (rows = elements / depth); default weights format only; fused activations
+ */

@@ -135,3 +135,8 @@ const srt_op srt_op_max_pool_2d = {
     .parse = pool_parse, .opdata_size = SRT_OPDATA_SIZE_MAX_POOL_2D,
     .prepare = max_prepare, .eval = max_eval,
 };
+
+/* Support table for docs/supported-ops.md (firmware/tools/gen_supported_ops.py):
+ * @op AVERAGE_POOL_2D | int8; float32 | SAME/VALID; fused activations
+ * @op MAX_POOL_2D | int8; float32 | SAME/VALID; fused activations
+ */

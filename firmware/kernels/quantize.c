@@ -195,3 +195,9 @@ const srt_op srt_op_rsqrt = {
     .params_size = SRT_PARAMS_SIZE_RSQRT, .params_align = SRT_PARAMS_ALIGN_RSQRT, .parse = NULL,
     .opdata_size = SRT_OPDATA_SIZE_RSQRT, .prepare = rsqrt_prepare, .eval = rsqrt_eval,
 };
+
+/* Support table for docs/supported-ops.md (firmware/tools/gen_supported_ops.py):
+ * @op QUANTIZE | float32 -> int8/int16; int8/int16 -> int8/int16 | 
+ * @op DEQUANTIZE | int8/int16 -> float32 | 
+ * @op RSQRT | int8; float32 | 
+ */

@@ -143,3 +143,7 @@ const srt_op srt_op_mean = {
     .params_size = SRT_PARAMS_SIZE_MEAN, .params_align = SRT_PARAMS_ALIGN_MEAN,
     .parse = mean_parse, .opdata_size = SRT_OPDATA_SIZE_MEAN, .prepare = mean_prepare, .eval = mean_eval,
 };
+
+/* Support table for docs/supported-ops.md (firmware/tools/gen_supported_ops.py):
+ * @op MEAN | int8; float32 | any set of axes, keep_dims or not
+ */

@@ -344,3 +344,15 @@ OP(srt_op_unpack, 88, "UNPACK", UNPACK, K_OPT_Unpack, pack_parse, unpack_prepare
 OP(srt_op_concatenation, 2, "CONCATENATION", CONCATENATION, K_OPT_Concatenation, concat_parse, concat_prepare, concat_eval);
 OP(srt_op_split, 49, "SPLIT", SPLIT, K_OPT_Split, split_parse, split_prepare, split_eval);
 OP(srt_op_split_v, 102, "SPLIT_V", SPLIT_V, K_OPT_SplitV, split_parse, split_v_prepare, split_v_eval);
+
+/* Support table for docs/supported-ops.md (firmware/tools/gen_supported_ops.py):
+ * @op RESHAPE | any fixed-size type | new shape from options or a shape tensor; a -1 in the stored output shape
+ * @op SQUEEZE | any fixed-size type | 
+ * @op EXPAND_DIMS | any fixed-size type | 
+ * @op SHAPE | any input; int32/int64 output | 
+ * @op PACK | any fixed-size type | 
+ * @op UNPACK | any fixed-size type | 
+ * @op CONCATENATION | any fixed-size type | no fused activation; inputs keep their bytes (no requantisation, as TFLM)
+ * @op SPLIT | any fixed-size type | constant axis
+ * @op SPLIT_V | any fixed-size type | sizes taken from the output shapes
+ */

@@ -263,3 +263,9 @@ const srt_op srt_op_pad = {
     .params_size = SRT_PARAMS_SIZE_PAD, .params_align = SRT_PARAMS_ALIGN_PAD,
     .parse = NULL, .opdata_size = SRT_OPDATA_SIZE_PAD, .prepare = pad_prepare, .eval = pad_eval,
 };
+
+/* Support table for docs/supported-ops.md (firmware/tools/gen_supported_ops.py):
+ * @op STRIDED_SLICE | any fixed-size type | rank <= 5, constant begin/end/strides, begin/end/shrink-axis masks; no ellipsis/new-axis masks, no offset
+ * @op TRANSPOSE | any fixed-size type | rank <= 6
+ * @op PAD | int8 (pads with the output zero point); int32; float32 | rank <= 5, constant int32 paddings; not PADV2
+ */

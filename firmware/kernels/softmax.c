@@ -112,3 +112,7 @@ const srt_op srt_op_softmax = {
     .parse = softmax_parse, .opdata_size = SRT_OPDATA_SIZE_SOFTMAX,
     .prepare = softmax_prepare, .eval = softmax_eval,
 };
+
+/* Support table for docs/supported-ops.md (firmware/tools/gen_supported_ops.py):
+ * @op SOFTMAX | int8 (output scale 1/256, zero point -128); float32 | over the last dimension, any beta
+ */

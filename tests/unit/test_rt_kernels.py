@@ -181,3 +181,11 @@ def test_expf_equals_host_glibc(tmp_path):
                     str(src), "-lm", "-o", str(exe)], check=True)
     out = subprocess.run([str(exe), "997"], capture_output=True, text=True, check=True).stdout
     assert out.strip().endswith("bad 0"), out
+
+
+def test_supported_ops_doc_is_generated_from_the_kernels():
+    """docs/supported-ops.md equals what firmware/tools/gen_supported_ops.py renders now (every
+    registered op has an @op support line and vice versa)."""
+    r = subprocess.run([sys.executable, str(kcases.ROOT / "firmware" / "tools" / "gen_supported_ops.py"), "--check"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr or "docs/supported-ops.md is stale: run firmware/tools/gen_supported_ops.py"
