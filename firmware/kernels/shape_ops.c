@@ -284,6 +284,11 @@ static srt_status concat_prepare(srt_ctx *ctx, srt_node *node) {
         const srt_tensor *t = srt_prepare_input(ctx, node, i);
         CHECK(k_check_tensor(ctx, t, op, "input"));
         if (t->type != out->type) return k_unsupported_type(ctx, op, t->type);
+        /* TFLM copies int8/int16 bytes unchanged, so it requires the output's quantisation */
+        if ((t->type == SRT_INT8 || t->type == SRT_INT16) &&
+            ((double)srt_q_scale(t, 0) != (double)srt_q_scale(out, 0) ||
+             srt_q_zero_point(t, 0) != srt_q_zero_point(out, 0)))
+            return srt_fail(ctx, SRT_ERR_MODEL, "%s: input %d quantisation differs from the output's", op, (int)i);
     }
     return SRT_OK;
 }
@@ -352,7 +357,7 @@ OP(srt_op_split_v, 102, "SPLIT_V", SPLIT_V, K_OPT_SplitV, split_parse, split_v_p
  * @op SHAPE | any input; int32/int64 output | 
  * @op PACK | any fixed-size type | 
  * @op UNPACK | any fixed-size type | 
- * @op CONCATENATION | any fixed-size type | no fused activation; inputs keep their bytes (no requantisation, as TFLM)
+ * @op CONCATENATION | any fixed-size type | no fused activation; int8/int16 inputs must share the output's scale and zero point (as TFLM)
  * @op SPLIT | any fixed-size type | constant axis
  * @op SPLIT_V | any fixed-size type | sizes taken from the output shapes
  */

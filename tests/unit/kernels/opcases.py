@@ -398,9 +398,41 @@ def shape_cases(c: Cases) -> None:
         c.add(f"pad_{dt}_0", pad, [((1, 3, 3, 2), dt)])
 
 
+def edge_cases(c: Cases) -> None:
+    """Corners: per-tensor conv weights, HARD_SWISH with a right-shifting reluish multiplier,
+    QUANTIZE of values far outside the int8 range (x86-64's float->int conversion, which TFLM's
+    result depends on, must be reproduced on Arm)."""
+    rng = np.random.default_rng(11)
+
+    def conv_pt(g):
+        x = g.input("x", (1, 5, 5, 3), "int8", qt(0.05, -1))
+        w = g.const("w", rng.integers(-127, 128, (4, 3, 3, 3), dtype=np.int8), quant=qt(0.02))
+        b = g.const("b", rng.integers(-500, 500, 4, dtype=np.int32), quant=qt(0.001))
+        y = g.tensor("y", (1, 5, 5, 4), "int8", qt(0.1, 3))
+        g.op("CONV_2D", [x, w, b], [y], act_opts(S.Conv2DOptionsT, 0, padding=S.Padding.SAME, strideW=1, strideH=1))
+        g.mark_outputs(y)
+    c.add("conv_int8_pt", conv_pt, [((1, 5, 5, 3), "int8")])
+
+    def hswish(g):
+        x = g.input("x", (4, 64), "int8", qt(0.004, 7))
+        y = g.tensor("y", (4, 64), "int8", qt(0.003, -50))
+        g.op("HARD_SWISH", [x], [y])
+        g.mark_outputs(y)
+    c.add("hard_swish_int8_rshift", hswish, [((4, 64), "int8")])
+
+    def quant_big(g):
+        x = g.input("x", (2, 8), "float32")
+        y = g.tensor("y", (2, 8), "int8", qt(0.01, 3))
+        g.op("QUANTIZE", [x], [y])
+        g.mark_outputs(y)
+    big = np.array([[1e10, -1e10, 3e38, -3e38, np.inf, -np.inf, 2.1e7, -2.2e7],
+                    [1.27, -1.29, 0.005, -0.005, 0.015, -0.015, 1e-30, -0.0]], np.float32)
+    c.items.append(("quantize_float_big", __import__("kcases")._model(quant_big), [big]))
+
+
 def all_cases() -> list[tuple[str, bytes, list[np.ndarray]]]:
     c = Cases()
     for f in (conv_cases, dw_cases, fc_cases, pool_cases, binary_cases, softmax_cases, unary_cases,
-              reduce_cases, shape_cases):
+              reduce_cases, shape_cases, edge_cases):
         f(c)
     return c.items
