@@ -157,11 +157,11 @@ def _register(sessions: list, lock: threading.Lock, cancelled: threading.Event, 
         sessions.append(session)
 
 
-def _scan_stack(gdb: GdbClient, bottom: int, below: int, pattern: int) -> int | None:
+def _scan_stack(read: Callable[[int, int], bytes], bottom: int, below: int, pattern: int) -> int | None:
     """Absolute address of the lowest written byte in [bottom, below), or None."""
     if below <= bottom:
         return None
-    low = paint.lowest_written(paint.written_mask(gdb.read_memory(bottom, below - bottom), pattern))
+    low = paint.lowest_written(paint.written_mask(read(bottom, below - bottom), pattern))
     return None if low is None else bottom + low
 
 
@@ -176,6 +176,8 @@ def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, patter
     register(session)
     with session:
         gdb = session.gdb
+        # Bulk reads through the session when it has a faster path than the stub (QEMU: memsave).
+        read = getattr(session, "read_memory", None) or gdb.read_memory
         regs = gdb.read_registers()
         top = layout.stack_top if layout.stack_top is not None else regs[13]
         bottom = layout.stack_bottom if layout.stack_bottom is not None else top - layout.stack_size
@@ -219,13 +221,13 @@ def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, patter
             if markers and pc == layout.op_begin & ~1:
                 index, sp = regs[0], regs[13]
                 # Everything below the live SP is dead here: record what was written, re-paint it.
-                low = _scan_stack(gdb, bottom, sp, pattern)
+                low = _scan_stack(read, bottom, sp, pattern)
                 stack_lowest = _min(stack_lowest, low)
                 for entry in open_ops.values():
                     entry[2] = _min(entry[2], low)
                 start = low if low is not None else sp
                 gdb.fill_memory(start, sp - start, pattern)
-                snap = gdb.read_memory(layout.arena.start, layout.arena.size) if layout.arena else None
+                snap = read(layout.arena.start, layout.arena.size) if layout.arena else None
                 open_ops[index] = [sp, snap, None]
             elif markers and pc == layout.op_end & ~1:
                 index = regs[0]
@@ -233,7 +235,7 @@ def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, patter
                     log.warning("simprof_op_end(%d) without simprof_op_begin(%d)", index, index)
                     continue
                 sp_begin, snap, seen = open_ops.pop(index)
-                low = _scan_stack(gdb, bottom, sp_begin, pattern)
+                low = _scan_stack(read, bottom, sp_begin, pattern)
                 stack_lowest = _min(stack_lowest, low)
                 for entry in open_ops.values():
                     entry[2] = _min(entry[2], low)
@@ -241,19 +243,19 @@ def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, patter
                 rec.calls += 1
                 rec.lowest_stack = _min(rec.lowest_stack, _min(_min(seen, low), sp_begin))
                 if snap is not None:
-                    changed = paint.changed_mask(snap, gdb.read_memory(layout.arena.start, layout.arena.size))
+                    changed = paint.changed_mask(snap, read(layout.arena.start, layout.arena.size))
                     rec.arena_changed = changed if rec.arena_changed is None else rec.arena_changed | changed
             else:
                 raise EmulatorError(f"firmware stopped at PC 0x{pc:08x} in {info.symbolize(pc)} for no known "
                                     "reason (a BKPT instruction?)", fix="remove stray BKPT instructions")
 
         # At the stop point: read everything back.
-        stack_lowest = _min(stack_lowest, _scan_stack(gdb, bottom, top, pattern))
+        stack_lowest = _min(stack_lowest, _scan_stack(read, bottom, top, pattern))
         result.stack_lowest = stack_lowest
         if layout.arena:
-            result.arena_mask = paint.written_mask(gdb.read_memory(layout.arena.start, layout.arena.size), pattern)
+            result.arena_mask = paint.written_mask(read(layout.arena.start, layout.arena.size), pattern)
         if layout.heap:
-            result.heap_mask = paint.written_mask(gdb.read_memory(layout.heap.start, layout.heap.size), pattern)
+            result.heap_mask = paint.written_mask(read(layout.heap.start, layout.heap.size), pattern)
         if layout.heap_high_symbol is not None:
             result.heap_high = int.from_bytes(gdb.read_memory(layout.heap_high_symbol, 4), "little")
         for name in read_symbols:
@@ -261,7 +263,7 @@ def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, patter
             if sym is None or not sym.size:
                 raise EmulatorError(f"cannot read symbol '{name}': not in the ELF or of size 0",
                                     fix="name a data object defined in the firmware")
-            result.memory[name] = gdb.read_memory(sym.address, sym.size)
+            result.memory[name] = read(sym.address, sym.size)
         if on_stop is not None:
             result.on_stop_result = on_stop(StopContext(gdb, info, layout, tuple(regs)))
 

@@ -27,10 +27,23 @@ from typing import Sequence
 from simprof.errors import EmulatorError, ToolchainError
 from simprof.platforms import Platform
 from simprof.sim.gdb_rsp import GdbClient
+from simprof.sim.qmp import QmpClient, QmpError
 
 log = logging.getLogger(__name__)
 
 QEMU_ENV = "SIMPROF_QEMU"
+# Read memory with QMP memsave (binary, ~40x faster than hex gdb packets) when QEMU offers it.
+FAST_READS = True
+FAST_READ_MIN = 1024      # below this a gdb round trip is as quick
+
+
+def _listener() -> socket.socket:
+    """A listening socket on 127.0.0.1 at a port the OS picks, inheritable by QEMU."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(1)
+    os.set_inheritable(sock.fileno(), True)
+    return sock
 
 
 def qemu_binary() -> str:
@@ -86,6 +99,7 @@ class QemuSession:
     # and flag make sure a stopped session never launches QEMU afterwards.
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _stopped: bool = field(default=False, init=False, repr=False)
+    _qmp: QmpClient | None = field(default=None, init=False, repr=False)
 
     def __enter__(self) -> "QemuSession":
         self.start()
@@ -99,17 +113,16 @@ class QemuSession:
         return self._proc.pid if self._proc else None
 
     def start(self) -> None:
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        gdb_listener = _listener()
+        qmp_listener = _listener() if FAST_READS else None
         try:
-            listener.bind(("127.0.0.1", 0))
-            listener.listen(1)
-            port = listener.getsockname()[1]
-            fd = listener.fileno()
-            os.set_inheritable(fd, True)
+            fds = [gdb_listener.fileno()] + ([qmp_listener.fileno()] if qmp_listener else [])
+            extra = ["-chardev", f"socket,id=simprof_gdb,fd={fds[0]},server=on,wait=off,nodelay=on"]
+            if qmp_listener:
+                extra += ["-chardev", f"socket,id=simprof_qmp,fd={fds[1]},server=on,wait=off",
+                          "-mon", "chardev=simprof_qmp,mode=control"]
             cmd = qemu_command(self.platform, Path(self.elf), gdb="chardev:simprof_gdb",
-                               icount_shift=self.icount_shift,
-                               extra_args=["-chardev", f"socket,id=simprof_gdb,fd={fd},server=on,wait=off,nodelay=on",
-                                           *self.extra_args])
+                               icount_shift=self.icount_shift, extra_args=extra + list(self.extra_args))
             # Console (semihosting output and QEMU's own messages) goes to a file, not a pipe:
             # a chatty firmware can never block on a full pipe.
             self._console_file = tempfile.TemporaryFile(prefix="simprof-qemu-")
@@ -118,12 +131,16 @@ class QemuSession:
                 if self._stopped:
                     raise EmulatorError("QEMU session cancelled before it started", fix="none needed")
                 self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._console_file,
-                                              stderr=subprocess.STDOUT, pass_fds=(fd,),
+                                              stderr=subprocess.STDOUT, pass_fds=tuple(fds),
                                               start_new_session=True)   # own process group: kill all
         finally:
-            listener.close()   # QEMU holds its own copy
+            gdb_port = gdb_listener.getsockname()[1]
+            qmp_port = qmp_listener.getsockname()[1] if qmp_listener else None
+            gdb_listener.close()   # QEMU holds its own copies
+            if qmp_listener:
+                qmp_listener.close()
         try:
-            self.gdb = GdbClient.connect("127.0.0.1", port, timeout_s=self.timeout_s)
+            self.gdb = GdbClient.connect("127.0.0.1", gdb_port, timeout_s=self.timeout_s)
         except BaseException:
             self.stop()
             if self.returncode is not None:
@@ -134,6 +151,20 @@ class QemuSession:
                     fix=f"check the platform's QEMU machine '{self.platform.qemu_machine}' "
                         "(qemu-system-arm -M help) and the ELF")
             raise
+        if qmp_port is not None:
+            try:
+                self._qmp = QmpClient.connect("127.0.0.1", qmp_port, self.timeout_s)
+            except QmpError as exc:
+                log.debug("no fast memory reads: %s", exc)
+
+    def read_memory(self, address: int, length: int) -> bytes:
+        """Read guest memory (target halted): QMP memsave when available, else the gdb stub."""
+        if self._qmp is not None and length >= FAST_READ_MIN:
+            try:
+                return self._qmp.read_memory(address, length)
+            except QmpError as exc:
+                log.debug("memsave failed, reading through gdb: %s", exc)
+        return self.gdb.read_memory(address, length)
 
     def wait_exit(self, timeout_s: float) -> int | None:
         """Wait for QEMU to exit by itself (e.g. after semihosting exit); None if it did not."""
@@ -157,6 +188,8 @@ class QemuSession:
                     pass
         if self.gdb is not None:
             self.gdb.close()
+        if self._qmp is not None:
+            self._qmp.close()
         if proc is not None:
             # Reaping cannot be interrupted half-way: a second Ctrl-C must not leave a zombie.
             while True:
