@@ -34,6 +34,7 @@ MODELS = {
     "mean_int8": lambda: opmodels.model("mean_int8"),
     "fc_per_channel_10": lambda: own.fc_model(10),
     "ctl_int8_2var": lambda: own.control_model("int8", 2),
+    "example_kws_dscnn_int8": lambda: (Path(__file__).resolve().parents[2] / "examples" / "kws_dscnn_int8.tflite").read_bytes(),
 }
 
 

@@ -6,6 +6,8 @@ model with an offline memory plan. Runtime: ~45 s on 2 cores (oracle trials are 
 host runs are ASan builds of ~10 ms each)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -22,6 +24,7 @@ OWN = {
     "ctl_int8_2var": lambda: own.control_model("int8", 2),
     "offline_plan_int8": own.offline_plan_model,
     "scalar_and_unused_float32": own.unused_tensor_model,
+    "example_kws_dscnn_int8": lambda: (Path(__file__).resolve().parents[2] / "examples" / "kws_dscnn_int8.tflite").read_bytes(),
     # per-channel FC: TFLM takes its per-channel arrays while its temporary tensors are live
     **{f"fc_per_channel_{n}{'' if b else '_nobias'}": (lambda n=n, b=b: own.fc_model(n, b))
        for n in (2, 3, 10, 17) for b in (True, False)},
