@@ -14,7 +14,6 @@ import argparse
 import os
 import statistics
 import time
-from pathlib import Path
 
 from simprof.platforms import load
 from simprof.sim.build import build_firmware, default_cache_dir
