@@ -100,3 +100,13 @@ def test_models_that_cannot_fit_are_refused_with_the_numbers():
     g.mark_outputs(y)
     with pytest.raises(DoesNotFitError, match="short by"):
         runtime.measure_model(m.to_bytes(), "nrf51", reference=False)
+
+
+@pytest.mark.parametrize("platform_id", [p.id for p in __import__("simprof.platforms", fromlist=["all_platforms"]).all_platforms()])
+def test_every_platform_runs_the_same_image_recipe(platform_id):
+    """One firmware per platform (M0 to M55), any model: painted == the runtime's figures and
+    outputs bit-exact with TFLM's host interpreter."""
+    mb = opmodels.model("depthwise_conv_2d_int8")
+    m = runtime.measure_model(mb, platform_id, per_operator=False)
+    assert (m.arena_head_bytes, m.arena_tail_bytes) == (m.runtime.temp_hwm, m.runtime.tail)
+    assert m.outputs_match_reference is True
