@@ -1,5 +1,9 @@
 """simprof-rt's kernels on emulated Cortex-M, bit for bit against TFLM's host interpreter.
 
+Two levels: the kernels alone in a test harness (every op, int8 and float32, below), and the real
+simprof-rt firmware image (interpreter + kernels) on every opmodel and on whole networks (KWS
+DS-CNN, ResNet-8, autoencoder, MobileNet), as far as they fit each part. Total ~70 s warm.
+
 The kernels and the host harness (tests/unit/kernels/harness.c, built with -DSRT_TARGET) are
 compiled with simprof's board support for stm32f4 (Cortex-M4F, hard float) and nrf51 (Cortex-M0,
 soft float, 16 KiB RAM) and run under QEMU; the single-op models of tests/unit/kernels/opcases.py
@@ -81,3 +85,56 @@ def test_kernels_bit_exact_on_cortex_m(cases, platform_id):
         elif got != want:
             failures.append(f"{name}: output bytes differ from TFLM")
     assert not failures, f"{len(failures)} of {len(refs)} cases on {platform_id}:\n" + "\n".join(failures[:20])
+
+
+# ---- the real simprof-rt firmware (firmware/app + runtime + kernels) via sim/runtime.py ----
+
+@pytest.fixture(scope="module")
+def fw_models():
+    """Every opmodel plus the MLPerf-Tiny-style networks (tests/unit/kernels/e2e.py)."""
+    import e2e
+    from simprof.corpus import opmodels
+
+    models = {n: opmodels.model(n) for n in opmodels.names()}
+    models.update(e2e.networks())
+    return models
+
+
+# Models that must fit the part (so the test cannot pass by skipping everything).
+MUST_RUN = {"stm32f4": {"kws_dscnn_int8", "resnet8_int8", "autoencoder_int8", "mobilenet_v1_int8",
+                        "conv_2d_int8", "softmax_float32"},
+            "nrf51": {"conv_2d_int8", "depthwise_conv_2d_int8", "softmax_float32", "logistic_float32",
+                      "mean_int8", "tanh_int8"}}
+
+
+@pytest.mark.parametrize("platform_id", ["stm32f4", "nrf51"])
+def test_firmware_outputs_bit_exact(fw_models, platform_id):
+    """Each model that fits the part's flash and RAM runs setup + one inference in the simprof-rt
+    image under QEMU; the output bytes read back through the gdb stub equal TFLM's on the host.
+    ~40 s (stm32f4, 126 models) / ~20 s (nrf51)."""
+    import e2e
+    from simprof.errors import DoesNotFitError
+    from simprof.sim import runtime
+
+    platform = load_platform(platform_id)
+    fw = runtime.firmware_for(platform)
+    ran, failures = set(), []
+    for name, model in fw_models.items():
+        inputs = e2e.model_inputs(name, model)
+        blob = b"".join(np.ascontiguousarray(a).tobytes() for a in inputs)
+        try:
+            runtime.check_fits(model, blob, fw, platform)
+        except DoesNotFitError:
+            continue
+        report, outs = runtime.run_image(fw, platform, runtime.pack_image(model, blob), read_outputs=True)
+        if not report.ok:
+            if report.status_name == "arena":
+                continue  # activations larger than the part's RAM
+            failures.append(f"{name}: {report.status_name}: {report.message}")
+            continue
+        ran.add(name)
+        diff = e2e.same_bytes(oracle.reference_outputs(model, inputs), outs)
+        if diff:
+            failures.append(f"{name}: {diff}")
+    assert not failures, "\n".join(failures[:20])
+    assert MUST_RUN[platform_id] <= ran, sorted(MUST_RUN[platform_id] - ran)
