@@ -15,6 +15,7 @@ from simprof import oracle
 from simprof.corpus import opmodels
 from simprof.sim import rt_host
 
+import _estimator_models as est_models
 import _rt_models as own
 
 ARENA = 1 << 20
@@ -24,6 +25,9 @@ OWN = {
     "ctl_int8_2var": lambda: own.control_model("int8", 2),
     "offline_plan_int8": own.offline_plan_model,
     "scalar_and_unused_float32": own.unused_tensor_model,
+    # the estimator engineer's models: variable tensors (tail buffers), a multi-op CNN
+    "est_variable_tensor": est_models.variable_model,
+    "est_cnn_int8": lambda: est_models.cnn("int8"),
     "example_kws_dscnn_int8": lambda: (Path(__file__).resolve().parents[2] / "examples" / "kws_dscnn_int8.tflite").read_bytes(),
     # per-channel FC: TFLM takes its per-channel arrays while its temporary tensors are live
     **{f"fc_per_channel_{n}{'' if b else '_nobias'}": (lambda n=n, b=b: own.fc_model(n, b))
