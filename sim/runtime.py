@@ -22,7 +22,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from simprof.errors import DoesNotFitError, EmulatorError, FirmwareError, ModelFormatError
+from simprof.errors import DoesNotFitError, EmulatorError, FirmwareError, ModelFormatError, UsageError
 from simprof.firmware import SOURCE_DIR
 from simprof.platforms import Platform, load
 from simprof.sim.build import FirmwareBuild, build_firmware
@@ -237,14 +237,28 @@ def default_inputs(model: bytes, seed: int = 0) -> list[np.ndarray]:
 
 
 def _load_inputs(spec: Any, model: bytes) -> list[np.ndarray]:
+    """The input arrays, checked against the model's inputs (count, dtype, element count)."""
+    want = default_inputs(model)
     if spec is None:
-        return default_inputs(model)
+        return want
     if isinstance(spec, (str, Path)):
-        arr = np.load(spec, allow_pickle=False)
-        return [arr[k] for k in arr.files] if hasattr(arr, "files") else [arr]
-    if isinstance(spec, np.ndarray):
-        return [spec]
-    return [np.asarray(a) for a in spec]
+        try:
+            arr = np.load(spec, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"cannot read input {spec}: {exc}", fix="pass a .npy or .npz file") from None
+        got = [arr[k] for k in arr.files] if hasattr(arr, "files") else [arr]
+    elif isinstance(spec, np.ndarray):
+        got = [spec]
+    else:
+        got = [np.asarray(a) for a in spec]
+    if len(got) != len(want):
+        raise UsageError(f"the model has {len(want)} input(s), {len(got)} given",
+                         fix="pass one array per model input (an .npz for several)")
+    for i, (g, w) in enumerate(zip(got, want)):
+        if g.dtype != w.dtype or g.size != w.size:
+            raise UsageError(f"input {i} is {g.dtype}{list(g.shape)}, the model wants {w.dtype}{list(w.shape)}",
+                             fix="convert the array to the model's input type and shape")
+    return [np.ascontiguousarray(g).reshape(w.shape) for g, w in zip(got, want)]
 
 
 def measure_model(model: bytes | str | Path, platform: Platform | str, *, input: Any = None,

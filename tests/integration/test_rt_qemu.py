@@ -110,3 +110,14 @@ def test_every_platform_runs_the_same_image_recipe(platform_id):
     m = runtime.measure_model(mb, platform_id, per_operator=False)
     assert (m.arena_head_bytes, m.arena_tail_bytes) == (m.runtime.temp_hwm, m.runtime.tail)
     assert m.outputs_match_reference is True
+
+
+def test_user_input_file_and_wrong_input(tmp_path):
+    mb = opmodels.model("conv_2d_int8")
+    x = runtime.default_inputs(mb, seed=3)[0]
+    np.save(tmp_path / "x.npy", x)
+    m = runtime.measure_model(mb, "stm32f4", input=tmp_path / "x.npy", per_operator=False)
+    assert m.outputs_match_reference is True
+    from simprof.errors import UsageError
+    with pytest.raises(UsageError, match="wants int8"):
+        runtime.measure_model(mb, "stm32f4", input=np.zeros(3, np.float32))
