@@ -13,7 +13,7 @@ import functools
 from pathlib import Path
 from typing import Any, Callable
 
-from .cache import tree_sha256
+from .cache import file_sha256, tree_sha256
 
 MEASURE_MODES = ("qemu", "host", "none")
 
@@ -50,12 +50,24 @@ def host_measure(model_path: str, platform: str) -> dict[str, Any]:
             "emulator": "tflite-micro host wheel", "operators": []}
 
 
-def qemu_measure(model_path: str, platform: str) -> dict[str, Any]:
-    """simprof-rt firmware + QEMU fill-and-read measurement of one model (`simprof.api.measure_model`,
-    which raises ToolchainError while simprof.sim.runtime is missing)."""
-    from simprof.api import measure_model
-    m = measure_model(model_path, platform)
-    return m.to_json() if hasattr(m, "to_json") else dict(m)
+def qemu_measure(model_path: str, platform: str, estimate: dict | None = None) -> dict[str, Any]:
+    """simprof-rt under QEMU (`simprof.validate.qemu.measure`) with the firmware built here, now.
+    `validate` uses `qemu_measure_for(platforms)` instead: one build per platform for the whole run."""
+    from .qemu import build_firmware_refs, measure
+    return measure(model_path, platform, firmwares=build_firmware_refs([platform]), estimate=estimate)
+
+
+def qemu_measure_for(platforms: tuple[str, ...]) -> tuple[Callable[..., dict], Callable[..., dict], dict[str, str]]:
+    """The QEMU measure callables bound to simprof-rt images built now for `platforms` (the whole-run
+    measurement, and the per-operator one for timelines), and the cache key part of each platform's
+    measurement (firmware build hash + the measuring code's hash)."""
+    from simprof import sim
+    from .qemu import build_firmware_refs, measure
+    refs = build_firmware_refs(platforms)
+    code = tree_sha256(Path(sim.__file__).parent, (".py",))[:16] + file_sha256(Path(__file__).with_name("qemu.py"))[:16]
+    return (functools.partial(measure, firmwares=refs, per_operator=False),
+            functools.partial(measure, firmwares=refs, per_operator=True),
+            {p: f"qemu:{r.hash}:{code}" for p, r in refs.items()})
 
 
 def baseline_names() -> tuple[str, ...]:

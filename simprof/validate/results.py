@@ -1,8 +1,10 @@
 """Errors of each estimator against the measurement, the summary, and the CSV form of results.json.
 
 Error of a component = (estimated - measured) / measured, in percent; positive = over-estimate.
-Components: total (the total peak RAM: static + stack + arena + heap), arena, stack, static. A
-component is skipped for a pair when either side is unknown (None) or the measured value is 0.
+Components: total (the total peak RAM: static + stack + arena + heap), arena (the minimum arena
+when the measurement verified one), arena_head, arena_tail, stack, static, heap. A component is
+skipped for a pair when either side is unknown (None); its error_pct is None when the measured
+value is 0 and the estimate is not (the byte error still counts).
 """
 from __future__ import annotations
 
@@ -11,35 +13,65 @@ import io
 import math
 from typing import Any, Iterable, Mapping
 
-COMPONENTS = {"total": "total_bytes", "arena": "arena_bytes", "stack": "stack_bytes", "static": "static_bytes"}
+COMPONENTS = {"total": "total_bytes", "arena": "arena_bytes", "arena_head": "arena_head_bytes",
+              "arena_tail": "arena_tail_bytes", "stack": "stack_bytes", "static": "static_bytes", "heap": "heap_bytes"}
+
+
+def _keys(comp: str, measurement: Mapping[str, Any]) -> tuple[tuple[str, ...], str]:
+    """(estimate keys, first present wins; measurement key) of a component. A QEMU measurement
+    carries the verified minimum arena: the arena compared is then the minimum arena (estimators
+    without one are compared by their single arena figure), and the head is the painted head block."""
+    if "arena_min_bytes" in measurement:
+        if comp == "arena":
+            return ("arena_min_bytes", "arena_bytes"), "arena_min_bytes"
+        if comp == "arena_head":
+            return ("arena_head_painted_bytes",), "arena_head_bytes"
+    return (COMPONENTS[comp],), COMPONENTS[comp]
+
+
+def _num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def component_errors(estimate: Mapping[str, Any] | None, measurement: Mapping[str, Any] | None) -> dict[str, dict]:
+    """Per component: estimated, measured, error_bytes and error_pct = (estimated - measured) /
+    measured x 100 (None when measured is 0 and the estimate is not)."""
     out: dict[str, dict] = {}
     if not estimate or not measurement:
         return out
-    for comp, key in COMPONENTS.items():
-        e, m = estimate.get(key), measurement.get(key)
-        if not isinstance(e, (int, float)) or not isinstance(m, (int, float)) or m <= 0:
+    for comp in COMPONENTS:
+        ekeys, mkey = _keys(comp, measurement)
+        e = next((estimate[k] for k in ekeys if _num(estimate.get(k))), None)
+        m = measurement.get(mkey)
+        if e is None or not _num(m) or m < 0:
             continue
-        out[comp] = {"estimated": e, "measured": m, "error_bytes": e - m, "error_pct": round(100.0 * (e - m) / m, 4)}
+        pct = round(100.0 * (e - m) / m, 4) if m > 0 else (0.0 if e == m else None)
+        out[comp] = {"estimated": e, "measured": m, "error_bytes": e - m, "error_pct": pct}
     return out
 
 
-def _stats(values: list[float]) -> dict[str, Any]:
-    if not values:
-        return {"pairs": 0, "mean_abs_error_pct": None, "max_abs_error_pct": None, "mean_error_pct": None}
-    absv = [abs(v) for v in values]
-    return {"pairs": len(values), "mean_abs_error_pct": round(sum(absv) / len(absv), 4),
-            "max_abs_error_pct": round(max(absv), 4), "mean_error_pct": round(sum(values) / len(values), 4)}
+def _stats(errors: list[dict]) -> dict[str, Any]:
+    pcts = [e["error_pct"] for e in errors if e["error_pct"] is not None]
+    out: dict[str, Any] = {"pairs": len(pcts), "mean_abs_error_pct": None, "max_abs_error_pct": None,
+                           "mean_error_pct": None}
+    if pcts:
+        absv = [abs(v) for v in pcts]
+        out.update(mean_abs_error_pct=round(sum(absv) / len(absv), 4), max_abs_error_pct=round(max(absv), 4),
+                   mean_error_pct=round(sum(pcts) / len(pcts), 4))
+    byts = [abs(e["error_bytes"]) for e in errors]
+    out.update(compared=len(errors), exact=sum(1 for b in byts if b == 0),
+               mean_abs_error_bytes=round(sum(byts) / len(byts), 1) if byts else None,
+               max_abs_error_bytes=max(byts) if byts else None)
+    return out
 
 
 def summarize(pairs: Iterable[Mapping[str, Any]], estimators: Iterable[str]) -> dict[str, dict]:
-    """Per estimator: pairs, mean/max absolute error of total peak RAM, and the same per component."""
+    """Per estimator: pairs, mean/max absolute error of total peak RAM (%), and per component the
+    same in % and in bytes, with how many pairs were exact."""
     pairs = list(pairs)
     summary: dict[str, dict] = {}
     for name in estimators:
-        per_comp = {c: [p["errors"][name][c]["error_pct"] for p in pairs if c in p.get("errors", {}).get(name, {})]
+        per_comp = {c: [p["errors"][name][c] for p in pairs if c in p.get("errors", {}).get(name, {})]
                     for c in COMPONENTS}
         entry = _stats(per_comp["total"])
         entry["components"] = {c: _stats(v) for c, v in per_comp.items()}
@@ -48,7 +80,7 @@ def summarize(pairs: Iterable[Mapping[str, Any]], estimators: Iterable[str]) -> 
 
 
 CSV_FIELDS = ["model", "platform", "estimator", "fits", "status",
-              *(f"{c}_{k}" for c in COMPONENTS for k in ("estimated", "measured", "error_pct"))]
+              *(f"{c}_{k}" for c in COMPONENTS for k in ("estimated", "measured", "error_bytes", "error_pct"))]
 
 
 def to_csv(results: Mapping[str, Any]) -> str:
@@ -62,9 +94,11 @@ def to_csv(results: Mapping[str, Any]) -> str:
             est = (p.get("estimates") or {}).get(name) or {}
             meas = p.get("measurement") or {}
             errs = p.get("errors", {}).get(name, {})
-            for c, key in COMPONENTS.items():
-                row[f"{c}_estimated"] = est.get(key)
-                row[f"{c}_measured"] = meas.get(key)
+            for c in COMPONENTS:
+                ekeys, mkey = _keys(c, meas)
+                row[f"{c}_estimated"] = next((est[k] for k in ekeys if _num(est.get(k))), None)
+                row[f"{c}_measured"] = meas.get(mkey)
+                row[f"{c}_error_bytes"] = errs.get(c, {}).get("error_bytes")
                 row[f"{c}_error_pct"] = errs.get(c, {}).get("error_pct")
             w.writerow(row)
     return buf.getvalue()
@@ -74,6 +108,6 @@ def worst_cases(results: Mapping[str, Any], estimator: str, n: int = 10) -> list
     rows = []
     for p in results["pairs"]:
         err = p.get("errors", {}).get(estimator, {}).get("total")
-        if err is not None and math.isfinite(err["error_pct"]):
+        if err is not None and err["error_pct"] is not None and math.isfinite(err["error_pct"]):
             rows.append({"model": p["model"], "platform": p["platform"], **err})
     return sorted(rows, key=lambda r: -abs(r["error_pct"]))[:n]

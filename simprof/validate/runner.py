@@ -49,10 +49,12 @@ class ValidateOptions:
     scheduler: str | None = None                   # dask.distributed scheduler address
     cache_dir: Path | None = None                  # default: <out>/cache
     firmware_hash: str = ""                        # part of every measurement's cache key
+    firmware_hashes: Mapping[str, str] = field(default_factory=dict)   # per platform, overrides firmware_hash
     estimator_versions: Mapping[str, str] = field(default_factory=dict)   # part of estimate keys
     fit_estimator: str = "simprof"
     send_model_bytes: bool | None = None           # default: only with a scheduler
     timeline_models: tuple[str, ...] = ()          # per-operator timelines in the report (default: worst)
+    measure_operators: MeasureFn | None = None     # per-operator measurement for the timeline pairs
     report: bool = True
 
 
@@ -122,13 +124,16 @@ def validate(options: ValidateOptions, progress: Progress | None = None,
 
     pairs: dict[int, dict[str, Any]] = {}
     keys: dict[int, dict[str, str]] = {}
+    model_of: dict[int, ModelRef] = {}
     tasks: list[Task] = []
     for m in models:
         for b in budgets:
             i = len(pairs)
+            model_of[i] = m
             phash = _platform_hash(b.id)
             k = {n: make_key("estimate", m.sha256, b.id, phash, n, options.estimator_versions.get(n, "")) for n in names}
-            k["measurement"] = make_key("measurement", m.sha256, b.id, phash, options.firmware_hash)
+            k["measurement"] = make_key("measurement", m.sha256, b.id, phash,
+                                        options.firmware_hashes.get(b.id, options.firmware_hash))
             keys[i] = k
             cached = {n: v for n in names if (v := cache.get(k[n])) is not None}
             meas = cache.get(k["measurement"]) if options.measure else None
@@ -148,6 +153,32 @@ def validate(options: ValidateOptions, progress: Progress | None = None,
         progress(done, total, "cached")
     log.info("%d pairs, %d from cache, %d to run", total, done, len(tasks))
 
+    def take(r: dict[str, Any]) -> None:
+        nonlocal done
+        p = pairs[r["index"]]
+        for n, est in r["estimates"].items():
+            cache.put(keys[r["index"]][n], est)
+            p["estimates"][n] = est
+        if r["measurement"] is not None:
+            cache.put(keys[r["index"]]["measurement"], r["measurement"])
+            p["measurement"] = r["measurement"]
+        p["fit"], p["run_errors"], p["seconds"] = r["fit"], r["errors"], r["seconds"]
+        done += 1
+        if progress:
+            progress(done, total, f"{p['model']} @ {p['platform']}")
+
+    _execute(tasks, options, take)
+    if options.measure_operators is not None and options.measure is not None:
+        _operator_pass(pairs, model_of, keys, cache, options, progress)
+
+    results = assemble(list(pairs.values()), names, options)
+    write_outputs(results, options.out, report=options.report, timeline_models=options.timeline_models)
+    return results
+
+
+def _execute(tasks: list[Task], options: ValidateOptions, take: Callable[[dict[str, Any]], None]) -> None:
+    if not tasks:
+        return
     if options.scheduler:
         stream = executors.run_dask(tasks, options.scheduler)
     elif options.jobs <= 0:
@@ -156,21 +187,67 @@ def validate(options: ValidateOptions, progress: Progress | None = None,
         stream = executors.run_pool(tasks, options.jobs)
     with contextlib.closing(stream):
         for r in stream:
-            p = pairs[r["index"]]
-            for n, est in r["estimates"].items():
-                cache.put(keys[r["index"]][n], est)
-                p["estimates"][n] = est
-            if r["measurement"] is not None:
-                cache.put(keys[r["index"]]["measurement"], r["measurement"])
-                p["measurement"] = r["measurement"]
-            p["fit"], p["run_errors"], p["seconds"] = r["fit"], r["errors"], r["seconds"]
-            done += 1
-            if progress:
-                progress(done, total, f"{p['model']} @ {p['platform']}")
+            take(r)
 
-    results = assemble(list(pairs.values()), names, options)
-    write_outputs(results, options.out, report=options.report, timeline_models=options.timeline_models)
-    return results
+
+def timeline_pairs(pairs: Sequence[Mapping[str, Any]], names: Sequence[str], fit_name: str, n: int = 3) -> list[int]:
+    """Indices of the pairs whose per-operator timelines are drawn: every measured pair of the
+    named models, else the `n` measured pairs with the largest |total error| of the fit estimator
+    (one per model; ties broken by size, so an all-exact run shows its largest models)."""
+    measured = [i for i, p in enumerate(pairs) if p.get("measurement")]
+    if names:
+        return [i for i in measured if pairs[i]["model"] in names]
+    from .results import component_errors
+
+    def badness(i: int) -> tuple:
+        p = pairs[i]
+        e = component_errors((p.get("estimates") or {}).get(fit_name), p["measurement"]).get("total")
+        return (abs(e["error_bytes"]) if e else -1, p["measurement"].get("total_bytes") or 0)
+
+    out, seen = [], set()
+    for i in sorted(measured, key=badness, reverse=True):
+        if pairs[i]["model"] not in seen:
+            seen.add(pairs[i]["model"])
+            out.append(i)
+        if len(out) == n:
+            break
+    return out
+
+
+def _operator_pass(pairs: dict[int, dict[str, Any]], model_of: dict[int, ModelRef], keys: dict[int, dict[str, str]],
+                   cache: ResultCache, options: ValidateOptions, progress: Progress | None) -> None:
+    """Per-operator measurements (slower: a breakpoint stop and an arena snapshot per operator
+    boundary) for the pairs whose timelines the report draws; cached like the rest."""
+    order = sorted(pairs)
+    chosen = [order[j] for j in timeline_pairs([pairs[i] for i in order], options.timeline_models,
+                                               options.fit_estimator)]
+    todo: list[Task] = []
+    for i in chosen:
+        p = pairs[i]
+        k = keys[i]["measurement_ops"] = make_key("measurement-ops", keys[i]["measurement"])
+        hit = cache.get(k)
+        if hit is not None:
+            p["operator_measurement"] = hit
+            continue
+        path = model_of[i].path
+        send = options.send_model_bytes if options.send_model_bytes is not None else bool(options.scheduler)
+        budget = PlatformBudget(p["platform"], p["fit"]["ram_bytes"], p["fit"]["flash_bytes"], 0, 0)
+        todo.append(Task(i, p["model"], str(path), path.read_bytes() if send else None, p["model_flash_bytes"],
+                         budget, {}, p["estimates"], options.measure_operators, options.fit_estimator))
+
+    def take(r: dict[str, Any]) -> None:
+        p = pairs[r["index"]]
+        if r["measurement"] is not None:
+            ops = {"operators": r["measurement"].get("operators") or [],
+                   "stack_bytes": r["measurement"].get("stack_bytes")}
+            cache.put(keys[r["index"]]["measurement_ops"], ops)
+            p["operator_measurement"] = ops
+        elif r["errors"].get("measurement"):
+            p["run_errors"]["operator_measurement"] = r["errors"]["measurement"]
+        if progress:
+            progress(len(pairs), len(pairs), f"timeline {p['model']} @ {p['platform']}")
+
+    _execute(todo, options, take)
 
 
 def assemble(pairs: list[dict[str, Any]], names: list[str], options: ValidateOptions) -> dict[str, Any]:
@@ -191,6 +268,7 @@ def assemble(pairs: list[dict[str, Any]], names: list[str], options: ValidateOpt
         "estimators": names,
         "fit_estimator": options.fit_estimator,
         "firmware_hash": options.firmware_hash,
+        "firmware_hashes": dict(options.firmware_hashes),
         "measured": options.measure is not None,
         "summary": summarize(pairs, names),
         "pairs": pairs,

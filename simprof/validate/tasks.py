@@ -9,6 +9,7 @@ functions for the local pool (cloudpickle handles more for dask).
 """
 from __future__ import annotations
 
+import inspect
 import os
 import tempfile
 import time
@@ -70,6 +71,15 @@ def fit_decision(estimate: Mapping[str, Any] | None, model_flash_bytes: int, p: 
     return {**out, "ram_need_bytes": ram_need, "fits": fits}
 
 
+def accepts_estimate(fn: Callable) -> bool:
+    """Whether a measure callable takes the fit estimate (keyword `estimate`) as its hint."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return "estimate" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
 def run_task(task: Task) -> dict[str, Any]:
     """Estimates with every pending estimator, decides the fit, measures if it fits (or if the fit
     is unknown). Failures of one part are recorded in `errors`, never raised (except interrupts)."""
@@ -94,7 +104,8 @@ def run_task(task: Task) -> dict[str, Any]:
         measurement = None
         if task.measure is not None and fit["fits"] is not False:
             try:
-                measurement = task.measure(path, task.platform.id)
+                kw = {"estimate": fit_source} if accepts_estimate(task.measure) else {}
+                measurement = task.measure(path, task.platform.id, **kw)
             except Exception as exc:
                 errors["measurement"] = _one_line(exc)
         return {"index": task.index, "estimates": estimates, "measurement": measurement, "errors": errors,

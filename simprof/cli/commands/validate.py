@@ -62,7 +62,12 @@ def run(args: argparse.Namespace) -> int:
     if not platforms:
         raise UsageError("no platform given", fix="--platforms stm32f4,nrf52840")
     mode = args.measure if args.measure in adapters.MEASURE_MODES else "custom"
-    measure = adapters.default_measure(mode) if mode != "custom" else resolve_callable(args.measure)
+    fw_hashes: dict[str, str] = {}
+    measure_ops = None
+    if mode == "qemu":  # one firmware build per platform for the whole run, keyed by its build hash
+        measure, measure_ops, fw_hashes = adapters.qemu_measure_for(platforms)
+    else:
+        measure = adapters.default_measure(mode) if mode != "custom" else resolve_callable(args.measure)
     all_est = adapters.default_estimators("host" if mode == "host" else "qemu")
     wanted = list(all_est) if args.estimators == "all" else [n.strip() for n in args.estimators.split(",") if n.strip()]
     unknown = [n for n in wanted if n not in all_est]
@@ -78,10 +83,11 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--estimator {spec!r} is not NAME=MODULE:FUNCTION")
         estimators[name] = resolve_callable(target)
         versions[name] = f"custom:{target}"
-    fw = {"host": "host-wheel", "none": "none"}.get(mode) or f"{mode}:{adapters.firmware_hash()}"
+    fw = {"host": "host-wheel", "none": "none", "qemu": "qemu"}.get(mode) or f"{mode}:{adapters.firmware_hash()}"
     options = ValidateOptions(models_dir=args.models, platforms=platforms, estimators=estimators, measure=measure,
                               out=args.out, jobs=args.jobs, scheduler=args.scheduler, cache_dir=args.cache,
-                              firmware_hash=fw, estimator_versions=versions, timeline_models=tuple(args.timeline),
+                              firmware_hash=fw, firmware_hashes=fw_hashes, estimator_versions=versions,
+                              timeline_models=tuple(args.timeline), measure_operators=measure_ops,
                               report=not args.no_report)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
