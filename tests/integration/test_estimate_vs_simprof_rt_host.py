@@ -15,12 +15,8 @@ from simprof.estimator import estimate
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs the host gcc")
 
-# One model per operator family and type. Left out, with the reason (reported to the runtime owner):
-#   rsqrt_*: simprof-rt does not allocate RSQRT's 28 B OpData that the wheel's TFLM allocates;
-#   quantize_dequantize_int16, streaming_*: not supported by simprof-rt yet (int16 QUANTIZE, CALL_ONCE).
-MODELS = [n for n in opmodels.names()
-          if not n.startswith(("rsqrt_", "quantize_dequantize_int16", "streaming_"))
-          and not any(k in n for k in ("_relu", "_broadcast", "relu6_"))]
+# One model per operator family and type (fused-activation and broadcast variants share the path).
+MODELS = [n for n in opmodels.names() if not any(k in n for k in ("_relu", "_broadcast", "relu6_"))]
 MIN_MODELS = ["depthwise_conv_2d_int8", "fully_connected_int8", "mean_int8", "float_io_dscnn_block_int8"]
 
 

@@ -1,9 +1,12 @@
-"""--runtime simprof-rt --abi arm-eabi against simprof-rt on an emulated Cortex-M4 (stm32f4 under
-QEMU, fill-and-read through the gdb stub): the predicted tail equals the painted tail block exactly,
-and the predicted painted head (the planned head, or the setup temporaries and planner records
-simprof-rt writes above it when they reach higher) equals the painted head block exactly.
-The firmware is simprof-rt (firmware/runtime + firmware/kernels) with a minimal entry written here.
-~6 s: one cached build, one two-pattern QEMU run (~0.2 s) per model."""
+"""--runtime simprof-rt --abi arm-eabi against the simprof-rt firmware image (firmware/app) on an
+emulated STM32F4 (QEMU, fill-and-read through the gdb stub, `simprof.sim.runtime.measure_model`):
+- the predicted tail equals the painted tail block, and the predicted painted head (the planned
+  head, or the setup temporaries and planner records simprof-rt writes above it when they reach
+  higher) equals the painted head block, exactly;
+- the planned head and tail equal the runtime's own report;
+- the predicted minimum arena equals the smallest arena with which the firmware sets up (found by
+  bisecting the arena size handed to it under QEMU).
+~40 s: one cached build, ~1 s per model, ~5-10 s per bisection."""
 from __future__ import annotations
 
 import pytest
@@ -11,57 +14,32 @@ import pytest
 from simprof.corpus import opmodels
 from simprof.estimator import estimate
 
-MAIN = r'''
-#include <stdint.h>
-#include <stdlib.h>
-#include "interpreter.h"
-extern const uint8_t __model_start[], __model_end[];
-extern uint8_t tensor_arena[], __tensor_arena_end[];
-static srt_ctx ctx;
-int main(void)
-{
-    srt_config cfg = { .recording = false };
-    srt_status st = srt_setup(&ctx, &cfg, __model_start, (uint32_t)(__model_end - __model_start),
-                              tensor_arena, (size_t)(__tensor_arena_end - tensor_arena));
-    if (st == SRT_OK)
-        st = srt_invoke(&ctx);
-    exit(st == SRT_OK ? 0 : 10 + (int)st);
-}
-'''
-
 MODELS = ["conv_2d_int8", "conv_2d_float32", "depthwise_conv_2d_int8", "depthwise_conv_2d_float32",
           "fully_connected_int8", "fully_connected_float32", "average_pool_2d_int8", "max_pool_2d_float32",
           "add_int8", "mul_float32", "softmax_int8", "softmax_float32", "mean_int8", "pad_int8",
           "concatenation_int8", "strided_slice_int8", "transpose_float32", "reshape_int8", "split_v_int8",
-          "quantize_float32", "float_io_dscnn_block_int8"]
-
-
-@pytest.fixture(scope="module")
-def firmware(tmp_path_factory):
-    from simprof.firmware import SOURCE_DIR
-    from simprof.platforms import load
-    from simprof.sim.build import build_firmware
-    from simprof.sim.elf import read_elf
-
-    d = tmp_path_factory.mktemp("srt")
-    main = d / "srt_test_main.c"
-    main.write_text(MAIN)
-    dirs = [SOURCE_DIR / "runtime", SOURCE_DIR / "kernels"]
-    sources = sorted(p for x in dirs for p in x.glob("*.c")) + [main]
-    platform = load("stm32f4")
-    fw = build_firmware(platform, sources, include_dirs=dirs, name="srt-vs-estimate", arena_size=65536)
-    return platform, fw, read_elf(fw.elf).address("__model_start")
+          "quantize_float32", "rsqrt_int8", "streaming_int8", "float_io_dscnn_block_int8"]
+MIN_MODELS = ["softmax_float32", "streaming_int8", "mean_int8"]
 
 
 @pytest.mark.qemu
 @pytest.mark.parametrize("name", MODELS)
-def test_head_and_tail_equal_the_painted_arena(firmware, name):
-    from simprof.sim.measure import measure_elf
+def test_head_and_tail_equal_the_painted_arena(name):
+    from simprof.sim.runtime import measure_model
 
-    platform, fw, model_start = firmware
     mb = opmodels.model(name)
-    m = measure_elf(fw.elf, platform, memory_writes=[(model_start, mb)])
-    assert m.exit_status == 0
-    e = estimate(mb, runtime="simprof-rt", abi="arm-eabi")
-    assert e.arena_tail_bytes == m.arena_tail_bytes
-    assert e.arena_head_painted_bytes == m.arena_head_bytes
+    m = measure_model(mb, "stm32f4", reference=False)
+    e = estimate(mb, platform="stm32f4", runtime="simprof-rt", abi="arm-eabi")
+    assert (e.arena_head_painted_bytes, e.arena_tail_bytes) == (m.arena_head_bytes, m.arena_tail_bytes)
+    assert (e.arena_head_bytes, e.arena_tail_bytes) == (m.runtime.head, m.runtime.tail)
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("name", MIN_MODELS)
+def test_min_arena_equals_the_firmware_bisection(name):
+    from simprof.sim.runtime import measure_model
+
+    mb = opmodels.model(name)
+    m = measure_model(mb, "stm32f4", reference=False, min_arena=True, per_operator=False)
+    e = estimate(mb, platform="stm32f4", runtime="simprof-rt", abi="arm-eabi")
+    assert m.arena_min_bytes == e.arena_min_bytes + m.runtime.arena_start_pad
