@@ -96,6 +96,10 @@ static srt_status var_handle_prepare(srt_ctx *ctx, srt_node *node)
     var_handle_data *d = node->user_data;
     if (ctx->resvars == NULL)
         return srt_fail(ctx, SRT_ERR_MODEL, "VAR_HANDLE requires resource variables.");
+    /* the wheel's VAR_HANDLE takes one temporary output tensor in Prepare (probed by the
+     * estimator engineer with arena starvation, estimator/data/op_costs.json) */
+    if (srt_prepare_output(ctx, node, 0) == NULL)
+        return ctx->status != SRT_OK ? ctx->status : srt_fail(ctx, SRT_ERR_MODEL, "VAR_HANDLE has no output");
     srt_eval_tensor *out = srt_eval_output(ctx, node, 0);
     if (out == NULL)
         return srt_fail(ctx, SRT_ERR_MODEL, "VAR_HANDLE has no output");
