@@ -90,6 +90,7 @@ class GdbClient:
         self.packet_size = 0x1000
         self.closed = False
         self.breakpoints: set[int] = set()
+        self._regs: list[int] | None = None
 
     @classmethod
     def connect(cls, host: str, port: int, *, timeout_s: float = 10.0) -> "GdbClient":
@@ -243,11 +244,13 @@ class GdbClient:
     # -- registers ------------------------------------------------------------------------
     def read_registers(self) -> list[int]:
         """r0..r15 (r13 = SP, r14 = LR, r15 = PC), from one `g` packet."""
-        reply = self.request("g")
-        raw = bytes.fromhex(reply[: 16 * 8])
-        if len(raw) < 64:
-            raise GdbError("short register packet from the gdb stub", fix="report this as a bug")
-        return [int.from_bytes(raw[i * 4:(i + 1) * 4], "little") for i in range(16)]
+        if self._regs is None:      # registers only change when the target runs
+            reply = self.request("g")
+            raw = bytes.fromhex(reply[: 16 * 8])
+            if len(raw) < 64:
+                raise GdbError("short register packet from the gdb stub", fix="report this as a bug")
+            self._regs = [int.from_bytes(raw[i * 4:(i + 1) * 4], "little") for i in range(16)]
+        return list(self._regs)
 
     # -- execution ------------------------------------------------------------------------
     def set_breakpoint(self, address: int, kind: int = 2) -> None:
@@ -271,6 +274,7 @@ class GdbClient:
             pc = self.read_registers()[15] & ~1
             if pc in self.breakpoints:
                 self.request(f"z0,{pc:x},2")
+                self._regs = None
                 self._send_packet(b"s")
                 reply = parse_stop_reply(self._read_packet(timeout_s).decode("ascii", errors="replace"))
                 self.request(f"Z0,{pc:x},2")
@@ -278,10 +282,12 @@ class GdbClient:
                     return reply          # exited or died during the step
                 if self.read_registers()[15] & ~1 in self.breakpoints:
                     return reply          # stepped straight onto another breakpoint
+        self._regs = None
         self._send_packet(b"c")
         return parse_stop_reply(self._read_packet(timeout_s).decode("ascii", errors="replace"))
 
     def interrupt(self, timeout_s: float = 2.0) -> StopReply:
+        self._regs = None
         self._sock.sendall(b"\x03")
         return parse_stop_reply(self._read_packet(timeout_s).decode("ascii", errors="replace"))
 

@@ -119,7 +119,7 @@ class QemuSession:
             fds = [gdb_listener.fileno()] + ([qmp_listener.fileno()] if qmp_listener else [])
             extra = ["-chardev", f"socket,id=simprof_gdb,fd={fds[0]},server=on,wait=off,nodelay=on"]
             if qmp_listener:
-                extra += ["-chardev", f"socket,id=simprof_qmp,fd={fds[1]},server=on,wait=off",
+                extra += ["-chardev", f"socket,id=simprof_qmp,fd={fds[1]},server=on,wait=off,nodelay=on",
                           "-mon", "chardev=simprof_qmp,mode=control"]
             cmd = qemu_command(self.platform, Path(self.elf), gdb="chardev:simprof_gdb",
                                icount_shift=self.icount_shift, extra_args=extra + list(self.extra_args))

@@ -24,6 +24,7 @@ class QmpError(EmulatorError):
 class QmpClient:
     def __init__(self, sock: socket.socket, timeout_s: float) -> None:
         sock.settimeout(timeout_s)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._sock = sock
         self._file = sock.makefile("rwb")
         self._dir = Path(tempfile.mkdtemp(prefix="simprof-memsave-"))
