@@ -172,9 +172,10 @@ def test_unsupported_type_is_reported_by_name(harness, workdir):
     assert res.error.startswith("F 2 SOFTMAX") and "INT16" in res.error
 
 
-def test_expf_equals_host_glibc(tmp_path):
-    """The float kernels' expf (SOFTMAX, LOGISTIC) reproduces glibc's on ~4.3 M inputs spread over
-    all float bit patterns; on Cortex-M, newlib's own expf differs (test_rt_bitexact_qemu.py)."""
+def test_expf_tanhf_equal_host_glibc(tmp_path):
+    """The float kernels' expf (SOFTMAX, LOGISTIC) and tanhf (TANH) reproduce the host C library's
+    on ~4.3 M inputs spread over all float bit patterns (all 2^32 were checked once); on
+    Cortex-M, newlib's own differ (test_rt_bitexact_qemu.py compares the targets' results)."""
     exe = tmp_path / "libm_check"
     src = Path(__file__).resolve().parent / "kernels" / "libm_check.c"
     subprocess.run(["gcc", "-O2", "-std=c11", f"-I{kcases.KERNELS}", str(kcases.KERNELS / "libm_compat.c"),
