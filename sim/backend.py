@@ -1,6 +1,8 @@
 """Emulator backends behind one session protocol. A backend is code registered by name; the
 measuring code only needs what `EmulatorSession` promises: a halted target at reset with a
-connected gdb client, the console text, and a `stop()` that always ends the emulator.
+connected gdb client, the console text, and a `stop()` that always ends the emulator. A session
+may also offer `read_memory(address, length)`, a faster bulk read than the stub (QEMU: QMP
+memsave); without it the measuring code reads through the gdb client.
 
 QEMU is the only backend today; Renode (DESIGN.md §3) would register here when `renode` is on PATH.
 """
