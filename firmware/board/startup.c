@@ -18,6 +18,9 @@ void simprof_fault_report(const uint32_t *frame, uint32_t exc_return);
 
 typedef void (*vector_t)(void);
 
+#define SIMPROF_IRQ8 Default_Handler, Default_Handler, Default_Handler, Default_Handler, \
+                     Default_Handler, Default_Handler, Default_Handler, Default_Handler
+
 __attribute__((section(".isr_vector"), used)) const vector_t simprof_vectors[16 + SIMPROF_IRQ_COUNT] = {
     [0] = (vector_t)(uintptr_t)__StackTop,
     [1] = Reset_Handler,
@@ -31,7 +34,8 @@ __attribute__((section(".isr_vector"), used)) const vector_t simprof_vectors[16 
     [12] = Default_Handler, /* DebugMonitor */
     [14] = Default_Handler, /* PendSV */
     [15] = Default_Handler, /* SysTick */
-    [16 ... 16 + SIMPROF_IRQ_COUNT - 1] = Default_Handler,
+    /* external interrupts 0..31 (standard C: no range designators, so -pedantic builds too) */
+    SIMPROF_IRQ8, SIMPROF_IRQ8, SIMPROF_IRQ8, SIMPROF_IRQ8,
 };
 
 void Reset_Handler(void)
