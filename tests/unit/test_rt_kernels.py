@@ -8,7 +8,7 @@ int8 and float32, fused activations, broadcasting, padding modes, per-channel we
     tflm-arena-facts.md (§3b, §4, §5a) gives for TFLM's reference kernel (for ops it does not
     list: the temp sequence probed on the wheel in estimator/data/op_costs.json);
   * corrupt shapes never make a kernel read or write out of bounds (the sanitizers abort).
-Runtime: ~15 s on 2 cores (gcc build ~5 s, 164 oracle runs, ~650 harness runs).
+Runtime: ~15 s on 2 cores (gcc build ~5 s, 171 oracle runs, ~700 harness runs).
 """
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "kernels"))
 import kcases  # noqa: E402
 import opcases  # noqa: E402
 
-from simprof import oracle  # noqa: E402
 
 CASES = opcases.all_cases()
 OP_COSTS = Path(__file__).resolve().parents[2] / "estimator" / "data" / "op_costs.json"
@@ -43,8 +42,8 @@ def workdir(tmp_path_factory):
 
 @pytest.mark.parametrize("name,model,inputs", CASES, ids=IDS)
 def test_bit_exact_against_tflm(harness, workdir, name, model, inputs):
-    expected = oracle.reference_outputs(model, inputs)
-    got = kcases.run_case(harness, workdir, name, model, inputs)
+    expected = kcases.reference(model, inputs)
+    got = kcases.run_case_cached(harness, workdir, name, model, inputs)
     assert got.status == 0, got.error
     assert len(got.outputs) == len(expected)
     for k, (ref, out) in enumerate(zip(expected, got.outputs)):
@@ -121,7 +120,7 @@ def test_prepare_allocations_follow_tflm(harness, workdir, name, model, inputs):
     want = expected_events(name, model)
     if want is None:
         pytest.skip("no fact-sheet sequence for this op")
-    got = kcases.run_case(harness, workdir, "ev_" + name, model, inputs)
+    got = kcases.run_case_cached(harness, workdir, name, model, inputs)
     assert got.status == 0, got.error
     # the mean scratch event sequence in the facts is ordered by request; our harness logs
     # requests and temp tensors in call order, which is what matters for the arena

@@ -3,8 +3,8 @@ model of tests/unit/kernels/opcases.py and whole MLPerf-Tiny-style networks (KWS
 FC autoencoder, MobileNet v1/v2 and the other corpus families, int8 and float32) go through the
 real interpreter (sim/rt_host.py's ASan/UBSan host build); output bytes must equal those of the
 tflite-micro wheel's TFLM host interpreter (simprof.oracle.reference_outputs) on the same inputs.
-Runtime: ~40 s on 2 cores (host build cached; one forked oracle run and one host run per model;
-building the int8 networks runs their float twins for calibration)."""
+Runtime: ~15 s on 2 cores when run with test_rt_kernels.py (host build cached; oracle results of
+the single-op models are shared with it; one host run per model)."""
 from __future__ import annotations
 
 import sys
@@ -15,8 +15,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "kernels"))
 import e2e  # noqa: E402
+import kcases  # noqa: E402
 
-from simprof import oracle  # noqa: E402
 from simprof.sim import rt_host  # noqa: E402
 
 MODELS = e2e.all_models()
@@ -27,9 +27,9 @@ def host():
     return rt_host.build_host()
 
 
-def _check(host, name: str, model: bytes) -> None:
-    inputs = e2e.model_inputs(name, model)
-    expected = oracle.reference_outputs(model, inputs)
+def _check(host, name: str, model: bytes, inputs: list[np.ndarray] | None = None) -> None:
+    inputs = e2e.model_inputs(name, model) if inputs is None else inputs
+    expected = kcases.reference(model, inputs)
     blob = b"".join(np.ascontiguousarray(a).tobytes() for a in inputs)
     run = rt_host.run_host(model, arena_size=4 << 20, inputs=blob, build=host)
     assert run.ok, f"{name}: {run.status_name}: {run.message}"
@@ -39,7 +39,7 @@ def _check(host, name: str, model: bytes) -> None:
 
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_outputs_equal_tflm(host, name):
-    _check(host, name, MODELS[name])
+    _check(host, name, *MODELS[name])
 
 
 @pytest.fixture(scope="module")

@@ -37,9 +37,11 @@ def model_inputs(name: str, model: bytes) -> list[np.ndarray]:
     return out
 
 
-def all_models() -> dict[str, bytes]:
-    models = {n: opmodels.model(n) for n in opmodels.names()}
-    models.update({f"k_{name}": model for name, model, _ in opcases.all_cases()})
+def all_models() -> dict[str, tuple[bytes, list[np.ndarray]]]:
+    """name -> (model, inputs); the single-op models keep opcases' inputs (so the memoised oracle
+    results of test_rt_kernels.py are reused)."""
+    models = {n: (m, model_inputs(n, m)) for n, m in ((n, opmodels.model(n)) for n in opmodels.names())}
+    models.update({f"k_{name}": (model, inputs) for name, model, inputs in opcases.all_cases()})
     return models
 
 

@@ -6,6 +6,7 @@ wheel (simprof.oracle.reference_outputs), never from our own code.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import struct
 import subprocess
@@ -78,6 +79,29 @@ def case_bytes(model: bytes, inputs: list[np.ndarray], shapes: dict[int, list[in
     out += struct.pack("<I", pad) + bytes(pad)
     out += struct.pack("<I", len(model)) + model + struct.pack("<I", table.Pos if table is not None else 0)
     return bytes(out)
+
+
+_REFERENCE: dict[bytes, list[np.ndarray]] = {}
+_RESULTS: dict[tuple[str, str], "Result"] = {}
+
+
+def reference(model: bytes, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    """simprof.oracle.reference_outputs, memoised per process (several test files ask for the same
+    model and inputs; each oracle run forks a TFLM child)."""
+    from simprof import oracle
+
+    key = hashlib.sha256(model + b"".join(np.ascontiguousarray(a).tobytes() for a in inputs)).digest()
+    if key not in _REFERENCE:
+        _REFERENCE[key] = oracle.reference_outputs(model, inputs)
+    return _REFERENCE[key]
+
+
+def run_case_cached(harness: Path, workdir: Path, name: str, model: bytes, inputs: list[np.ndarray]) -> "Result":
+    """run_case without shape overrides, once per harness and case name."""
+    key = (str(harness), name)
+    if key not in _RESULTS:
+        _RESULTS[key] = run_case(harness, workdir, name, model, inputs)
+    return _RESULTS[key]
 
 
 def run_case(harness: Path, workdir: Path, name: str, model: bytes, inputs: list[np.ndarray],
