@@ -118,7 +118,9 @@ def op_entry_points_from_elf(elf_path: Path, g) -> dict:
 
             eval_off, eval_fn = fptrs[-1]
             prep = next((f for off, f in fptrs if off == eval_off - 4), None)
-            ops[name] = {"eval": node(eval_fn), "prepare": node(prep) if prep else None}
+            parse = next((f for off, f in fptrs if off < eval_off - 4), None)
+            ops[name] = {"eval": node(eval_fn), "prepare": node(prep) if prep else None,
+                         "parse": node(parse) if parse else None}
         return ops
 
 
@@ -152,13 +154,62 @@ def analyse(su_files, ci_files, source_dirs, root: str = "Reset_Handler",
         if inv is not None:
             stack[name] = inv
             normal[name] = _through(g, root, invoke_entry, fns["eval"], ERROR_PATH)
-        prep = _through(g, root, setup_entry, fns["prepare"])
-        if prep is not None:
-            setup = max(setup, prep)
+        for phase in ("prepare", "parse"):
+            prep = _through(g, root, setup_entry, fns.get(phase))
+            if prep is not None:
+                setup = max(setup, prep)
+    # everything the program reaches by direct calls (planning, reporting, ...), from the reset
+    # handler: the floor of the whole run's stack, outside any kernel
+    per_level = 0
+    if root in g.frames:
+        direct = cg.deepest_below(g, root)
+        setup = max(setup, direct.bytes)
+        # recursion the walk had to cut (e.g. marking lifetimes into nested subgraphs): one more
+        # frame of each per level of subgraph nesting; the estimator multiplies by the model's depth
+        per_level = sum(g.frames.get(f, 0) for f in direct.cut_recursion)
+    nested = _nest_control_flow(g, ops, stack, normal, root, invoke_entry)
+    nested["setup_per_nesting_level"] = per_level
     return {"stack_bytes": stack, "stack_bytes_without_error_path": normal, "stack_setup_bytes": setup or None,
+            "subgraph_ops": nested,
             "notes": {"dynamic_frames": sorted(g.dynamic), "no_frame_info": sorted(g.unknown_frames),
                       "frames_from_machine_code": sorted(library),
                       "excluded": "exception stacking (32 B, 104 B with FP context)"}}
+
+
+def _nest_control_flow(g, ops: dict, stack: dict, normal: dict, root: str, invoke_entry: str) -> dict:
+    """Operators whose eval runs a subgraph (CALL_ONCE, IF, WHILE) reach a dispatcher again. For the
+    model-agnostic figure, add the path from their eval to that dispatcher plus the deepest kernel
+    of all below it (one level). For the estimator, which knows the subgraph, record the parts:
+    `own` (the op without the nested run), `nest` (eval -> dispatcher) and `dispatch` (the depth
+    every kernel's figure includes above its eval), so that
+    stack(op) = own + nest + max over the subgraph's ops of (stack(x) - dispatch)."""
+    parts: dict = {"own": {}, "nest": {}, "dispatch": None}
+    pre = cg.depth_to(g, root, invoke_entry) if root in g.frames else None
+    base = (pre.bytes - g.frames.get(invoke_entry, 0)) if pre else 0
+    disp = [cg.depth_to(g, invoke_entry, d) for d in sorted(g.dispatchers)]
+    disp = [d.bytes for d in disp if d is not None]
+    if disp:
+        parts["dispatch"] = base + max(disp)
+    for name, fns in ops.items():
+        ev = fns["eval"]
+        if ev is None or name not in stack:
+            continue
+        for table, excl in ((stack, frozenset()), (normal, ERROR_PATH)):
+            best = 0
+            for d in g.dispatchers:
+                to = cg.depth_to(g, ev, d, excl)
+                if to is None:
+                    continue
+                inner = max((cg.deepest_below(g, o["eval"], exclude=excl).bytes
+                             for n, o in ops.items() if o["eval"] and n != name), default=0)
+                best = max(best, to.bytes - g.frames.get(ev, 0) + inner)
+                if not excl:
+                    parts["nest"][name] = max(parts["nest"].get(name, 0), to.bytes - g.frames.get(ev, 0))
+            if best:
+                if not excl:
+                    parts["own"][name] = table[name]
+                table[name] = table[name] + best
+    return parts
 
 
 def static_bytes(elf_path: Path) -> int:
@@ -191,26 +242,32 @@ def _git_head() -> str:
         return "unknown"
 
 
-def measure_stacks(fw, platform) -> dict:
+def measure_stacks(fw, platform, image: bool) -> dict:
     """Per-operator stack painted under QEMU while simprof-rt runs every corpus op-model that
-    this build supports (max over models, per operator type): the check of the static figures."""
+    this build supports (max over models, per operator type): the check of the static figures.
+    image: the firmware is the simprof-rt image (firmware/app, models packed by sim.runtime);
+    otherwise a stand-in entry that takes the raw model at __model_start."""
     from simprof.corpus import opmodels
     from simprof.sim.elf import read_elf
     from simprof.sim.measure import measure_elf
     from .tflite_reader import read_model
 
     start = read_elf(fw.elf).address("__model_start")
-    if start is None:
-        return {}
     out: dict = {}
     for name in opmodels.names():
         data = opmodels.model(name)
         try:
-            m = measure_elf(fw.elf, platform, memory_writes=[(start, data)])
+            if image:
+                from simprof.sim.runtime import measure_model
+                m = measure_model(data, platform, reference=False)
+            elif start is not None:
+                m = measure_elf(fw.elf, platform, memory_writes=[(start, data)])
+                if m.exit_status != 0:
+                    continue
+            else:
+                return {}
         except SimprofError as exc:
             log.info("not measured: %s (%s)", name, exc.one_line())
-            continue
-        if m.exit_status != 0:
             continue
         ops = read_model(data).main.operators
         for o in m.operators:
@@ -232,13 +289,17 @@ def generate(platform_id: str, kernels: str = "reference", build_dir: Path | Non
     else:
         from simprof.platforms import load
         from simprof.sim.build import build_firmware, compiler, compiler_version
-        entry = Path(main) if main else _app_main()
-        sources = sorted(p for d in source_dirs for p in d.glob("*.c")) + [entry]
         platform = load(platform_id)
-        fw = build_firmware(platform, sources, include_dirs=source_dirs, name="simprof-rt")
+        if main:
+            sources = sorted(p for d in source_dirs for p in d.glob("*.c")) + [Path(main)]
+            fw = build_firmware(platform, sources, include_dirs=source_dirs, name="simprof-rt-entry")
+        else:
+            from simprof.sim.runtime import firmware_for  # the image simprof measures models with
+            fw = firmware_for(platform)
+            source_dirs.append(FIRMWARE_DIR / "app")
         su, ci, elf = list(fw.stack_usage), list(fw.callgraph), fw.elf
         toolchain = compiler_version(compiler())
-        measured = measure_stacks(fw, platform) if measure else {}
+        measured = measure_stacks(fw, platform, image=not main) if measure else {}
     if build_dir is not None:
         measured = {}
     if not su or not ci:
@@ -250,7 +311,7 @@ def generate(platform_id: str, kernels: str = "reference", build_dir: Path | Non
             "command": f"python -m simprof.estimator.calibrate --platform {platform_id} --kernels {kernels}"
                        + (f" --build-dir {build_dir}" if build_dir else "")
                        + (f" --main {main}" if main else "") + (" --measure" if measure else ""),
-            "entry": str(main) if main else (None if build_dir else str(_app_main())),
+            "entry": str(main) if main else (None if build_dir else "firmware/app/main.c (sim.runtime.firmware_for)"),
             "method": "gcc -fstack-usage -fcallgraph-info=su; deepest path main -> srt_invoke -> dispatch -> kernel",
             "toolchain": toolchain, "git": _git_head(),
             "generated": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -259,6 +320,8 @@ def generate(platform_id: str, kernels: str = "reference", build_dir: Path | Non
         "stack_setup_bytes": result["stack_setup_bytes"],
         "stack_bytes": result["stack_bytes"],
         "stack_bytes_without_error_path": result["stack_bytes_without_error_path"],
+        # control-flow ops: stack = own + nest + max over the called subgraph's ops of (stack - dispatch)
+        "subgraph_ops": result["subgraph_ops"],
         "measured": measured,
         "notes": dict(result["notes"], static_minus_measured={
             op: result["stack_bytes"][op] - v for op, v in sorted(measured.items()) if op in result["stack_bytes"]},

@@ -15,7 +15,7 @@ import numpy as np
 from simprof.errors import UsageError
 
 from . import abi as abi_mod
-from .lifetimes import compute_lifetimes
+from .lifetimes import CONTROL_FLOW, compute_lifetimes
 from .planner import plan
 from .result import Estimate, OpEstimate
 from .scratch import scratch_requests
@@ -82,7 +82,7 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
     stacks = [o.stack_bytes for o in ops]
     stack = None
     if calib is not None and all(s is not None for s in stacks):
-        stack = max([s for s in stacks] + [calib.stack_setup_bytes or 0])
+        stack = max([s for s in stacks] + [calib.setup_stack_for(_nesting_depth(graph)) or 0])
     static = calib.static_bytes if calib is not None else None
     total = None
     if stack is not None and static is not None:
@@ -105,6 +105,33 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
                     "calibration": calib.path if calib else None,
                     "calibration_provenance": calib.provenance if calib else None},
     )
+
+
+def _nesting_depth(graph: ModelGraph, sg: int = 0, seen: frozenset = frozenset()) -> int:
+    """How many levels of subgraphs the control-flow ops of subgraph `sg` run below it."""
+    depth = 0
+    for op in graph.subgraphs[sg].operators:
+        for f in CONTROL_FLOW.get(op.opcode, ()):
+            child = op.opt(f)
+            if child is not None and 0 <= child < len(graph.subgraphs) and child not in seen:
+                depth = max(depth, 1 + _nesting_depth(graph, child, seen | {sg}))
+    return depth
+
+
+def _op_stack(graph: ModelGraph, calib, op, depth: int = 0) -> int | None:
+    """Stack of one operator; a control-flow op adds the deepest operator of the subgraphs it runs
+    (when the calibration file splits its figure), else the file's model-agnostic worst case."""
+    fields = CONTROL_FLOW.get(op.opcode)
+    if fields and depth < 8:
+        inner = []
+        for f in fields:
+            child = op.opt(f)
+            if child is not None and 0 <= child < len(graph.subgraphs):
+                inner += [_op_stack(graph, calib, o, depth + 1) for o in graph.subgraphs[child].operators]
+        refined = calib.stack_for_control_flow(op.opcode, inner)
+        if refined is not None:
+            return refined
+    return calib.stack_for(op.opcode)
 
 
 def _check_platform(platform: str) -> None:
@@ -141,7 +168,7 @@ def _per_operator(graph, life, arena_plan, setup, calib, scratch) -> list[OpEsti
                 live_sum = int(size[live].sum())
             else:
                 extent = live_sum = 0
-            stack = calib.stack_for(op.opcode) if calib is not None else None
+            stack = _op_stack(graph, calib, op) if calib is not None else None
             total = extent + setup.tail_bytes + stack if stack is not None else None
             out.append(OpEstimate(sg.index, op.index, op.opcode, extent, live_sum,
                                   scratch_of.get((sg.index, op.index), 0), setup.tail_bytes,

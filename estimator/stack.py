@@ -12,7 +12,12 @@ Format (schema_version 1):
   "static_bytes": 1234,            # .data + .bss of the simprof-rt build, without the arena
   "stack_setup_bytes": 600,        # deepest path through interpreter setup (AllocateTensors)
   "stack_bytes": {"CONV_2D": 512, ...},   # deepest path interpreter entry -> kernel, per op type
-  "measured": {"CONV_2D": 520, ...}       # optional: painted measurements, for comparison
+  "measured": {"CONV_2D": 520, ...},      # optional: painted measurements, for comparison
+  "subgraph_ops": {"own": {"CALL_ONCE": 280}, "nest": {"CALL_ONCE": 64}, "dispatch": 72,
+                   "setup_per_nesting_level": 112}
+                                   # control-flow ops: own + nest + max over the called subgraph's
+                                   # ops of (stack_bytes[x] - dispatch); stack_bytes holds the
+                                   # model-agnostic worst case (the deepest kernel nested)
 }
 No file means both are unknown: the estimate says so instead of guessing.
 """
@@ -38,9 +43,26 @@ class Calibration:
     stack_by_op: dict = field(default_factory=dict)
     provenance: dict = field(default_factory=dict)
     path: str = ""
+    subgraph_ops: dict = field(default_factory=dict)
 
     def stack_for(self, opcode: str) -> int | None:
         return self.stack_by_op.get(opcode)
+
+    def setup_stack_for(self, nesting_depth: int) -> int | None:
+        """Stack of setup for a model whose subgraphs nest `nesting_depth` levels deep."""
+        if self.stack_setup_bytes is None:
+            return None
+        return self.stack_setup_bytes + nesting_depth * int(self.subgraph_ops.get("setup_per_nesting_level", 0))
+
+    def stack_for_control_flow(self, opcode: str, inner: list) -> int | None:
+        """Stack of a control-flow op that runs a subgraph whose operators' stacks are `inner`
+        (None when the file has no split figures or an inner stack is unknown)."""
+        own = self.subgraph_ops.get("own", {}).get(opcode)
+        nest = self.subgraph_ops.get("nest", {}).get(opcode)
+        dispatch = self.subgraph_ops.get("dispatch")
+        if own is None or nest is None or dispatch is None or any(x is None for x in inner):
+            return None
+        return own + nest + max([x - dispatch for x in inner] + [0])
 
 
 def calibration_path(platform: str, runtime: str, kernels: str, directory: Path | None = None) -> Path:
@@ -67,4 +89,5 @@ def load_calibration(platform: str, runtime: str = "simprof-rt", kernels: str = 
                             fix="regenerate it; every data file records how it was made")
     return Calibration(platform, data.get("runtime", runtime), data.get("kernels", kernels),
                        data.get("static_bytes"), data.get("stack_setup_bytes"),
-                       dict(data.get("stack_bytes", {})), dict(data["provenance"]), str(path))
+                       dict(data.get("stack_bytes", {})), dict(data["provenance"]), str(path),
+                       dict(data.get("subgraph_ops", {})))
