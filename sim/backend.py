@@ -4,7 +4,8 @@ connected gdb client, the console text, and a `stop()` that always ends the emul
 may also offer `read_memory(address, length)`, a faster bulk read than the stub (QEMU: QMP
 memsave); without it the measuring code reads through the gdb client.
 
-QEMU is the only backend today; Renode (DESIGN.md §3) would register here when `renode` is on PATH.
+QEMU is the default backend; Renode (DESIGN.md §3, sim/renode.py) is registered too and checks at
+use that `renode` is on PATH.
 """
 from __future__ import annotations
 
@@ -51,3 +52,14 @@ def open_session(name: str, platform: Platform, elf: Path, *, timeout_s: float,
                  icount_shift: int | None = None, extra_args: Sequence[str] = ()) -> EmulatorSession:
     factory, _ = backend(name)
     return factory(platform, elf, timeout_s=timeout_s, icount_shift=icount_shift, extra_args=extra_args)
+
+
+def _register_optional_backends() -> None:
+    # Renode's module only defines start-up; registering it costs nothing when it is absent, and
+    # `backend("renode")` then fails with its one-line "not found" error.
+    from simprof.sim import renode
+
+    renode.register()
+
+
+_register_optional_backends()

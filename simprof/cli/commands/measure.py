@@ -1,6 +1,7 @@
 """`simprof measure`: stack, arena, heap and static RAM of a firmware ELF, measured under QEMU by
 fill-and-read through the gdb stub (docs/measurement.md).
 
+    simprof measure model.tflite --platform ID [--input x.npy] [--min-arena] [--json OUT]
     simprof measure --elf app.elf --platform ID [--json OUT] [--timeout S] [--stop SYMBOL]
                     [--stack-top SYMBOL] [--stack-bottom SYMBOL | --stack-size N]
                     [--arena SYMBOL] [--arena-size N] [--heap-start SYMBOL --heap-end SYMBOL]
@@ -17,7 +18,8 @@ from pathlib import Path
 from simprof.errors import UsageError
 
 NAME = "measure"
-HELP = "measure the peak RAM (stack, arena, heap, static) of a firmware ELF under QEMU"
+HELP = ("measure the peak RAM (stack, arena, heap, static) of a .tflite model on the simprof-rt "
+        "firmware, or of your own firmware ELF, under an emulator")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,6 +28,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--elf", type=Path, help="firmware ELF to measure (your own TFLM application)")
     parser.add_argument("--platform", required=True, help="platform id (`simprof platforms` lists them)")
     parser.add_argument("--json", type=Path, metavar="OUT", help="write the measurement as JSON")
+    parser.add_argument("--emulator", default="qemu", metavar="NAME",
+                        help="emulator backend: qemu (default) or renode (needs `renode` on PATH; docs/renode.md)")
+    model = parser.add_argument_group("model options (a .tflite run on simprof-rt)")
+    model.add_argument("--input", type=Path, metavar="X.npy",
+                       help="input tensor(s) as .npy (one input) or .npz (several); default: seeded random")
+    model.add_argument("--min-arena", action="store_true",
+                       help="also bisect the arena size handed to the firmware: the smallest arena with "
+                            "which setup and inference succeed (arena_min_bytes)")
+    model.add_argument("--recording", action="store_true",
+                       help="lay the arena out as the tflite-micro Python wrapper does (recording "
+                            "allocators) instead of a plain MicroInterpreter")
+    model.add_argument("--no-reference", action="store_true",
+                       help="do not compare the outputs with TFLM's host interpreter")
     parser.add_argument("--timeout", type=float, default=30.0, metavar="S",
                         help="wall-clock seconds each run may take to reach the stop symbol (default 30)")
     parser.add_argument("--stop", metavar="SYMBOL", help="function whose entry ends the run (default: exit)")
@@ -91,14 +106,37 @@ def run(args: argparse.Namespace) -> int:
         return _measure_model(args, platform)
     if args.model is not None:
         raise UsageError("give either a model or --elf, not both", fix="drop one of them")
+    for flag in ("input", "min_arena", "recording", "no_reference"):
+        if getattr(args, flag):
+            raise UsageError(f"--{flag.replace('_', '-')} applies to a .tflite model, not to a firmware ELF",
+                             fix="drop it, or measure the model instead")
+    _require_emulator(args.emulator)
     m = measure_elf(args.elf, platform, symbols=_conventions(args), timeout_s=args.timeout,
                     per_operator=not args.no_operators, parallel=not args.sequential,
                     island_gap=args.island_gap or paint.DEFAULT_ISLAND_GAP,
-                    check_exit=not args.allow_nonzero_exit)
+                    check_exit=not args.allow_nonzero_exit, emulator=args.emulator)
     if args.json:
         write_json_atomic(args.json, m.to_json())
     print_measurement(m)
     return 0
+
+
+def _operator_names(model: str) -> dict[int, str]:
+    """Operator types of subgraph 0 by index, for the table (empty for a firmware ELF)."""
+    if not model:
+        return {}
+    try:
+        from simprof.estimator.tflite_reader import read_model
+
+        return {op.index: op.opcode for op in read_model(Path(model)).subgraphs[0].operators}
+    except Exception:  # a label only: the measurement itself already succeeded
+        return {}
+
+
+def _require_emulator(name: str) -> None:
+    from simprof.api import _require_emulator as require
+
+    require(name)
 
 
 def _is_elf(path: Path) -> bool:
@@ -119,7 +157,12 @@ def _measure_model(args: argparse.Namespace, platform) -> int:
                          fix="pass --elf FILE to measure a firmware you built") from None
     from simprof.outputs import write_json_atomic
 
-    m = measure_model(args.model, platform, timeout_s=args.timeout, per_operator=not args.no_operators)
+    if not args.model.is_file():
+        from simprof.errors import ModelFormatError
+        raise ModelFormatError(f"model file {args.model} does not exist", fix="check the path")
+    m = measure_model(args.model, platform, emulator=args.emulator, timeout_s=args.timeout,
+                      per_operator=not args.no_operators, input=args.input, min_arena=args.min_arena,
+                      recording=args.recording, reference=not args.no_reference)
     if args.json:
         write_json_atomic(args.json, m.to_json())
     print_measurement(m)
@@ -131,7 +174,9 @@ def print_measurement(m) -> None:
     from rich.table import Table
 
     console = Console(width=None if sys.stdout.isatty() else 120)
-    table = Table(title=f"{Path(m.elf).name} on {m.platform} ({m.emulator})")
+    model = getattr(m, "model", "")
+    subject = Path(model).name if model else Path(m.elf).name
+    table = Table(title=f"{subject} on {m.platform} ({m.emulator})")
     table.add_column("RAM")
     table.add_column("bytes", justify="right")
     table.add_column("of region", justify="right")
@@ -141,17 +186,26 @@ def print_measurement(m) -> None:
     table.add_row("arena tail", f"{m.arena_tail_bytes:,}", "")
     table.add_row("heap", f"{m.heap_bytes:,}", f"{m.heap_region_bytes:,}")
     table.add_row("[bold]total[/bold]", f"[bold]{m.total_bytes:,}[/bold]", "")
+    arena_min = getattr(m, "arena_min_bytes", None)
+    if arena_min is not None:
+        table.add_row("arena minimum (bisected)", f"{arena_min:,}", "")
     console.print(table)
+    match = getattr(m, "outputs_match_reference", None)
+    if match is not None:
+        console.print("outputs bit-exact with TFLM's host interpreter" if match
+                      else "[bold red]outputs DIFFER from TFLM's host interpreter[/bold red]")
     if m.arena_islands:
         islands = ", ".join(f"{i.size} B @+{i.offset}" for i in m.arena_islands[:8])
         more = f" (+{len(m.arena_islands) - 8} more)" if len(m.arena_islands) > 8 else ""
         console.print(f"arena islands (written, not counted in head/tail): {islands}{more}")
     if m.operators:
+        names = _operator_names(model)
         ops = Table(title="per operator")
-        for col in ("op", "stack B", "arena written B", "calls"):
-            ops.add_column(col, justify="right")
+        for col in ("op", "type", "stack B", "arena written B", "calls"):
+            ops.add_column(col, justify="left" if col == "type" else "right")
         for op in m.operators:
-            ops.add_row(str(op.index), f"{op.stack_bytes:,}", f"{op.arena_written_bytes:,}", str(op.calls))
+            ops.add_row(str(op.index), names.get(op.index, ""), f"{op.stack_bytes:,}",
+                        f"{op.arena_written_bytes:,}", str(op.calls))
         console.print(ops)
     for note in m.notes:
         console.print(f"note: {note}")
