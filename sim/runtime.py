@@ -39,7 +39,7 @@ REPORT_SYMBOL = "simprof_report"
 IMAGE_MAGIC = 0x4D545253
 IMAGE_VERSION = 1
 HEADER_SIZE = 32
-FLAG_RECORDING, FLAG_NO_INVOKE = 0x1, 0x2
+FLAG_RECORDING, FLAG_NO_INVOKE, FLAG_INPUT_REGION = 0x1, 0x2, 0x4
 STATUS_NAMES = {0: "ok", 1: "model", 2: "unsupported", 3: "arena", 4: "input", 5: "internal"}
 RUNNING = 0xFFFFFFFF
 _REPORT = struct.Struct("<20I8I8I192s")   # report.h, version 1 (336 bytes)
@@ -120,21 +120,41 @@ def firmware_for(platform: Platform, *, cache_dir: Path | None = None) -> Firmwa
                           defines={"SRT_HAVE_CONTROL_OPS": None}, cache_dir=cache_dir)
 
 
-def pack_image(model: bytes, inputs: bytes = b"", *, arena_size: int = 0, flags: int = 0) -> bytes:
-    """Header + model (at 32) + input (at the next 16-aligned offset): the model region's bytes."""
-    in_off = (HEADER_SIZE + len(model) + 15) // 16 * 16 if inputs else 0
+def pack_image(model: bytes, inputs: bytes = b"", *, arena_size: int = 0, flags: int = 0,
+               input_in_region: bool = False) -> bytes:
+    """The model region's bytes: header + model (at 32) [+ input at the next 16-aligned offset,
+    unless input_in_region: then the caller writes `inputs` to __input_start itself]."""
+    after = bool(inputs) and not input_in_region
+    in_off = (HEADER_SIZE + len(model) + 15) // 16 * 16 if after else 0
+    if input_in_region:
+        flags |= FLAG_INPUT_REGION
     head = struct.pack("<IHHIIIIII", IMAGE_MAGIC, IMAGE_VERSION, HEADER_SIZE, len(model), in_off,
                        len(inputs), arena_size, flags, 0)
     body = head + model
-    if inputs:
+    if after:
         body += b"\0" * (in_off - len(body)) + inputs
     return body
+
+
+def memory_writes(fw: FirmwareBuild, model: bytes, inputs: bytes = b"", *, arena_size: int = 0,
+                  flags: int = 0) -> list[tuple[int, bytes]]:
+    """(address, bytes) to write before the first instruction: the input goes to the linker's
+    input region when it fits there, else after the model."""
+    reg = _regions(fw)
+    in_region = 0 < len(inputs) <= reg.input_capacity
+    writes = [(reg.model_start, pack_image(model, inputs, arena_size=arena_size, flags=flags,
+                                           input_in_region=in_region))]
+    if in_region:
+        writes.append((reg.input_start, bytes(inputs)))
+    return writes
 
 
 @dataclass(frozen=True)
 class _Regions:
     model_start: int
     model_capacity: int
+    input_start: int
+    input_capacity: int
     arena_start: int
     arena_size: int
     stop: int
@@ -142,11 +162,13 @@ class _Regions:
 
 def _regions(fw: FirmwareBuild) -> _Regions:
     info = read_elf(fw.elf)
-    need = ("__model_start", "__model_end", "tensor_arena", "__tensor_arena_end", STOP_SYMBOL, REPORT_SYMBOL)
+    need = ("__model_start", "__model_end", "__input_start", "__input_end", "tensor_arena", "__tensor_arena_end",
+            STOP_SYMBOL, REPORT_SYMBOL)
     addr = {n: info.address(n) for n in need}
     if any(v is None for v in addr.values()):
         raise EmulatorError(f"{fw.elf} is not a simprof-rt firmware (missing symbols)", fix="rebuild it")
-    return _Regions(addr["__model_start"], addr["__model_end"] - addr["__model_start"], addr["tensor_arena"],
+    return _Regions(addr["__model_start"], addr["__model_end"] - addr["__model_start"], addr["__input_start"],
+                    addr["__input_end"] - addr["__input_start"], addr["tensor_arena"],
                     addr["__tensor_arena_end"] - addr["tensor_arena"], addr[STOP_SYMBOL])
 
 
@@ -154,7 +176,7 @@ def check_fits(model: bytes, inputs: bytes, fw: FirmwareBuild, platform: Platfor
     """Refuse models that cannot fit the platform's flash, or whose estimated arena exceeds the
     arena the firmware has, with the numbers."""
     reg = _regions(fw)
-    image = len(pack_image(model, inputs))
+    image = len(pack_image(model, inputs, input_in_region=len(inputs) <= reg.input_capacity))
     if image > reg.model_capacity:
         raise DoesNotFitError(
             f"model ({len(model):,} B) + input ({len(inputs):,} B) + header need {image:,} B of flash; "
@@ -173,10 +195,12 @@ def check_fits(model: bytes, inputs: bytes, fw: FirmwareBuild, platform: Platfor
             fix="use a platform with more RAM, or a smaller model", needed=est, available=reg.arena_size)
 
 
-def run_image(fw: FirmwareBuild, platform: Platform, image: bytes, *, timeout_s: float = 30.0,
-              read_outputs: bool = False, emulator: str = "qemu") -> tuple[RuntimeReport, tuple[bytes, ...]]:
-    """One run without painting: write the image, run to simprof_done, read the report
-    (and the outputs). Faults raise HardFault; not reaching simprof_done raises EmulatorTimeout."""
+def run_image(fw: FirmwareBuild, platform: Platform, image: bytes | Sequence[tuple[int, bytes]], *,
+              timeout_s: float = 30.0, read_outputs: bool = False,
+              emulator: str = "qemu") -> tuple[RuntimeReport, tuple[bytes, ...]]:
+    """One run without painting: write the image (the model region's bytes, or (address, bytes)
+    pairs from `memory_writes`), run to simprof_done, read the report (and the outputs).
+    Faults raise HardFault; not reaching simprof_done raises EmulatorTimeout."""
     from simprof.sim.backend import open_session
 
     reg = _regions(fw)
@@ -185,7 +209,9 @@ def run_image(fw: FirmwareBuild, platform: Platform, image: bytes, *, timeout_s:
     deadline = time.monotonic() + timeout_s
     with open_session(emulator, platform, fw.elf, timeout_s=max(5.0, min(timeout_s, 30.0))) as s:
         gdb = s.gdb
-        gdb.write_memory(reg.model_start, image)
+        writes = [(reg.model_start, image)] if isinstance(image, (bytes, bytearray)) else image
+        for address, data in writes:
+            gdb.write_memory(address, bytes(data))
         faults = fault_vectors(gdb, info, platform)
         for bp in {reg.stop, *faults}:
             gdb.set_breakpoint(bp)
@@ -282,8 +308,6 @@ def measure_model(model: bytes | str | Path, platform: Platform | str, *, input:
     fw = firmware_for(plat, cache_dir=cache_dir)
     check_fits(data, inputs, fw, plat)
     flags = FLAG_RECORDING if recording else 0
-    image = pack_image(data, inputs, flags=flags)
-    reg = _regions(fw)
 
     def on_stop(ctx: StopContext):
         rep = RuntimeReport.parse(ctx.gdb.read_memory(ctx.elf.address(REPORT_SYMBOL), _REPORT.size))
@@ -291,7 +315,8 @@ def measure_model(model: bytes | str | Path, platform: Platform | str, *, input:
         return rep, outs
 
     m = measure_elf(fw.elf, plat, symbols=SymbolConventions(stop=(STOP_SYMBOL,)), timeout_s=timeout_s,
-                    memory_writes=[(reg.model_start, image)], per_operator=per_operator, on_stop=on_stop,
+                    memory_writes=memory_writes(fw, data, inputs, flags=flags), per_operator=per_operator,
+                    on_stop=on_stop,
                     check_exit=False, emulator=emulator)
     report, outs = m.on_stop_result
     if not report.ok:

@@ -1,8 +1,8 @@
 /*
  * main.c - the simprof-rt firmware: one image per platform, any model.
  *
- * The host writes image.h's header, the model and the input into the flash model region before
- * the first instruction. The firmware runs setup and one inference with the arena `tensor_arena`
+ * The host writes image.h's header and the model into the flash model region, and the input into
+ * the input region (or after the model when it is larger), before the first instruction. The firmware runs setup and one inference with the arena `tensor_arena`
  * (.noinit, sized by the linker from the platform's RAM; the header may ask for fewer bytes, as
  * --min-arena's bisection does), fills `simprof_report` (report.h) and calls simprof_done() -
  * a noinline function the host breaks on, since Renode ignores semihosting - then exits with
@@ -60,10 +60,17 @@ int main(void)
     memcpy(&h, region, sizeof h);
     if (h.version != SRT_IMAGE_VERSION || h.header_size != SRT_IMAGE_HEADER_SIZE)
         return finish(SRT_ERR_INPUT, "simprof-rt image header version mismatch");
-    if (h.model_len > capacity - SRT_IMAGE_HEADER_SIZE || h.input_offset > capacity ||
-        h.input_len > capacity - h.input_offset ||
-        (h.input_len > 0 && h.input_offset < SRT_IMAGE_HEADER_SIZE + h.model_len))
+    const uint8_t *input = region + h.input_offset;
+    if (h.model_len > capacity - SRT_IMAGE_HEADER_SIZE)
         return finish(SRT_ERR_INPUT, "simprof-rt image does not fit the model region");
+    if (h.flags & SRT_IMAGE_INPUT_REGION) {
+        input = __input_start;
+        if (h.input_len > (uint32_t)(__input_end - __input_start))
+            return finish(SRT_ERR_INPUT, "input does not fit the input region");
+    } else if (h.input_offset > capacity || h.input_len > capacity - h.input_offset ||
+               (h.input_len > 0 && h.input_offset < SRT_IMAGE_HEADER_SIZE + h.model_len)) {
+        return finish(SRT_ERR_INPUT, "input does not fit the model region after the model");
+    }
     size_t arena_size = simprof_arena_size();
     if (h.arena_size > arena_size)
         return finish(SRT_ERR_ARENA, "requested arena is larger than tensor_arena");
@@ -73,7 +80,7 @@ int main(void)
     srt_status st = srt_setup(&ctx, &cfg, region + SRT_IMAGE_HEADER_SIZE, h.model_len, tensor_arena,
                               arena_size);
     if (st == SRT_OK && !(h.flags & SRT_IMAGE_NO_INVOKE)) {
-        st = srt_set_input(&ctx, region + h.input_offset, h.input_len);
+        st = srt_set_input(&ctx, input, h.input_len);
         if (st == SRT_OK)
             st = srt_invoke(&ctx);
     }

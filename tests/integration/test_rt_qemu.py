@@ -121,3 +121,22 @@ def test_user_input_file_and_wrong_input(tmp_path):
     from simprof.errors import UsageError
     with pytest.raises(UsageError, match="wants int8"):
         runtime.measure_model(mb, "stm32f4", input=np.zeros(3, np.float32))
+
+
+def test_inputs_larger_than_the_input_region_go_after_the_model():
+    """The linker's input region holds 8 KiB: a 12 KB input is placed after the model instead."""
+    from simprof.corpus.builder import ModelBuilder, schema
+    m = ModelBuilder("big input")
+    g = m.subgraph()
+    x = g.input("x", (1, 3000), "float32")
+    c = g.const("c", np.full((1, 3000), 0.5, np.float32))
+    y = g.tensor("y", (1, 3000), "float32")
+    g.op("MUL", [x, c], [y], schema.MulOptionsT())
+    g.mark_outputs(y)
+    mb = m.to_bytes()
+    fw = runtime.firmware_for(load("stm32f4"))
+    x = runtime.default_inputs(mb, seed=5)[0]
+    assert len(runtime.memory_writes(fw, mb, x.tobytes())) == 1   # no separate input-region write
+    r = runtime.measure_model(mb, "stm32f4", input=x, per_operator=False)
+    assert r.outputs_match_reference is True
+    assert r.output_bytes[0] == (x * np.float32(0.5)).astype(np.float32).tobytes()
