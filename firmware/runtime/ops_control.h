@@ -16,6 +16,8 @@
 
 extern const srt_op srt_op_var_handle, srt_op_read_variable, srt_op_assign_variable,
     srt_op_call_once;
+/* IF and WHILE (ops_flow.c). For registry.c: list them with the four above. */
+extern const srt_op srt_op_if, srt_op_while;
 
 /* Distinct VAR_HANDLE shared names of the model (0: no resource variables are created). */
 uint32_t srt_count_resource_variables(const srt_model *m);

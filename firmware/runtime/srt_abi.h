@@ -86,6 +86,8 @@
 #define SRT_ALIGNOF_TfLiteEvalTensor 4
 #define SRT_SIZEOF_TfLiteFullyConnectedParams 5
 #define SRT_ALIGNOF_TfLiteFullyConnectedParams 1
+#define SRT_SIZEOF_TfLiteIfParams 8
+#define SRT_ALIGNOF_TfLiteIfParams 4
 #define SRT_SIZEOF_TfLiteIntArray 4
 #define SRT_ALIGNOF_TfLiteIntArray 4
 #define SRT_SIZEOF_TfLiteLeakyReluParams 4
@@ -122,6 +124,8 @@
 #define SRT_ALIGNOF_TfLiteTransposeConvParams 4
 #define SRT_SIZEOF_TfLiteVarHandleParams 8
 #define SRT_ALIGNOF_TfLiteVarHandleParams 4
+#define SRT_SIZEOF_TfLiteWhileParams 8
+#define SRT_ALIGNOF_TfLiteWhileParams 4
 #define SRT_SIZEOF_cmsis_add_OpData 60
 #define SRT_ALIGNOF_cmsis_add_OpData 4
 #define SRT_SIZEOF_cmsis_batch_matmul_OpData 36
@@ -152,6 +156,8 @@
 #define SRT_ALIGNOF_ref_DequantizeOpData 8
 #define SRT_SIZEOF_ref_HardSwishParams 20
 #define SRT_ALIGNOF_ref_HardSwishParams 4
+#define SRT_SIZEOF_ref_IfOpData 8
+#define SRT_ALIGNOF_ref_IfOpData 4
 #define SRT_SIZEOF_ref_LeakyReluOpData 24
 #define SRT_ALIGNOF_ref_LeakyReluOpData 4
 #define SRT_SIZEOF_ref_OpDataAdd 60
@@ -188,6 +194,8 @@
 #define SRT_ALIGNOF_ref_TanhOpData 4
 #define SRT_SIZEOF_ref_VarHandleOpData 4
 #define SRT_ALIGNOF_ref_VarHandleOpData 4
+#define SRT_SIZEOF_ref_WhileOpData 8
+#define SRT_ALIGNOF_ref_WhileOpData 4
 #define SRT_SIZEOF_size_t 4
 #define SRT_ALIGNOF_size_t 4
 #define SRT_PARAMS_SIZE_ADD 2
@@ -340,6 +348,16 @@
 #define SRT_OPDATA_SIZE_CALL_ONCE 8
 #define SRT_OPDATA_ALIGN_CALL_ONCE 4
 #define SRT_CMSIS_OPDATA_SIZE_CALL_ONCE 8
+#define SRT_PARAMS_SIZE_IF 8
+#define SRT_PARAMS_ALIGN_IF 4
+#define SRT_OPDATA_SIZE_IF 8
+#define SRT_OPDATA_ALIGN_IF 4
+#define SRT_CMSIS_OPDATA_SIZE_IF 8
+#define SRT_PARAMS_SIZE_WHILE 8
+#define SRT_PARAMS_ALIGN_WHILE 4
+#define SRT_OPDATA_SIZE_WHILE 8
+#define SRT_OPDATA_ALIGN_WHILE 4
+#define SRT_CMSIS_OPDATA_SIZE_WHILE 8
 #elif defined(SRT_ABI_ARM_M4_NSE)
 #define SRT_ABI_NAME "arm_m4_noshortenums"
 #define SRT_PTR_SIZE 4
@@ -391,6 +409,8 @@
 #define SRT_ALIGNOF_TfLiteEvalTensor 4
 #define SRT_SIZEOF_TfLiteFullyConnectedParams 16
 #define SRT_ALIGNOF_TfLiteFullyConnectedParams 4
+#define SRT_SIZEOF_TfLiteIfParams 8
+#define SRT_ALIGNOF_TfLiteIfParams 4
 #define SRT_SIZEOF_TfLiteIntArray 4
 #define SRT_ALIGNOF_TfLiteIntArray 4
 #define SRT_SIZEOF_TfLiteLeakyReluParams 4
@@ -427,6 +447,8 @@
 #define SRT_ALIGNOF_TfLiteTransposeConvParams 4
 #define SRT_SIZEOF_TfLiteVarHandleParams 8
 #define SRT_ALIGNOF_TfLiteVarHandleParams 4
+#define SRT_SIZEOF_TfLiteWhileParams 8
+#define SRT_ALIGNOF_TfLiteWhileParams 4
 #define SRT_SIZEOF_cmsis_add_OpData 60
 #define SRT_ALIGNOF_cmsis_add_OpData 4
 #define SRT_SIZEOF_cmsis_batch_matmul_OpData 36
@@ -457,6 +479,8 @@
 #define SRT_ALIGNOF_ref_DequantizeOpData 8
 #define SRT_SIZEOF_ref_HardSwishParams 20
 #define SRT_ALIGNOF_ref_HardSwishParams 4
+#define SRT_SIZEOF_ref_IfOpData 8
+#define SRT_ALIGNOF_ref_IfOpData 4
 #define SRT_SIZEOF_ref_LeakyReluOpData 24
 #define SRT_ALIGNOF_ref_LeakyReluOpData 4
 #define SRT_SIZEOF_ref_OpDataAdd 60
@@ -493,6 +517,8 @@
 #define SRT_ALIGNOF_ref_TanhOpData 4
 #define SRT_SIZEOF_ref_VarHandleOpData 4
 #define SRT_ALIGNOF_ref_VarHandleOpData 4
+#define SRT_SIZEOF_ref_WhileOpData 8
+#define SRT_ALIGNOF_ref_WhileOpData 4
 #define SRT_SIZEOF_size_t 4
 #define SRT_ALIGNOF_size_t 4
 #define SRT_PARAMS_SIZE_ADD 8
@@ -645,6 +671,16 @@
 #define SRT_OPDATA_SIZE_CALL_ONCE 8
 #define SRT_OPDATA_ALIGN_CALL_ONCE 4
 #define SRT_CMSIS_OPDATA_SIZE_CALL_ONCE 8
+#define SRT_PARAMS_SIZE_IF 8
+#define SRT_PARAMS_ALIGN_IF 4
+#define SRT_OPDATA_SIZE_IF 8
+#define SRT_OPDATA_ALIGN_IF 4
+#define SRT_CMSIS_OPDATA_SIZE_IF 8
+#define SRT_PARAMS_SIZE_WHILE 8
+#define SRT_PARAMS_ALIGN_WHILE 4
+#define SRT_OPDATA_SIZE_WHILE 8
+#define SRT_OPDATA_ALIGN_WHILE 4
+#define SRT_CMSIS_OPDATA_SIZE_WHILE 8
 #elif defined(SRT_ABI_X86_64_WHEEL)
 #define SRT_ABI_NAME "x86_64_wheel"
 #define SRT_PTR_SIZE 8
@@ -700,6 +736,8 @@
 #define SRT_ALIGNOF_TfLiteEvalTensor 8
 #define SRT_SIZEOF_TfLiteFullyConnectedParams 32
 #define SRT_ALIGNOF_TfLiteFullyConnectedParams 8
+#define SRT_SIZEOF_TfLiteIfParams 8
+#define SRT_ALIGNOF_TfLiteIfParams 4
 #define SRT_SIZEOF_TfLiteIntArray 4
 #define SRT_ALIGNOF_TfLiteIntArray 4
 #define SRT_SIZEOF_TfLiteLeakyReluParams 4
@@ -736,6 +774,8 @@
 #define SRT_ALIGNOF_TfLiteTransposeConvParams 4
 #define SRT_SIZEOF_TfLiteVarHandleParams 16
 #define SRT_ALIGNOF_TfLiteVarHandleParams 8
+#define SRT_SIZEOF_TfLiteWhileParams 8
+#define SRT_ALIGNOF_TfLiteWhileParams 4
 #define SRT_SIZEOF_ref_AssignVariableOpData 4
 #define SRT_ALIGNOF_ref_AssignVariableOpData 4
 #define SRT_SIZEOF_ref_CallOnceOpData 8
@@ -746,6 +786,8 @@
 #define SRT_ALIGNOF_ref_DequantizeOpData 8
 #define SRT_SIZEOF_ref_HardSwishParams 20
 #define SRT_ALIGNOF_ref_HardSwishParams 4
+#define SRT_SIZEOF_ref_IfOpData 8
+#define SRT_ALIGNOF_ref_IfOpData 4
 #define SRT_SIZEOF_ref_LeakyReluOpData 24
 #define SRT_ALIGNOF_ref_LeakyReluOpData 4
 #define SRT_SIZEOF_ref_OpDataAdd 60
@@ -782,6 +824,8 @@
 #define SRT_ALIGNOF_ref_TanhOpData 4
 #define SRT_SIZEOF_ref_VarHandleOpData 4
 #define SRT_ALIGNOF_ref_VarHandleOpData 4
+#define SRT_SIZEOF_ref_WhileOpData 8
+#define SRT_ALIGNOF_ref_WhileOpData 4
 #define SRT_SIZEOF_size_t 8
 #define SRT_ALIGNOF_size_t 8
 #define SRT_PARAMS_SIZE_ADD 8
@@ -904,6 +948,14 @@
 #define SRT_PARAMS_ALIGN_CALL_ONCE 4
 #define SRT_OPDATA_SIZE_CALL_ONCE 8
 #define SRT_OPDATA_ALIGN_CALL_ONCE 4
+#define SRT_PARAMS_SIZE_IF 8
+#define SRT_PARAMS_ALIGN_IF 4
+#define SRT_OPDATA_SIZE_IF 8
+#define SRT_OPDATA_ALIGN_IF 4
+#define SRT_PARAMS_SIZE_WHILE 8
+#define SRT_PARAMS_ALIGN_WHILE 4
+#define SRT_OPDATA_SIZE_WHILE 8
+#define SRT_OPDATA_ALIGN_WHILE 4
 #elif defined(SRT_ABI_X86_64_NOCOMPRESS)
 #define SRT_ABI_NAME "x86_64_nocompress"
 #define SRT_PTR_SIZE 8
@@ -955,6 +1007,8 @@
 #define SRT_ALIGNOF_TfLiteEvalTensor 8
 #define SRT_SIZEOF_TfLiteFullyConnectedParams 16
 #define SRT_ALIGNOF_TfLiteFullyConnectedParams 4
+#define SRT_SIZEOF_TfLiteIfParams 8
+#define SRT_ALIGNOF_TfLiteIfParams 4
 #define SRT_SIZEOF_TfLiteIntArray 4
 #define SRT_ALIGNOF_TfLiteIntArray 4
 #define SRT_SIZEOF_TfLiteLeakyReluParams 4
@@ -991,6 +1045,8 @@
 #define SRT_ALIGNOF_TfLiteTransposeConvParams 4
 #define SRT_SIZEOF_TfLiteVarHandleParams 16
 #define SRT_ALIGNOF_TfLiteVarHandleParams 8
+#define SRT_SIZEOF_TfLiteWhileParams 8
+#define SRT_ALIGNOF_TfLiteWhileParams 4
 #define SRT_SIZEOF_ref_AssignVariableOpData 4
 #define SRT_ALIGNOF_ref_AssignVariableOpData 4
 #define SRT_SIZEOF_ref_CallOnceOpData 8
@@ -1001,6 +1057,8 @@
 #define SRT_ALIGNOF_ref_DequantizeOpData 8
 #define SRT_SIZEOF_ref_HardSwishParams 20
 #define SRT_ALIGNOF_ref_HardSwishParams 4
+#define SRT_SIZEOF_ref_IfOpData 8
+#define SRT_ALIGNOF_ref_IfOpData 4
 #define SRT_SIZEOF_ref_LeakyReluOpData 24
 #define SRT_ALIGNOF_ref_LeakyReluOpData 4
 #define SRT_SIZEOF_ref_OpDataAdd 60
@@ -1037,6 +1095,8 @@
 #define SRT_ALIGNOF_ref_TanhOpData 4
 #define SRT_SIZEOF_ref_VarHandleOpData 4
 #define SRT_ALIGNOF_ref_VarHandleOpData 4
+#define SRT_SIZEOF_ref_WhileOpData 8
+#define SRT_ALIGNOF_ref_WhileOpData 4
 #define SRT_SIZEOF_size_t 8
 #define SRT_ALIGNOF_size_t 8
 #define SRT_PARAMS_SIZE_ADD 8
@@ -1159,6 +1219,14 @@
 #define SRT_PARAMS_ALIGN_CALL_ONCE 4
 #define SRT_OPDATA_SIZE_CALL_ONCE 8
 #define SRT_OPDATA_ALIGN_CALL_ONCE 4
+#define SRT_PARAMS_SIZE_IF 8
+#define SRT_PARAMS_ALIGN_IF 4
+#define SRT_OPDATA_SIZE_IF 8
+#define SRT_OPDATA_ALIGN_IF 4
+#define SRT_PARAMS_SIZE_WHILE 8
+#define SRT_PARAMS_ALIGN_WHILE 4
+#define SRT_OPDATA_SIZE_WHILE 8
+#define SRT_OPDATA_ALIGN_WHILE 4
 #endif
 
 #endif /* SRT_ABI_H */

@@ -44,6 +44,12 @@ def derived(ptr: int) -> dict[str, tuple[int, int]]:
         # ASSIGN_VARIABLE's Init takes a 4-byte persistent buffer per op in the wheel (probed:
         # one more "Persistent buffer data" allocation of 4 B per ASSIGN_VARIABLE op)
         "ref_AssignVariableOpData": (4, 4),
+        # IF / WHILE: { int then/cond_subgraph_index; int else/body_subgraph_index; } for both the
+        # options struct and the OpData (8 B, probed on the wheel by the estimator engineer)
+        "TfLiteIfParams": (8, 4),
+        "ref_IfOpData": (8, 4),
+        "TfLiteWhileParams": (8, 4),
+        "ref_WhileOpData": (8, 4),
     }
 
 
@@ -122,13 +128,15 @@ def emit(data: dict) -> str:
                 cm = row.get("cmsis_opdata")
                 lines.append(f"#define SRT_CMSIS_OPDATA_SIZE_{op} {cm[0] if cm else 0}")
         # Control-flow ops (derived sizes; TFLM: var_handle.cc, read_variable.cc,
-        # assign_variable.cc, call_once.cc and their parsers).
+        # assign_variable.cc, call_once.cc, if.cc, while.cc and their parsers).
         d = structs
         ctl = {
             "VAR_HANDLE": (d["TfLiteVarHandleParams"], d["ref_VarHandleOpData"]),
             "READ_VARIABLE": (None, None),
             "ASSIGN_VARIABLE": (None, d["ref_AssignVariableOpData"]),
             "CALL_ONCE": (d["TfLiteCallOnceParams"], d["ref_CallOnceOpData"]),
+            "IF": (d["TfLiteIfParams"], d["ref_IfOpData"]),
+            "WHILE": (d["TfLiteWhileParams"], d["ref_WhileOpData"]),
         }
         for op, (par, ref) in ctl.items():
             lines.append(f"#define SRT_PARAMS_SIZE_{op} {par[0] if par else 0}")

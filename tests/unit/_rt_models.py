@@ -85,3 +85,51 @@ def fc_model(units: int, bias: bool = True, per_channel: bool = True, depth: int
     g.op("FULLY_CONNECTED", [x, w, b], [y], schema.FullyConnectedOptionsT())
     g.mark_outputs(y)
     return m.to_bytes()
+
+
+def if_model() -> bytes:
+    """IF(cond, x): then = ADD(x, x) -> RELU, else = MUL(x, x) -> RELU; then RELU."""
+    m = ModelBuilder("simprof-rt if")
+    g, then_, else_ = m.subgraph("main"), m.subgraph("then"), m.subgraph("else")
+    c = g.input("c", (1,), "bool")
+    x = g.input("x", (1, 16), "float32")
+    y = g.tensor("y", (1, 16), "float32")
+    z = g.tensor("z", (1, 16), "float32")
+    o = schema.IfOptionsT()
+    o.thenSubgraphIndex, o.elseSubgraphIndex = 1, 2
+    g.op("IF", [c, x], [y], o)
+    g.op("RELU", [y], [z])
+    g.mark_outputs(z)
+    for sg, op, opt in ((then_, "ADD", schema.AddOptionsT()), (else_, "MUL", schema.MulOptionsT())):
+        a = sg.input("a", (1, 16), "float32")
+        t = sg.tensor("t", (1, 16), "float32")
+        r = sg.tensor("r", (1, 16), "float32")
+        sg.op(op, [a, a], [t], opt)
+        sg.op("RELU", [t], [r])
+        sg.mark_outputs(r)
+    return m.to_bytes()
+
+
+def while_model() -> bytes:
+    """WHILE(b, x): the condition subgraph passes b through; the body doubles x and returns a
+    constant false, so the body runs once when b is true."""
+    m = ModelBuilder("simprof-rt while")
+    g, cond, body = m.subgraph("main"), m.subgraph("cond"), m.subgraph("body")
+    b = g.input("b", (1,), "bool")
+    x = g.input("x", (1, 16), "float32")
+    bo = g.tensor("bo", (1,), "bool")
+    y = g.tensor("y", (1, 16), "float32")
+    o = schema.WhileOptionsT()
+    o.condSubgraphIndex, o.bodySubgraphIndex = 1, 2
+    g.op("WHILE", [b, x], [bo, y], o)
+    g.mark_outputs(y)
+    cb = cond.input("cb", (1,), "bool")
+    cond.input("cx", (1, 16), "float32")
+    cond.mark_outputs(cb)
+    body.input("bb", (1,), "bool")
+    bx = body.input("bx", (1, 16), "float32")
+    no = body.const("no", np.array([False]), "bool")
+    by = body.tensor("by", (1, 16), "float32")
+    body.op("ADD", [bx, bx], [by], schema.AddOptionsT())
+    body.mark_outputs(no, by)
+    return m.to_bytes()
