@@ -67,7 +67,7 @@ static srt_status relu_prepare(srt_ctx *ctx, srt_node *node) {
     int sh;
     srt_quantize_multiplier((double)srt_q_scale(in, 0) / (double)os, &d->mult, &sh);
     d->shift = sh;
-    const int32_t lo = srt_q_zero_point(out, 0) + (int32_t)srt_roundf(0.0f / os);
+    const int32_t lo = srt_wadd(srt_q_zero_point(out, 0), k_f2i(srt_roundf(0.0f / os)));
     d->act_min = lo > -128 ? lo : -128;
     d->act_max = 127;
     d->in_off = srt_q_zero_point(in, 0);
@@ -106,7 +106,8 @@ static srt_status relu6_prepare(srt_ctx *ctx, srt_node *node) {
         CHECK(k_require_quant(ctx, in, op, "input"));
         k_relu6_data *d = node->user_data;
         const int32_t zp = srt_q_zero_point(in, 0);
-        int32_t six = (int32_t)srt_roundf(6.0f / srt_q_scale(in, 0)) + zp;
+        /* FloatToQuantizedType: round(6 / scale) + zp in float, then to int32 */
+        int32_t six = k_f2i(srt_roundf(6.0f / srt_q_scale(in, 0)) + (float)zp);
         d->six = (int8_t)srt_clamp_i32(six, -128, 127);
         d->zero = (int8_t)srt_clamp_i32(zp, -128, 127);
     }

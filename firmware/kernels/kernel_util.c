@@ -66,7 +66,7 @@ srt_status k_act_range_q(srt_ctx *ctx, int act, const srt_tensor *out, int32_t q
     /* quantize(f) = zero_point + (int32)round(f / scale), with float division and rounding. */
     const float scale = srt_q_scale(out, 0);
     const int32_t zp = srt_q_zero_point(out, 0);
-#define K_QUANTIZE(f) (zp + (int32_t)srt_roundf((f) / scale))
+#define K_QUANTIZE(f) srt_wadd(zp, k_f2i(srt_roundf((f) / scale)))
     switch (act) {
     case K_ACT_NONE:
         *lo = qmin; *hi = qmax; break;

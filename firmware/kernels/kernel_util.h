@@ -91,6 +91,14 @@ static inline void *k_out_data(srt_ctx *ctx, const srt_node *node, int i) {
 /* Eval-time guard for a missing buffer (a runtime bug or corrupt model). */
 srt_status k_missing(srt_ctx *ctx, const char *op);
 
+/* (int32_t)f as TFLite's static_casts behave on x86-64 (cvttss2si, the oracle's machine):
+ * NaN and values outside the int32 range give INT32_MIN. C leaves those casts undefined, and a
+ * corrupt or extreme model reaches them (tiny scales), so every kernel converts through this. */
+static inline int32_t k_f2i(float f) {
+    if (!(f >= -2147483648.0f && f < 2147483648.0f)) return INT32_MIN;
+    return (int32_t)f;
+}
+
 /* Reads a little-endian float/int32 from possibly unaligned model bytes. */
 static inline float k_ld_f32(const void *p, int32_t i) {
     float v;

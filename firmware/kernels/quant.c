@@ -46,7 +46,9 @@ float srt_roundf(float x) {
 void srt_quantize_multiplier(double m, int32_t *multiplier, int *shift) {
     /* QuantizeMultiplier: q = frexp(m); q_fixed = round(q * 2^31); a carry to 2^31 halves it
      * and bumps the exponent; exponents below -31 flush to zero. */
-    if (m == 0.0 || m != m) { *multiplier = 0; *shift = 0; return; }
+    /* zero, NaN and infinities (a corrupt model's scales) give a zero multiplier, as the x86-64
+     * conversion of TFLite's rounded infinity does */
+    if (m == 0.0 || !(m - m == 0.0)) { *multiplier = 0; *shift = 0; return; }
     int e;
     double q = frexp_(m, &e);
     int64_t q_fixed = (int64_t)srt_round(q * 2147483648.0);
@@ -60,7 +62,7 @@ void srt_quantize_multiplier(double m, int32_t *multiplier, int *shift) {
 }
 
 int32_t srt_frexp_multiplier(double m, int *shift) {
-    if (m == 0.0 || m != m) { *shift = 0; return 0; }
+    if (m == 0.0 || !(m - m == 0.0)) { *shift = 0; return 0; }
     double q = frexp_(m, shift);
     return (int32_t)(uint32_t)(int64_t)srt_round(q * 2147483648.0);
 }

@@ -52,12 +52,6 @@ static srt_status quantize_prepare(srt_ctx *ctx, srt_node *node) {
     return SRT_OK;
 }
 
-/* (int32)f as x86-64's cvttss2si does it (the oracle): out-of-range and NaN give INT32_MIN. */
-static int32_t f2i_x86(float f) {
-    if (!(f >= -2147483648.0f && f < 2147483648.0f)) return INT32_MIN;
-    return (int32_t)f;
-}
-
 static srt_status quantize_eval(srt_ctx *ctx, srt_node *node) {
     const k_quant_data *d = node->user_data;
     srt_eval_tensor *in = srt_eval_input(ctx, node, 0), *out = srt_eval_output(ctx, node, 0);
@@ -68,7 +62,7 @@ static srt_status quantize_eval(srt_ctx *ctx, srt_node *node) {
     for (int32_t i = 0; i < n; ++i) {
         int32_t q;
         if (in->type == SRT_FLOAT32) {
-            q = srt_wadd(f2i_x86(srt_roundf(((const float *)in->data)[i] / (float)d->scale)), d->zero_point);
+            q = srt_wadd(k_f2i(srt_roundf(((const float *)in->data)[i] / (float)d->scale)), d->zero_point);
         } else {
             const int32_t x = in->type == SRT_INT16 ? ((const int16_t *)in->data)[i] : ((const int8_t *)in->data)[i];
             q = srt_wadd(srt_mbqm(x - d->in_zp, d->req_mult, d->req_shift), d->zero_point);
