@@ -216,10 +216,19 @@ def measure(model_path: str, platform: str, *, firmwares: Mapping[str, FirmwareR
         raise ModelFormatError(f"{model_path} is not a .tflite model (no TFL3 identifier)", fix="pass a .tflite file")
     inputs = _inputs(data)
     image = pack_image(data, inputs)
+    # Pairs the part could hold but simprof-rt's image cannot (its stack and heap regions are sized
+    # for any model, not for this one) are not measured: `before_run` tells validate it is a fit
+    # decision, not a failure. A model the estimate puts inside the arena is always run.
     if len(image) > fw.model_capacity:
-        raise DoesNotFitError(f"model + input need {len(image):,} B of flash; {platform} has {fw.model_capacity:,} B "
-                              "after the firmware", fix="use a platform with more flash",
+        raise DoesNotFitError(f"model + input need {len(image):,} B of flash; simprof-rt leaves {fw.model_capacity:,} B "
+                              f"for them on {platform}", fix="use a platform with more flash", before_run=True,
                               needed=len(image), available=fw.model_capacity)
+    est_arena = (estimate or {}).get("arena_min_bytes")
+    if isinstance(est_arena, int) and est_arena > fw.arena_capacity:
+        raise DoesNotFitError(f"the estimated arena ({est_arena:,} B) exceeds simprof-rt's arena on {platform} "
+                              f"({fw.arena_capacity:,} B: RAM minus static, stack and heap regions)",
+                              fix="use a platform with more RAM", before_run=True,
+                              needed=est_arena, available=fw.arena_capacity)
 
     def on_stop(ctx: StopContext) -> Any:
         return RuntimeReport.parse(ctx.gdb.read_memory(fw.report, _REPORT_BYTES))

@@ -10,9 +10,12 @@ from typing import Any, Mapping, Sequence
 from . import svg
 from .results import COMPONENTS, worst_cases
 
-TIMELINE_KEYS = (("estimate", "total_bytes", "est. total"), ("estimate", "arena_head_bytes", "est. arena head"),
-                 ("estimate", "stack_bytes", "est. stack"), ("measurement", "stack_bytes", "meas. stack"),
-                 ("measurement", "arena_written_bytes", "meas. arena written"))
+# Components of the per-operator timeline: (label, estimate key per operator or whole-run key,
+# measurement key per operator or whole-run key). Whole-run keys are prefixed with "run:".
+TIMELINE = (("static", "run:static_bytes", "run:static_bytes"),
+            ("arena tail", "arena_tail_bytes", "run:arena_tail_bytes"),
+            ("arena head", "arena_head_bytes", "arena_written_bytes"),
+            ("stack", "stack_bytes", "stack_bytes"))
 
 
 def _num(v: Any) -> str:
@@ -39,31 +42,54 @@ def _summary(results: Mapping[str, Any]) -> str:
                    "arena mean |err| %", "stack mean |err| %", "static mean |err| %"], rows)
 
 
-def _timelines(results: Mapping[str, Any], chosen: Sequence[str]) -> str:
+def _timeline_picks(results: Mapping[str, Any], chosen: Sequence[str]) -> list[Mapping[str, Any]]:
     pairs = [p for p in results["pairs"] if p.get("measurement") or p.get("estimates")]
     if chosen:
-        picked = [p for p in pairs if p["model"] in chosen]
-    else:  # the worst pairs of the fit estimator, one per model
-        worst = worst_cases(results, results.get("fit_estimator", "simprof"), n=20)
-        seen, picked = set(), []
-        for w in worst:
-            if w["model"] not in seen:
-                seen.add(w["model"])
-                picked += [p for p in pairs if p["model"] == w["model"] and p["platform"] == w["platform"]]
-            if len(picked) >= 3:
-                break
+        return [p for p in pairs if p["model"] in chosen]
+    with_ops = [p for p in pairs if (p.get("operator_measurement") or {}).get("operators")]
+    if with_ops:   # validate measured these per operator (the worst pairs, or the ones asked for)
+        return with_ops
+    worst = worst_cases(results, results.get("fit_estimator", "simprof"), n=20)
+    seen, picked = set(), []
+    for w in worst:
+        if w["model"] not in seen:
+            seen.add(w["model"])
+            picked += [p for p in pairs if p["model"] == w["model"] and p["platform"] == w["platform"]]
+        if len(picked) >= 3:
+            break
+    return picked
+
+
+def _series(doc: Mapping[str, Any] | None, ops: Sequence[Mapping[str, Any]], key: str, n: int) -> list:
+    if key.startswith("run:"):
+        return [(doc or {}).get(key[4:])] * n
+    by_index = {o.get("index", i): o for i, o in enumerate(ops)}
+    return [by_index.get(i, {}).get(key) for i in range(n)]
+
+
+def _timelines(results: Mapping[str, Any], chosen: Sequence[str]) -> str:
     out = []
     fit_name = results.get("fit_estimator", "simprof")
-    for p in picked:
-        series: dict[str, list] = {}
-        for source, key, label in TIMELINE_KEYS:
-            doc = (p.get("estimates") or {}).get(fit_name) if source == "estimate" else p.get("measurement")
-            ops = (doc or {}).get("operators") or []
-            vals = [o.get(key) for o in ops]
-            if any(v is not None for v in vals):
-                series[label] = vals
-        if series:
-            out.append(svg.lines(series, f"{p['model']} on {p['platform']}: per operator", "operator", "bytes"))
+    for p in _timeline_picks(results, chosen):
+        est = (p.get("estimates") or {}).get(fit_name) or {}
+        meas = p.get("measurement") or {}
+        est_ops = [o for o in est.get("operators") or [] if o.get("subgraph", 0) == 0]
+        meas_ops = (p.get("operator_measurement") or {}).get("operators") or meas.get("operators") or []
+        n = max(len(est_ops), max((o.get("index", 0) + 1 for o in meas_ops), default=0))
+        if not n:
+            continue
+        labels = [f"{i}" for i in range(n)]
+        e = {label: _series(est, est_ops, ek, n) for label, ek, _ in TIMELINE}
+        m = {label: _series(meas, meas_ops, mk, n) for label, _, mk in TIMELINE}
+        if not meas_ops:
+            m = {k: [None] * n for k in m}
+        ops = ", ".join(f"{i} {o.get('opcode', '?')}" for i, o in enumerate(est_ops[:40]))
+        out.append(svg.stacked_pairs(labels, e, m, f"{p['model']} on {p['platform']}: RAM per operator", "bytes")
+                   + "<p class=\"meta\">arena head: estimate = planned extent of the buffers live during the "
+                   "operator; measurement = arena bytes the operator wrote (painted). Arena tail and static: whole "
+                   f"run. Operators: {escape(ops)}{' …' if len(est_ops) > 40 else ''}"
+                   + ("" if meas_ops else " — no per-operator measurement (run validate with --timeline this model)")
+                   + "</p>")
     return "".join(out) or "<p>No per-operator data in these results.</p>"
 
 

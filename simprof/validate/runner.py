@@ -137,10 +137,18 @@ def validate(options: ValidateOptions, progress: Progress | None = None,
             keys[i] = k
             cached = {n: v for n in names if (v := cache.get(k[n])) is not None}
             meas = cache.get(k["measurement"]) if options.measure else None
+            fit = fit_decision(cached.get(options.fit_estimator), m.flash_bytes, b)
+            # The measuring firmware could not hold it, for this estimate (a new estimate re-decides).
+            skipped = meas is not None and "skipped" in meas
+            if skipped and meas.get("estimate_arena_min_bytes") != (cached.get(options.fit_estimator) or {}).get(
+                    "arena_min_bytes"):
+                skipped, meas = False, None
+            if skipped:
+                fit = {**fit, "fits": False, "reason": meas["skipped"]}
             pairs[i] = {"model": m.name, "model_sha256": m.sha256, "family": m.family, "model_flash_bytes": m.flash_bytes,
-                        "platform": b.id, "estimates": cached, "measurement": meas, "errors": {}, "run_errors": {},
-                        "fit": fit_decision(cached.get(options.fit_estimator), m.flash_bytes, b), "cached": True}
-            fits = pairs[i]["fit"]["fits"]
+                        "platform": b.id, "estimates": cached, "measurement": None if skipped else meas,
+                        "errors": {}, "run_errors": {}, "fit": fit, "cached": True}
+            fits = fit["fits"]
             need_measure = options.measure is not None and meas is None and fits is not False
             missing = {n: fn for n, fn in options.estimators.items() if n not in cached}
             if missing or need_measure:
@@ -162,6 +170,10 @@ def validate(options: ValidateOptions, progress: Progress | None = None,
         if r["measurement"] is not None:
             cache.put(keys[r["index"]]["measurement"], r["measurement"])
             p["measurement"] = r["measurement"]
+        elif r["fit"].get("reason"):
+            est = p["estimates"].get(options.fit_estimator) or {}
+            cache.put(keys[r["index"]]["measurement"], {"skipped": r["fit"]["reason"],
+                                                        "estimate_arena_min_bytes": est.get("arena_min_bytes")})
         p["fit"], p["run_errors"], p["seconds"] = r["fit"], r["errors"], r["seconds"]
         done += 1
         if progress:

@@ -163,3 +163,38 @@ def strips(series: Mapping[str, Sequence[float]], title: str, xlab: str) -> str:
         parts.append(f'<text x="{W - R + 8}" y="{y + 4}">n={len(vals)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def stacked_pairs(labels: Sequence[str], estimated: Mapping[str, Sequence[float | None]],
+                  measured: Mapping[str, Sequence[float | None]], title: str, ylab: str) -> str:
+    """Per label (e.g. operator) two stacked bars side by side: the estimate (left, light) and the
+    measurement (right, solid), each stacked by component in the order of the mappings; the same
+    component has the same colour in both. A missing (None) part is drawn as 0."""
+    n = len(labels)
+    comps = list(dict.fromkeys([*estimated, *measured]))
+    colors = {c: PALETTE[k % len(PALETTE)] for k, c in enumerate(comps)}
+
+    def stacks(src: Mapping[str, Sequence[float | None]]) -> list[list[tuple[str, float]]]:
+        return [[(c, float((src[c][i] if i < len(src[c]) else None) or 0)) for c in src] for i in range(n)]
+
+    est, meas = stacks(estimated), stacks(measured)
+    top = max([sum(v for _, v in s) for s in est + meas], default=0) or 1
+    _, sy, inner = _axes([], _nice_ticks(0, top), 0, 1, 0, top)
+    gw = (W - L - R) / max(n, 1)
+    bw = max(gw * 0.4, 0.5)
+    for i in range(n):
+        for side, (stack, opacity, tag) in enumerate(((est[i], 0.45, "est."), (meas[i], 1.0, "meas."))):
+            x = L + i * gw + gw * 0.1 + side * bw
+            base = 0.0
+            for c, v in stack:
+                if v <= 0:
+                    continue
+                inner.append(f'<rect x="{x:.1f}" y="{sy(base + v):.1f}" width="{bw:.1f}" height="{sy(base) - sy(base + v):.1f}" '
+                             f'fill="{colors[c]}" fill-opacity="{opacity}"><title>{escape(str(labels[i]))} {tag} '
+                             f'{escape(c)}: {v:,.0f}</title></rect>')
+                base += v
+    step = max(1, n // 20)
+    for i in range(0, n, step):
+        inner.append(f'<text x="{L + (i + 0.5) * gw:.1f}" y="{H - B + 14}" text-anchor="middle">{escape(str(labels[i]))}</text>')
+    legend = [(c, colors[c]) for c in comps] + [("light: estimate", "#ccc"), ("solid: measured", "#666")]
+    return _frame(title, "operator (left bar: estimate, right bar: measurement)", ylab, inner, legend)

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from simprof.errors import SimprofError
+from simprof.errors import DoesNotFitError, SimprofError
 
 EstimateFn = Callable[[str, str], dict]
 MeasureFn = Callable[[str, str], dict]
@@ -106,6 +106,11 @@ def run_task(task: Task) -> dict[str, Any]:
             try:
                 kw = {"estimate": fit_source} if accepts_estimate(task.measure) else {}
                 measurement = task.measure(path, task.platform.id, **kw)
+            except DoesNotFitError as exc:
+                if exc.details.get("before_run"):   # the measuring firmware cannot hold it: a fit decision
+                    fit = {**fit, "fits": False, "reason": exc.message}
+                else:
+                    errors["measurement"] = _one_line(exc)
             except Exception as exc:
                 errors["measurement"] = _one_line(exc)
         return {"index": task.index, "estimates": estimates, "measurement": measurement, "errors": errors,
