@@ -119,5 +119,7 @@ int32_t k_padding(int32_t stride, int32_t dilation, int32_t in, int32_t filter, 
 }
 
 srt_status k_missing(srt_ctx *ctx, const char *op) {
-    return srt_fail(ctx, SRT_ERR_INTERNAL, "%s: tensor buffer missing at Eval", op);
+    /* In practice a zero-size tensor, which has no buffer; TFLM rejects such models while
+     * allocating ("dynamic tensors are not supported"), so this is a model error. */
+    return srt_fail(ctx, SRT_ERR_MODEL, "%s: tensor without a buffer at Eval (zero-size tensor?)", op);
 }

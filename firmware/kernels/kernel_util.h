@@ -88,7 +88,7 @@ static inline void *k_out_data(srt_ctx *ctx, const srt_node *node, int i) {
     srt_eval_tensor *t = srt_eval_output(ctx, node, i);
     return t ? t->data : NULL;
 }
-/* Eval-time guard for a missing buffer (a runtime bug or corrupt model). */
+/* Eval-time guard for a tensor without a buffer (zero-size tensors; TFLM rejects those models). */
 srt_status k_missing(srt_ctx *ctx, const char *op);
 
 /* (int32_t)f as TFLite's static_casts behave on x86-64 (cvttss2si, the oracle's machine):

@@ -413,6 +413,14 @@ def edge_cases(c: Cases) -> None:
         g.mark_outputs(y)
     c.add("conv_int8_pt", conv_pt, [((1, 5, 5, 3), "int8")])
 
+    def fc_nobias(g):  # the bias input present but -1 (omitted optional input)
+        x = g.input("x", (2, 12), "int8", qt(0.03, -4))
+        w = g.const("w", rng.integers(-127, 128, (6, 12), dtype=np.int8), quant=Quant.per_channel([0.01] * 6, axis=0))
+        y = g.tensor("y", (2, 6), "int8", qt(0.05, 1))
+        g.op("FULLY_CONNECTED", [x, w, None], [y], act_opts(S.FullyConnectedOptionsT, 0))
+        g.mark_outputs(y)
+    c.add("fc_int8_nobias", fc_nobias, [((2, 12), "int8")])
+
     def hswish(g):
         x = g.input("x", (4, 64), "int8", qt(0.004, 7))
         y = g.tensor("y", (4, 64), "int8", qt(0.003, -50))
