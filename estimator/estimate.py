@@ -62,6 +62,10 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
 
     calib = load_calibration(platform, runtime, kernels, calibration_dir)
     unknowns = list(setup.unknown)
+    notes = []
+    if calib is not None and (calib.runtime, calib.kernels) != (runtime, kernels):
+        notes.append(f"stack and static RAM come from the {calib.runtime} build with {calib.kernels} kernels "
+                     f"({calib.path}); a {runtime} application with {kernels} kernels has its own")
     for sg in graph.subgraphs:
         for t in sg.tensors:
             if t.dtype.startswith("type") or t.dtype == "string":
@@ -98,7 +102,7 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
         arena_start_align_bytes=15, tflm_arena_used_bytes=head + tail,
         tail_categories={k: {"used": u, "requested": q, "count": c} for k, (u, q, c) in setup.categories.items()},
         heap_bytes=0, stack_bytes=stack, static_bytes=static, total_bytes=total, peak_operator=peak,
-        operators=tuple(ops), unknowns=tuple(unknowns),
+        operators=tuple(ops), unknowns=tuple(unknowns), notes=tuple(notes),
         provenance={"tflm": "tflite-micro @90b983c2b3 (arm-eabi sizes); wheel 0.dev20261023182759 (lp64)",
                     "abi_sizes": str(abi_mod.DATA / "abi_sizes.json"),
                     "op_costs": str(abi_mod.DATA / "op_costs.json"),

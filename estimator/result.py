@@ -45,9 +45,11 @@ class Estimate:
     operators: tuple[OpEstimate, ...]
     unknowns: tuple[str, ...]      # what could not be computed, in words
     provenance: dict
+    notes: tuple[str, ...] = ()    # approximations the figures rest on, in words
 
     def to_json(self) -> dict:
         d = asdict(self)
         d["operators"] = [asdict(o) for o in self.operators]
         d["unknowns"] = list(self.unknowns)
+        d["notes"] = list(self.notes)
         return d

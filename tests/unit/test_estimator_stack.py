@@ -113,3 +113,11 @@ def test_thumb_frames_and_calls_decoded_from_machine_code():
     frame, calls = cg._thumb_prologue_and_calls(code, base)
     assert frame == 12 + 16 + 24 + 16 + 8
     assert calls == {base + 0x200, base - 0x40}
+
+
+def test_calibration_of_another_runtime_is_flagged(tmp_path):
+    _write(tmp_path, "generic", static_bytes=10, stack_setup_bytes=100, stack_bytes={"RELU": 50})
+    m = own.op_model("RELU", "int8")
+    assert not estimate(m, runtime="simprof-rt", calibration_dir=tmp_path).notes
+    e = estimate(m, runtime="tflm", calibration_dir=tmp_path)
+    assert e.stack_bytes == 100 and any("simprof-rt" in n for n in e.notes)

@@ -74,6 +74,8 @@ def _print(e, name: str) -> None:
                   f"heap {_fmt(e.heap_bytes, ' B')}, total {_fmt(e.total_bytes, ' B')}")
     for u in e.unknowns:
         console.print(f"[yellow]unknown:[/yellow] {u}")
+    for n in e.notes:
+        console.print(f"note: {n}")
 
 
 def _baselines(graph, args) -> int:
