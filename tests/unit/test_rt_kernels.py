@@ -189,3 +189,18 @@ def test_supported_ops_doc_is_generated_from_the_kernels():
     r = subprocess.run([sys.executable, str(kcases.ROOT / "firmware" / "tools" / "gen_supported_ops.py"), "--check"],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr or "docs/supported-ops.md is stale: run firmware/tools/gen_supported_ops.py"
+
+
+def test_extra_abi_sizes_agree_with_the_estimators_probes():
+    """kernels_extra_abi.h (ops missing from tflm-sizes.json) against the sizes the estimator
+    engineer probed on the wheel (lp64) or derived from the struct layout (arm-eabi), as compiled
+    for both ABIs by gcc (a static_assert per value)."""
+    data = json.loads((OP_COSTS.parent / "abi_sizes.json").read_text())["abis"]
+    checks = {"SRT_PARAMS_SIZE_UNPACK": "TfLiteUnpackParams", "SRT_PARAMS_SIZE_SPLIT": "TfLiteSplitParams",
+              "SRT_PARAMS_SIZE_SPLIT_V": "TfLiteSplitVParams", "SRT_OPDATA_SIZE_RSQRT": "ref_OpDataAbsRsqrt"}
+    for abi_macro, abi in (("SRT_ABI_X86_64_WHEEL", "lp64"), ("SRT_ABI_ARM_M4", "arm-eabi")):
+        src = "#include \"srt_abi.h\"\n#include \"kernels_extra_abi.h\"\n" + "".join(
+            f"_Static_assert({m} == {data[abi][s][0]}, \"{m}\");\n" for m, s in checks.items())
+        r = subprocess.run(["gcc", "-std=c11", "-fsyntax-only", f"-D{abi_macro}=1", f"-I{kcases.KERNELS}",
+                            f"-I{kcases.RUNTIME}", "-x", "c", "-"], input=src, capture_output=True, text=True)
+        assert r.returncode == 0, f"{abi}: {r.stderr}"
