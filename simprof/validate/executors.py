@@ -3,8 +3,10 @@ dask.distributed cluster (a scheduler address). Each backend yields task results
 
 Interrupts (Ctrl-C): pool workers run in their own process groups and ignore SIGINT, so the parent
 alone decides. On an interrupt or error the parent sends SIGTERM to each worker (its measurement
-unwinds and closes its emulator), waits briefly, then SIGKILLs each worker's whole process group,
-which takes any emulator a worker started with it. No QEMU outlives `simprof validate`.
+unwinds and closes its emulator), waits briefly, then SIGKILLs each worker's whole process group.
+An emulator runs in a session of its own; one whose worker had to be SIGKILLed before stopping it is
+reparented to the parent (Linux child subreaper while the pool runs) and killed and reaped there.
+No QEMU outlives `simprof validate`.
 """
 from __future__ import annotations
 
@@ -52,21 +54,67 @@ def _pool_task(task: Task) -> dict[str, Any]:  # pragma: no cover (runs in the w
 
 def _stop_workers(procs: list) -> None:
     """SIGTERM each worker (its measurement unwinds and stops its emulator), then SIGKILL each
-    worker's process group, which also holds anything the worker started and left behind."""
+    worker's process group, which also holds anything the worker started and left behind. A
+    second Ctrl-C while waiting skips to the SIGKILL."""
     for p in procs:
         if p.is_alive():
             p.terminate()
     deadline = time.monotonic() + GRACE_SECONDS
-    for p in procs:
-        p.join(max(0.0, deadline - time.monotonic()))
-    for p in procs:
+    try:
+        for p in procs:
+            p.join(max(0.0, deadline - time.monotonic()))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for p in procs:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        _kill_orphaned_emulators()
+
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def _subreaper(on: bool) -> bool:
+    """Linux: make this process the reaper of its orphaned descendants. An emulator runs in its own
+    session (so a terminal's Ctrl-C does not hit it half-way); if its worker is SIGKILLed before it
+    could stop it, the orphan is reparented here instead of to init, where `_kill_orphaned_emulators`
+    finds it."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_CHILD_SUBREAPER, 1 if on else 0, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _kill_orphaned_emulators() -> None:
+    """SIGKILL and reap the emulators reparented to this process (see `_subreaper`)."""
+    me = str(os.getpid())
+    proc = "/proc"
+    if not os.path.isdir(proc):
+        return
+    for pid in filter(str.isdigit, os.listdir(proc)):
         try:
-            os.killpg(p.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+            with open(f"{proc}/{pid}/stat", "rb") as fh:
+                ppid = fh.read().rsplit(b")", 1)[1].split()[1].decode()
+            with open(f"{proc}/{pid}/cmdline", "rb") as fh:
+                cmd = fh.read()
+        except (OSError, IndexError):
+            continue
+        if ppid == me and (b"qemu-system" in cmd or b"renode" in cmd):
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+                os.waitpid(int(pid), 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+            log.warning("killed emulator %s left behind by a stopped worker", pid)
 
 
 def run_pool(tasks: Sequence[Task], jobs: int) -> Iterator[dict[str, Any]]:
+    reaper = _subreaper(True)
     ex = cf.ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=mp.get_context("fork"),
                                 initializer=_worker_init)
     procs: dict[int, Any] = {}
@@ -88,11 +136,15 @@ def run_pool(tasks: Sequence[Task], jobs: int) -> Iterator[dict[str, Any]]:
         clean = True
     finally:
         procs.update(getattr(ex, "_processes", None) or {})
-        if clean:
-            ex.shutdown(wait=True)
-        else:
-            ex.shutdown(wait=False, cancel_futures=True)
-            _stop_workers(list(procs.values()))
+        try:
+            if clean:
+                ex.shutdown(wait=True)
+            else:
+                ex.shutdown(wait=False, cancel_futures=True)
+                _stop_workers(list(procs.values()))
+        finally:
+            if reaper:
+                _subreaper(False)
 
 
 def run_dask(tasks: Sequence[Task], address: str) -> Iterator[dict[str, Any]]:

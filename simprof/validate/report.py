@@ -42,6 +42,14 @@ def _summary(results: Mapping[str, Any]) -> str:
                    "arena mean |err| %", "stack mean |err| %", "static mean |err| %"], rows)
 
 
+def _components(results: Mapping[str, Any], name: str) -> str:
+    comps = results["summary"].get(name, {}).get("components", {})
+    rows = [[c, v.get("compared"), v.get("exact"), v.get("mean_abs_error_bytes"), v.get("max_abs_error_bytes"),
+             v.get("mean_abs_error_pct"), v.get("max_abs_error_pct")] for c, v in comps.items()]
+    return _table(["component", "pairs", "exact (0 B)", "mean |error| B", "max |error| B", "mean |error| %",
+                   "max |error| %"], rows)
+
+
 def _timeline_picks(results: Mapping[str, Any], chosen: Sequence[str]) -> list[Mapping[str, Any]]:
     pairs = [p for p in results["pairs"] if p.get("measurement") or p.get("estimates")]
     if chosen:
@@ -118,6 +126,9 @@ def render_html(results: Mapping[str, Any], timeline_models: Sequence[str] = ())
         svg.histogram({fit_name: dist.get(fit_name, [])}, f"{fit_name}: error histogram", "error %"),
         "<h2>Error per component</h2>",
         svg.grouped_bars(comps, comp_series, "mean |error| per component", "%"),
+        f"<p>{escape(fit_name)}, per component (arena: the minimum arena when the measurement verified one; "
+        "arena head: the painted head block):</p>",
+        _components(results, fit_name),
         f"<h2>Worst cases ({escape(fit_name)})</h2>",
         _table(["model", "platform", "estimated B", "measured B", "error B", "error %"], worst_rows),
         "<h2>Per-operator timelines</h2>",
