@@ -40,6 +40,7 @@ static srt_status softmax_prepare(srt_ctx *ctx, srt_node *node) {
     if (in->type == SRT_INT8) {
         CHECK(k_require_quant(ctx, in, op, "input"));
         CHECK(k_require_quant(ctx, out, op, "output"));
+        /* the wheel's TFLM rejects any other output quantisation (even 1/256 * 1.0005) */
         if (srt_q_zero_point(out, 0) != -128 || srt_q_scale(out, 0) != 1.0f / 256)
             return srt_fail(ctx, SRT_ERR_MODEL, "%s: int8 output must have scale 1/256, zero point -128", op);
         /* PreprocessSoftmaxScaling with 5 integer bits, then CalculateInputRadius */
