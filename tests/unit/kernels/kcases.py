@@ -26,7 +26,7 @@ HARNESS_C = Path(__file__).resolve().parent / "harness.c"
 def build_harness(out: Path, extra: tuple[str, ...] = ()) -> Path:
     """gcc + ASan/UBSan build of all kernels with the harness (about 4 s)."""
     srcs = sorted(str(p) for p in KERNELS.glob("*.c")) + [str(HARNESS_C)]
-    cmd = ["gcc", "-std=c11", "-g", "-O1", "-Wall", "-Wextra", "-Werror", "-fsanitize=address,undefined",
+    cmd = ["gcc", "-std=c11", "-g", "-O1", "-Wall", "-Wextra", "-Werror", "-fsanitize=address,undefined,float-cast-overflow",
            "-fno-sanitize-recover=all", f"-I{RUNTIME}", f"-I{KERNELS}", *extra, *srcs, "-lm", "-o", str(out)]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
