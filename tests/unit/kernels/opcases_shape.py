@@ -8,7 +8,6 @@ from kcases import Cases, Quant, act_opts, qt, schema
 S = schema
 
 
-
 def reduce_cases(c: Cases) -> None:
     specs = [  # shape, axes, keep_dims, in q, out q
         ((1, 4, 4, 8), [1, 2], True, qt(0.05, 2), qt(0.03, -1)),
