@@ -37,9 +37,10 @@ def plan(buffers: tuple[Buffer, ...]) -> ArenaPlan:
         else:
             cand = 0
             off = None
+            bf, bl = b.first, b.last
             for j in placed_ids:
                 p = buffers[j]
-                if not b.overlaps_in_time(p):
+                if bf > p.last or p.first > bl:  # not alive together
                     continue
                 if offsets[j] - cand >= b.size:
                     off = cand

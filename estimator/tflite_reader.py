@@ -107,6 +107,43 @@ def _read_options(op, opt_type: int) -> tuple[tuple[str, object], ...]:
     return tuple(out)
 
 
+# The same fields read directly: (name, schema field index, kind, default). Kinds: "u8", "i32",
+# "bool", "str". Checked equal to the generated accessors on every test model.
+_RAW_OPTIONS = {
+    "Conv2DOptions": (("Padding", 0, "u8", 0), ("StrideW", 1, "i32", 0), ("StrideH", 2, "i32", 0),
+                      ("DilationWFactor", 4, "i32", 1), ("DilationHFactor", 5, "i32", 1)),
+    "DepthwiseConv2DOptions": (("Padding", 0, "u8", 0), ("StrideW", 1, "i32", 0), ("StrideH", 2, "i32", 0),
+                               ("DepthMultiplier", 3, "i32", 0), ("DilationWFactor", 5, "i32", 1),
+                               ("DilationHFactor", 6, "i32", 1)),
+    "Pool2DOptions": (("Padding", 0, "u8", 0), ("StrideW", 1, "i32", 0), ("StrideH", 2, "i32", 0),
+                      ("FilterWidth", 3, "i32", 0), ("FilterHeight", 4, "i32", 0)),
+    "FullyConnectedOptions": (("KeepNumDims", 2, "bool", False),),
+    "ReducerOptions": (("KeepDims", 0, "bool", False),),
+    "IfOptions": (("ThenSubgraphIndex", 0, "i32", 0), ("ElseSubgraphIndex", 1, "i32", 0)),
+    "WhileOptions": (("CondSubgraphIndex", 0, "i32", 0), ("BodySubgraphIndex", 1, "i32", 0)),
+    "CallOnceOptions": (("InitSubgraphIndex", 0, "i32", 0),),
+    "VarHandleOptions": (("Container", 0, "str", ""), ("SharedName", 1, "str", "")),
+}
+
+
+def _raw_options(buf: bytes, op: int, opt_type: int) -> tuple[tuple[str, object], ...]:
+    spec = _RAW_OPTIONS.get(_OPT_NAMES.get(opt_type, ""))
+    if not spec:
+        return ()
+    tab = _table(buf, op, 4)
+    if not tab:
+        return ()
+    out = []
+    for name, idx, kind, default in spec:
+        if kind == "str":
+            start, n = _vector(buf, tab, idx)
+            out.append((name, buf[start:start + n].decode() if n else default))
+        else:
+            v = _scalar(buf, tab, idx, _U8 if kind in ("u8", "bool") else _I32, default)
+            out.append((name, bool(v) if kind == "bool" else v))
+    return tuple(out)
+
+
 def _offline_plan(model) -> tuple[int, ...] | None:
     for i in range(model.MetadataLength()):
         md = model.Metadata(i)
@@ -229,14 +266,8 @@ def _parse(data: bytes, name: str) -> ModelGraph:
                 has_data=bi < len(has_data) and has_data[bi], is_variable=bool(_scalar(buf, ten, 5, _U8)),
                 n_scales=ns, quantized=ns > 0 and nz > 0, n_zero_points=nz))
         ops = []
-        op_tables = _tables(buf, sg, 3)
-        sg_obj = None
-        for o, op in enumerate(op_tables):
-            opt_type = _scalar(buf, op, 3, _U8)
-            options: tuple = ()
-            if _OPTION_FIELDS.get(_OPT_NAMES.get(opt_type, "")):
-                sg_obj = sg_obj or model.Subgraphs(s)
-                options = _read_options(sg_obj.Operators(o), opt_type)
+        for o, op in enumerate(_tables(buf, sg, 3)):
+            options = _raw_options(buf, op, _scalar(buf, op, 3, _U8))
             ops.append(Operator(o, codes[_scalar(buf, op, 0, _U32)], _ints(buf, op, 1), _ints(buf, op, 2),
                                 options))
         subgraphs.append(Subgraph(s, tuple(tensors), tuple(ops), _ints(buf, sg, 1), _ints(buf, sg, 2)))

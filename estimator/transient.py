@@ -44,17 +44,27 @@ def _tensor(sg: Subgraph, idx: int):
     return sg.tensors[idx] if 0 <= idx < len(sg.tensors) else None
 
 
-def _temp_tensor(sim: ArenaSim, abi: Abi, t) -> None:
-    s, a = abi.size("TfLiteTensor")
-    sim.alloc_temp(s, a)
+@dataclass(frozen=True)
+class _TempSizes:
+    """The sizes a temp TfLiteTensor takes, looked up once per estimate (hot path)."""
+    tensor: tuple[int, int]
+    quant: tuple[int, int]
+    ptr: int
+
+    @classmethod
+    def of(cls, abi: Abi) -> "_TempSizes":
+        return cls(abi.size("TfLiteTensor"), abi.size("TfLiteAffineQuantization"), abi.ptr)
+
+
+def _temp_tensor(sim: ArenaSim, sizes: _TempSizes, t) -> None:
+    sim.alloc_temp(*sizes.tensor)
     if t.quantized:
-        qs, qa = abi.size("TfLiteAffineQuantization")
-        q = sim.alloc_temp(qs, qa)
+        q = sim.alloc_temp(*sizes.quant)
         sim.alloc_temp(4 + 4 * t.n_scales, 4)
         # After this TFLM reads only the zero_point pointer of TfLiteAffineQuantization
         # {scale, zero_point, quantized_dimension} (to free the temporary); kernels use the
         # tensor's scalar scale and zero point. So a persistent buffer may overwrite the rest.
-        sim.mark_unread(q, q + abi.ptr, q + 2 * abi.ptr)
+        sim.mark_unread(q, q + sizes.ptr, q + 2 * sizes.ptr)
 
 
 def _temps_for(tokens, sg: Subgraph, op: Operator):
@@ -194,6 +204,7 @@ def simulate_setup(model: ModelGraph, abi: Abi, cfg: SetupConfig, life: Lifetime
                 op_tail[(sg.index, op.index)] = op_tail.get((sg.index, op.index), 0) + sim.persist(size, 16, CAT_BUF)
 
     # 10: Prepare, node by node: temps accumulate until the node ends
+    temp_sizes = _TempSizes.of(abi)
     resources = _resource_names(model)
     r_so_far = 0
     by_node: dict = {}
@@ -217,7 +228,7 @@ def simulate_setup(model: ModelGraph, abi: Abi, cfg: SetupConfig, life: Lifetime
                             op_tail[(sg.index, op.index)] = op_tail.get((sg.index, op.index), 0) + added
                         done = True
                     else:
-                        _temp_tensor(sim, abi, item)
+                        _temp_tensor(sim, temp_sizes, item)
                         live = True
                 if not done:
                     for n in persistent:
