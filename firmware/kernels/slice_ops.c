@@ -86,8 +86,12 @@ static srt_status ss_prepare(srt_ctx *ctx, srt_node *node) {
         d->start[a] = (int32_t)start;
         d->stop[a] = (int32_t)stop;
         d->stride[a] = stride;
-        int64_t n = stride > 0 ? (stop - start + stride - 1) / stride : (start - stop + (-stride) - 1) / (-stride);
+        /* 64-bit stride: a corrupt model may give INT32_MIN, whose int32 negation overflows. */
+        const int64_t s64 = stride;
+        int64_t n = s64 > 0 ? (stop - start + s64 - 1) / s64 : (start - stop + (-s64) - 1) / (-s64);
         if (n < 0) n = 0;
+        if (n > 0 && count > INT32_MAX / n)
+            return srt_fail(ctx, SRT_ERR_MODEL, "%s: slice element count overflows", op);
         count *= n;
     }
     if (count != k_elements(out->dims))
