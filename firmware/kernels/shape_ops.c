@@ -213,8 +213,9 @@ static srt_status pack_unpack_eval(srt_ctx *ctx, srt_node *node, bool pack) {
     if (es == 0) return k_unsupported_type(ctx, op, whole->type);
     int64_t outer = 1;
     for (int32_t i = 0; i < axis; ++i) outer *= whole->dims->data[i];
-    const int64_t inner = nparts ? k_elements(whole->dims) / outer / nparts : 0;
-    if (outer == 0 || inner == 0) return SRT_OK;
+    if (outer == 0) return SRT_OK; /* nothing to copy */
+    const int64_t inner = k_elements(whole->dims) / outer / nparts;
+    if (inner == 0) return SRT_OK;
     for (int32_t k = 0; k < nparts; ++k) {
         srt_eval_tensor *part = pack ? srt_eval_input(ctx, node, k) : srt_eval_output(ctx, node, k);
         if (!part || !part->data) return k_missing(ctx, op);
