@@ -127,12 +127,22 @@ def test_prepare_allocations_follow_tflm(harness, workdir, name, model, inputs):
     assert list(got.events) == want
 
 
+_BAD_SCALES = (0.0, 1e-30, 1e-12, 1e12, 1e30, float("inf"), float("nan"), -0.5)
+
+
 def _mutations(model: bytes, rng: np.random.Generator, count: int):
+    """(shapes, quants) overrides: one dim changed, dropped or inserted, or one tensor's
+    quantisation replaced by extreme scales / zero points."""
     shapes = kcases.tensor_shapes(model)
     for _ in range(count):
         i = int(rng.integers(len(shapes)))
         s = list(shapes[i])
-        kind = rng.integers(3)
+        kind = rng.integers(4)
+        if kind == 3:
+            n = int(rng.integers(1, 3))
+            yield {}, {i: ([float(rng.choice(_BAD_SCALES)) for _ in range(n)],
+                           [int(rng.integers(-300, 300)) for _ in range(n)])}
+            continue
         if kind == 0 and s:
             j = int(rng.integers(len(s)))
             s[j] = int(rng.integers(0, 2 * s[j] + 3))
@@ -140,17 +150,17 @@ def _mutations(model: bytes, rng: np.random.Generator, count: int):
             s.pop(int(rng.integers(len(s))))
         else:
             s.insert(int(rng.integers(len(s) + 1)), int(rng.integers(0, 4)))
-        yield {i: s}
+        yield {i: s}, {}
 
 
 def test_corrupt_shapes_never_go_out_of_bounds(harness, workdir):
-    """Random shape corruptions of every case: the kernel must reject the model or compute
-    without any sanitizer report (run_case raises if the harness dies)."""
+    """Random shape and quantisation corruptions of every case: the kernel must reject the model or
+    compute without any sanitizer report (run_case raises if the harness dies)."""
     rng = np.random.default_rng(99)
     rejected = 0
     for name, model, inputs in CASES:
-        for k, shapes in enumerate(_mutations(model, rng, 3)):
-            res = kcases.run_case(harness, workdir, f"fz_{name}_{k}", model, inputs, shapes)
+        for k, (shapes, quants) in enumerate(_mutations(model, rng, 3)):
+            res = kcases.run_case(harness, workdir, f"fz_{name}_{k}", model, inputs, shapes, quants)
             assert res.status in (0, 2), res.error
             rejected += res.status == 2
     assert rejected > 0  # the corruptions do reach the validation code

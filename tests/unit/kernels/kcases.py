@@ -42,9 +42,10 @@ class Result:
     error: str
 
 
-def case_bytes(model: bytes, inputs: list[np.ndarray], shapes: dict[int, list[int]] | None = None) -> bytes:
-    """Serialises the first operator of subgraph 0 with all tensors for harness.c. `shapes`
-    overrides tensor shapes (corrupt-model tests)."""
+def case_bytes(model: bytes, inputs: list[np.ndarray], shapes: dict[int, list[int]] | None = None,
+               quants: dict[int, tuple[list[float], list[int]]] | None = None) -> bytes:
+    """Serialises the first operator of subgraph 0 with all tensors for harness.c. `shapes` and
+    `quants` (scales, zero points) override tensors' shapes and quantisation (corrupt-model tests)."""
     m = schema.Model.GetRootAs(model, 0)
     sg = m.Subgraphs(0)
     op = sg.Operators(0)
@@ -67,6 +68,9 @@ def case_bytes(model: bytes, inputs: list[np.ndarray], shapes: dict[int, list[in
         scales = q.ScaleAsNumpy().astype("<f4").tobytes() if q is not None and q.ScaleLength() else b""
         zps = q.ZeroPointAsNumpy().astype("<i8").tobytes() if q is not None and q.ZeroPointLength() else b""
         qdim = q.QuantizedDimension() if q is not None else 0
+        if quants and i in quants:
+            scales = np.asarray(quants[i][0], "<f4").tobytes()
+            zps = np.asarray(quants[i][1], "<i8").tobytes()
         out += struct.pack("<BBBBi", t.Type(), const, int(t.IsVariable()), 0, len(shape))
         out += struct.pack(f"<{len(shape)}i", *shape)
         out += struct.pack("<i", len(scales) // 4) + scales + struct.pack("<i", len(zps) // 8) + zps
@@ -105,10 +109,11 @@ def run_case_cached(harness: Path, workdir: Path, name: str, model: bytes, input
 
 
 def run_case(harness: Path, workdir: Path, name: str, model: bytes, inputs: list[np.ndarray],
-             shapes: dict[int, list[int]] | None = None) -> Result:
+             shapes: dict[int, list[int]] | None = None,
+             quants: dict[int, tuple[list[float], list[int]]] | None = None) -> Result:
     case = workdir / f"{name}.bin"
     res = workdir / f"{name}.txt"
-    case.write_bytes(case_bytes(model, inputs, shapes))
+    case.write_bytes(case_bytes(model, inputs, shapes, quants))
     env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0:abort_on_error=0", UBSAN_OPTIONS="print_stacktrace=1")
     proc = subprocess.run([str(harness), str(case), str(res)], capture_output=True, text=True, timeout=60, env=env)
     if proc.returncode not in (0, 2, 3):
