@@ -71,6 +71,8 @@ def _stop_workers(procs: list) -> None:
                 os.killpg(p.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
+        for p in procs:   # a worker's orphans are reparented only once it is really gone
+            p.join(2.0)
         _kill_orphaned_emulators()
 
 

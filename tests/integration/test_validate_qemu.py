@@ -82,7 +82,7 @@ def test_slice_meets_the_accuracy_bounds(run):
     timelines = [p for p in pairs if p.get("operator_measurement")]
     assert len(timelines) == 3 and all(p["operator_measurement"]["operators"] for p in timelines)
     html = (out / "report.html").read_text()
-    assert html.count("RAM per operator") == 3
+    assert html.count("RAM per operator</title>") == 3
 
 
 def test_min_arena_agrees_with_the_runtimes_own_bisection(run, corpus):
