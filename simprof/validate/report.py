@@ -8,7 +8,7 @@ from string import Template
 from typing import Any, Mapping, Sequence
 
 from . import svg
-from .results import COMPONENTS, worst_cases
+from .results import COMPONENTS, summarize, worst_cases
 
 # Components of the per-operator timeline: (label, estimate key per operator or whole-run key,
 # measurement key per operator or whole-run key). Whole-run keys are prefixed with "run:".
@@ -40,6 +40,23 @@ def _summary(results: Mapping[str, Any]) -> str:
                      *(comps.get(c, {}).get("mean_abs_error_pct") for c in ("arena", "stack", "static"))])
     return _table(["estimator", "pairs", "mean |error| %", "max |error| %", "mean error %",
                    "arena mean |err| %", "stack mean |err| %", "static mean |err| %"], rows)
+
+
+def _by_platform(results: Mapping[str, Any], name: str) -> str:
+    rows = []
+    by = results.get("summary_by_platform")
+    if by is None:   # results.json of an older run: derive it from the pairs
+        by = {pid: summarize([p for p in results["pairs"] if p["platform"] == pid], [name])
+              for pid in dict.fromkeys(p["platform"] for p in results["pairs"])}
+    for pid, summ in by.items():
+        s = summ.get(name) or {}
+        comps = s.get("components", {})
+        rows.append([pid, s.get("pairs"), s.get("mean_abs_error_pct"), s.get("max_abs_error_pct"),
+                     *(comps.get(c, {}).get("max_abs_error_bytes") for c in ("total", "arena", "stack", "static"))])
+    if not rows:
+        return ""
+    return f"<p>{escape(name)} per platform:</p>" + _table(
+        ["platform", "pairs", "mean |error| %", "max |error| %", "max |error| B total", "arena", "stack", "static"], rows)
 
 
 def _components(results: Mapping[str, Any], name: str) -> str:
@@ -121,6 +138,7 @@ def render_html(results: Mapping[str, Any], timeline_models: Sequence[str] = ())
         + ", ".join(f"{escape(k)} {v}" for k, v in sorted(status.items()))
         + f". Error = (estimated − measured) / measured of {escape(', '.join(COMPONENTS))}.</p>",
         _summary(results),
+        _by_platform(results, fit_name),
         "<h2>Error distribution (total peak RAM)</h2>",
         svg.strips(dist, "total peak RAM error per estimator (box: 25–75 %, bar: median)", "error %"),
         svg.histogram({fit_name: dist.get(fit_name, [])}, f"{fit_name}: error histogram", "error %"),

@@ -283,6 +283,8 @@ def assemble(pairs: list[dict[str, Any]], names: list[str], options: ValidateOpt
         "firmware_hashes": dict(options.firmware_hashes),
         "measured": options.measure is not None,
         "summary": summarize(pairs, names),
+        "summary_by_platform": {pid: summarize([p for p in pairs if p["platform"] == pid], names)
+                                for pid in dict.fromkeys(p["platform"] for p in pairs)},
         "pairs": pairs,
     }
 
