@@ -4,9 +4,9 @@
  *
  * Rounding: TFLite has two variants of MultiplyByQuantizedMultiplier. The tflite-micro wheel (our
  * oracle) uses the "double rounding" one: SaturatingRoundingDoublingHighMul followed by
- * RoundingDivideByPOT. This was established by testing (tests/unit/test_rt_kernels.py runs MUL,
- * FULLY_CONNECTED and ADD models whose results differ between the two variants). Define
- * SRT_SINGLE_ROUNDING to build the other variant.
+ * RoundingDivideByPOT. Established by testing: with this variant all single-op models of
+ * tests/unit/kernels are bit-exact; a build with SRT_SINGLE_ROUNDING (the other variant) differed
+ * from the wheel on DEPTHWISE_CONV_2D, MUL, LEAKY_RELU and MEAN cases.
  */
 #ifndef SRT_KERNELS_QUANT_H
 #define SRT_KERNELS_QUANT_H
