@@ -214,3 +214,19 @@ def test_extra_abi_sizes_agree_with_the_estimators_probes():
         r = subprocess.run(["gcc", "-std=c11", "-fsyntax-only", f"-D{abi_macro}=1", f"-I{kcases.KERNELS}",
                             f"-I{kcases.RUNTIME}", "-x", "c", "-"], input=src, capture_output=True, text=True)
         assert r.returncode == 0, f"{abi}: {r.stderr}"
+
+
+def test_the_wheel_uses_double_rounding(tmp_path_factory, workdir):
+    """The other MultiplyByQuantizedMultiplier variant (single rounding) is distinguishable on our
+    cases: built with it, some int8 outputs differ from the wheel's, so the bit-exact test above
+    does pin the variant down. ~8 s."""
+    single = kcases.build_harness(tmp_path_factory.mktemp("kh_single") / "harness", ("-DSRT_SINGLE_ROUNDING",))
+    differing = []
+    for name, model, inputs in CASES:
+        if "_int8" not in name:
+            continue
+        got = kcases.run_case(single, workdir, "sr_" + name, model, inputs)
+        if got.status == 0 and list(got.outputs) != [np.ascontiguousarray(a).tobytes()
+                                                     for a in kcases.reference(model, inputs)]:
+            differing.append(name)
+    assert differing, "single rounding gives the same bytes on every case"
