@@ -225,10 +225,16 @@ def measure(model_path: str, platform: str, *, firmwares: Mapping[str, FirmwareR
                               needed=len(image), available=fw.model_capacity)
     est_arena = (estimate or {}).get("arena_min_bytes")
     if isinstance(est_arena, int) and est_arena > fw.arena_capacity:
-        raise DoesNotFitError(f"the estimated arena ({est_arena:,} B) exceeds simprof-rt's arena on {platform} "
-                              f"({fw.arena_capacity:,} B: RAM minus static, stack and heap regions)",
-                              fix="use a platform with more RAM", before_run=True,
-                              needed=est_arena, available=fw.arena_capacity)
+        # The estimate's claim is checked with one run on the whole arena: setup must fail for lack
+        # of arena. If it works, the estimate is wrong and the pair is measured like any other.
+        rep = run_bare(fw, image, timeout_s)
+        if rep.status == ARENA_STATUS:
+            raise DoesNotFitError(f"the estimated arena ({est_arena:,} B) exceeds simprof-rt's arena on {platform} "
+                                  f"({fw.arena_capacity:,} B: RAM minus static, stack and heap regions; a run with "
+                                  "all of it fails)", fix="use a platform with more RAM", before_run=True,
+                                  needed=est_arena, available=fw.arena_capacity)
+        if not rep.ok:
+            _raise_for(rep, platform)
 
     def on_stop(ctx: StopContext) -> Any:
         return RuntimeReport.parse(ctx.gdb.read_memory(fw.report, _REPORT_BYTES))
