@@ -6,6 +6,7 @@
 
 #ifdef SRT_HAVE_CONTROL_OPS
 extern const srt_op srt_op_var_handle, srt_op_read_variable, srt_op_assign_variable, srt_op_call_once;
+extern const srt_op srt_op_if, srt_op_while;
 #endif
 
 static const srt_op *const k_ops[] = {
@@ -20,6 +21,7 @@ static const srt_op *const k_ops[] = {
     &srt_op_quantize, &srt_op_dequantize, &srt_op_rsqrt,
 #ifdef SRT_HAVE_CONTROL_OPS
     &srt_op_var_handle, &srt_op_read_variable, &srt_op_assign_variable, &srt_op_call_once,
+    &srt_op_if, &srt_op_while,
 #endif
 };
 
