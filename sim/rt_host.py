@@ -30,7 +30,7 @@ KERNELS_DIR = SOURCE_DIR / "kernels"
 HOST_DIR = SOURCE_DIR / "host"
 ARENA_ALIGN = 16
 DEFAULT_ARENA = 4 * 1024 * 1024
-SANITIZE = ("-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer")
+SANITIZE = ("-fsanitize=address,undefined,float-cast-overflow", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer")
 CFLAGS = ("-std=c11", "-O1", "-g", "-Wall", "-Wextra", "-Werror", "-DSRT_HAVE_CONTROL_OPS")
 RECIPE = "2"
 
