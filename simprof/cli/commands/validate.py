@@ -107,11 +107,13 @@ def _print_summary(results: dict, out: Path) -> None:
     from rich.table import Table
 
     t = Table(title=f"{len(results['pairs'])} pairs → {out}/results.json, results.csv, report.html")
-    for col in ("estimator", "pairs", "mean |err| %", "max |err| %"):
+    for col in ("estimator", "pairs", "mean |err| %", "max |err| %", "max |err| B", "arena exact"):
         t.add_column(col, justify="left" if col == "estimator" else "right")
     fmt = lambda v: "–" if v is None else f"{v:.2f}"  # noqa: E731
     for name, s in results["summary"].items():
-        t.add_row(name, str(s["pairs"]), fmt(s["mean_abs_error_pct"]), fmt(s["max_abs_error_pct"]))
+        arena = s.get("components", {}).get("arena", {})
+        t.add_row(name, str(s["pairs"]), fmt(s["mean_abs_error_pct"]), fmt(s["max_abs_error_pct"]),
+                  str(s.get("max_abs_error_bytes", "–")), f"{arena.get('exact', 0)}/{arena.get('compared', 0)}")
     Console().print(t)
     failed = sum(1 for p in results["pairs"] if p["run_errors"])
     if failed:
