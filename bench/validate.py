@@ -5,6 +5,7 @@ Target of issue #5: 200 models x 3 platforms in <= 10 minutes on 2 cores.
     .venv/bin/python bench/validate.py                       # 220 models (seed 1) x stm32f4,nrf52840,nrf51
     .venv/bin/python bench/validate.py --corpus build/corpus --out build/bench-validate
     .venv/bin/python bench/validate.py --count 40 --host     # host mode (TFLM wheel), no QEMU
+    .venv/bin/python bench/validate.py --corpus build/corpus --local-cluster 2   # through dask
 
 The result cache starts empty (a fresh --out, or a temporary folder) unless --keep-cache.
 """
@@ -41,11 +42,24 @@ def main() -> None:
     ap.add_argument("--platforms", default="stm32f4,nrf52840,nrf51")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--scheduler", help="dask scheduler address instead of the local pool")
+    ap.add_argument("--local-cluster", type=int, metavar="N",
+                    help="start a dask LocalCluster of N single-threaded worker processes and use it")
     ap.add_argument("--host", action="store_true", help="host mode: the TFLM wheel as the measurement")
     ap.add_argument("--out", type=Path, help="output folder (default: temporary)")
     ap.add_argument("--keep-cache", action="store_true", help="do not empty OUT/cache first")
     args = ap.parse_args()
     platforms = tuple(p for p in args.platforms.split(",") if p)
+    if args.local_cluster:
+        from dask.distributed import LocalCluster
+        with LocalCluster(n_workers=args.local_cluster, threads_per_worker=1, processes=True,
+                          dashboard_address=None) as cluster:
+            args.scheduler = cluster.scheduler_address
+            run(args, platforms)
+    else:
+        run(args, platforms)
+
+
+def run(args: argparse.Namespace, platforms: tuple[str, ...]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         corpus = args.corpus
         if corpus is None:

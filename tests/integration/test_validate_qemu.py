@@ -205,3 +205,17 @@ def test_ctrl_c_kills_the_qemu_of_a_worker_that_had_to_be_killed(corpus, qemu_se
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err.decode()[-2000:]
     assert _qemu_pids(str(elf)) == []
+
+
+def test_a_worker_without_the_image_rebuilds_it_and_refuses_another_build(qemu_setup):
+    """What a dask worker on another machine does: no file at the parent's path -> build here, and
+    measure only if the build hash is the parent's."""
+    from simprof.errors import FirmwareError
+    from simprof.validate.qemu import FirmwareRef, _LOADED, _load
+    ref = qemu_setup[0].keywords["firmwares"]["nrf51"]
+    _LOADED.clear()
+    loaded = _load(FirmwareRef("nrf51", "/nonexistent/simprof-rt/firmware.elf", ref.hash))
+    assert str(loaded.elf) == ref.elf and loaded.arena_capacity > 0
+    _LOADED.clear()
+    with pytest.raises(FirmwareError, match="differs"):
+        _load(FirmwareRef("nrf51", "/nonexistent/simprof-rt/firmware.elf", "0" * 64))
