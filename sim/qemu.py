@@ -27,6 +27,7 @@ from typing import Sequence
 from simprof.errors import EmulatorError, ToolchainError
 from simprof.platforms import Platform
 from simprof.sim.gdb_rsp import GdbClient
+from simprof.sim.process import kill_group, read_console, reap
 from simprof.sim.qmp import QmpClient, QmpError
 
 log = logging.getLogger(__name__)
@@ -181,36 +182,22 @@ class QemuSession:
         with self._lock:
             self._stopped = True
             proc = self._proc
-            if proc is not None and proc.poll() is None:
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+            if proc is not None:
+                kill_group(proc)
         if self.gdb is not None:
             self.gdb.close()
         if self._qmp is not None:
             self._qmp.close()
         if proc is not None:
-            # Reaping cannot be interrupted half-way: a second Ctrl-C must not leave a zombie.
-            while True:
-                try:
-                    rc = proc.wait(timeout=10)
-                    break
-                except KeyboardInterrupt:
-                    continue
+            rc = reap(proc)
             if self.returncode is None:
                 self.returncode = rc
         self._read_console()
 
     def _read_console(self) -> None:
-        f = self._console_file
-        if f is None:
-            return
-        try:
-            f.seek(0)
-            self._console_text = f.read().decode("utf-8", errors="replace")
-        except (OSError, ValueError):
-            pass
+        text = read_console(self._console_file)
+        if text is not None:
+            self._console_text = text
 
     @property
     def console(self) -> str:

@@ -24,7 +24,6 @@ import logging
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -37,6 +36,7 @@ from simprof.errors import ElfError, EmulatorError, EmulatorTimeout, PlatformErr
 from simprof.platforms import PLATFORM_DIR, Platform
 from simprof.sim.elf import ElfInfo, read_elf
 from simprof.sim.gdb_rsp import GdbClient
+from simprof.sim.process import kill_group, read_console, reap
 
 log = logging.getLogger(__name__)
 
@@ -355,30 +355,16 @@ class RenodeSession:
             self.monitor.close()
         proc = self._proc
         if proc is not None:
-            if proc.poll() is None:
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            while True:
-                try:
-                    rc = proc.wait(timeout=10)
-                    break
-                except KeyboardInterrupt:
-                    continue
+            kill_group(proc)
+            rc = reap(proc)
             if self.returncode is None:
                 self.returncode = rc
         self._read_console()
 
     def _read_console(self) -> None:
-        f = self._console_file
-        if f is None:
-            return
-        try:
-            f.seek(0)
-            self._console_text = f.read().decode("utf-8", errors="replace")
-        except (OSError, ValueError):
-            pass
+        text = read_console(self._console_file)
+        if text is not None:
+            self._console_text = text
 
     @property
     def console(self) -> str:

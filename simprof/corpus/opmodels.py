@@ -18,7 +18,6 @@ import zlib
 from dataclasses import dataclass
 from typing import Callable
 
-import numpy as np
 
 from simprof.errors import UsageError
 
