@@ -3,7 +3,8 @@
 Error of a component = (estimated - measured) / measured, in percent; positive = over-estimate.
 Components: total (the total peak RAM: static + stack + arena + heap), arena (the minimum arena
 when the measurement verified one), arena_head, arena_tail, stack, static, heap. A component is
-skipped for a pair when either side is unknown (None); its error_pct is None when the measured
+skipped for a pair when either side is unknown (None), and arena_head/arena_tail when the painted
+blocks merged (`arena_blocks_merged`: an almost full arena); error_pct is None when the measured
 value is 0 and the estimate is not (the byte error still counts).
 """
 from __future__ import annotations
@@ -40,6 +41,8 @@ def component_errors(estimate: Mapping[str, Any] | None, measurement: Mapping[st
     if not estimate or not measurement:
         return out
     for comp in COMPONENTS:
+        if comp in ("arena_head", "arena_tail") and measurement.get("arena_blocks_merged"):
+            continue   # the painted head/tail split is not observable in an almost full arena
         ekeys, mkey = _keys(comp, measurement)
         e = next((estimate[k] for k in ekeys if _num(estimate.get(k))), None)
         m = measurement.get(mkey)
@@ -111,3 +114,50 @@ def worst_cases(results: Mapping[str, Any], estimator: str, n: int = 10) -> list
         if err is not None and err["error_pct"] is not None and math.isfinite(err["error_pct"]):
             rows.append({"model": p["model"], "platform": p["platform"], **err})
     return sorted(rows, key=lambda r: -abs(r["error_pct"]))[:n]
+
+
+def _md(v: Any, pct: bool = False) -> str:
+    if v is None:
+        return "–"
+    if pct:
+        return f"{v:.3f}"
+    return f"{v:,}" if isinstance(v, int) else f"{v:,.1f}" if isinstance(v, float) else str(v)
+
+
+def markdown_summary(results: Mapping[str, Any]) -> str:
+    """The summary tables of a run in Markdown (docs/accuracy.md is made from this): every
+    estimator's total-RAM error, the fit estimator per component and per platform."""
+    fit = results.get("fit_estimator", "simprof")
+    lines = ["| estimator | pairs | mean \\|error\\| % | max \\|error\\| % | mean error % | max \\|error\\| B |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for name, s in results["summary"].items():
+        lines.append(f"| {name} | {s['pairs']} | {_md(s['mean_abs_error_pct'], True)} | "
+                     f"{_md(s['max_abs_error_pct'], True)} | {_md(s['mean_error_pct'], True)} | "
+                     f"{_md(s.get('max_abs_error_bytes'))} |")
+    lines += ["", f"{fit} per component (arena = minimum arena, two-run check; arena head/tail = painted blocks):", "",
+              "| component | pairs | exact (0 B) | mean \\|error\\| B | max \\|error\\| B | mean \\|error\\| % | max \\|error\\| % |",
+              "|---|---:|---:|---:|---:|---:|---:|"]
+    for c, v in results["summary"].get(fit, {}).get("components", {}).items():
+        lines.append(f"| {c} | {v['compared']} | {v['exact']} | {_md(v['mean_abs_error_bytes'])} | "
+                     f"{_md(v['max_abs_error_bytes'])} | {_md(v['mean_abs_error_pct'], True)} | "
+                     f"{_md(v['max_abs_error_pct'], True)} |")
+    by = results.get("summary_by_platform") or {
+        pid: summarize([p for p in results["pairs"] if p["platform"] == pid], [fit])
+        for pid in dict.fromkeys(p["platform"] for p in results["pairs"])}
+    status: dict[str, dict[str, int]] = {}
+    for p in results["pairs"]:
+        st = p["status"] if not (p["status"] == "does-not-fit" and p["fit"].get("reason")) else "does-not-fit (image)"
+        status.setdefault(p["platform"], {}).setdefault(st, 0)
+        status[p["platform"]][st] += 1
+    lines += ["", f"{fit} per platform:", "",
+              "| platform | measured | not fitting (part / image) | errors | mean \\|error\\| % | max \\|error\\| % | "
+              "max \\|error\\| B (total / arena / stack / static) |", "|---|---:|---:|---:|---:|---:|---|"]
+    for pid, summ in by.items():
+        s = summ.get(fit) or {}
+        comps = s.get("components", {})
+        st = status.get(pid, {})
+        bytes_ = " / ".join(_md(comps.get(c, {}).get("max_abs_error_bytes")) for c in ("total", "arena", "stack", "static"))
+        lines.append(f"| {pid} | {st.get('measured', 0)} | {st.get('does-not-fit', 0)} / "
+                     f"{st.get('does-not-fit (image)', 0)} | {st.get('error', 0)} | {_md(s.get('mean_abs_error_pct'), True)} | "
+                     f"{_md(s.get('max_abs_error_pct'), True)} | {bytes_} |")
+    return "\n".join(lines) + "\n"

@@ -149,3 +149,11 @@ def test_measurement_can_decline_a_pair_and_that_is_cached(tmp_path):
     CALLS.clear()
     again = validate(opts, budgets=budget)
     assert CALLS == [] and [p["status"] for p in again["pairs"]] == [p["status"] for p in first["pairs"]]
+
+
+def test_merged_painted_blocks_are_not_compared_as_head_and_tail():
+    est = {"total_bytes": 100, "arena_min_bytes": 96, "arena_head_painted_bytes": 40, "arena_tail_bytes": 50}
+    meas = {"total_bytes": 100, "arena_min_bytes": 96, "arena_head_bytes": 112, "arena_tail_bytes": 0,
+            "arena_size": 112, "arena_blocks_merged": True}
+    e = component_errors(est, meas)
+    assert "arena_head" not in e and "arena_tail" not in e and e["arena"]["error_bytes"] == 0

@@ -16,6 +16,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, help="HTML file (default: report.html beside results.json)")
     parser.add_argument("--timeline", action="append", default=[], metavar="MODEL",
                         help="model to draw per-operator timelines for (default: the worst three)")
+    parser.add_argument("--markdown", type=Path, metavar="FILE",
+                        help="also write the summary tables in Markdown (as in docs/accuracy.md)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,4 +33,8 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or args.results.with_name("report.html")
     write_text_atomic(out, render_html(results, timeline_models=tuple(args.timeline)))
     print(f"wrote {out}")
+    if args.markdown:
+        from simprof.validate.results import markdown_summary
+        write_text_atomic(args.markdown, markdown_summary(results))
+        print(f"wrote {args.markdown}")
     return 0
