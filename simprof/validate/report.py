@@ -118,6 +118,24 @@ def _timelines(results: Mapping[str, Any], chosen: Sequence[str]) -> str:
     return "".join(out) or "<p>No per-operator data in these results.</p>"
 
 
+def _not_measured(results: Mapping[str, Any]) -> str:
+    """Pairs that do not fit: the part (by the fit estimator's total RAM / flash) or the measuring
+    firmware image (with its reason, checked by a run)."""
+    rows: dict[str, list] = {}
+    for p in results["pairs"]:
+        if p["status"] != "does-not-fit":
+            continue
+        r = rows.setdefault(p["platform"], [p["platform"], 0, 0, ""])
+        if p["fit"].get("reason"):
+            r[2] += 1
+            r[3] = r[3] or f"{p['model']}: {p['fit']['reason']}"
+        else:
+            r[1] += 1
+    if not rows:
+        return "<p>None.</p>"
+    return _table(["platform", "part too small (estimate)", "firmware image too small", "example"], list(rows.values()))
+
+
 def render_html(results: Mapping[str, Any], timeline_models: Sequence[str] = ()) -> str:
     names = list(results["estimators"])
     dist = {n: [p["errors"][n]["total"]["error_pct"] for p in results["pairs"] if "total" in p["errors"].get(n, {})]
@@ -151,6 +169,7 @@ def render_html(results: Mapping[str, Any], timeline_models: Sequence[str] = ())
         _table(["model", "platform", "estimated B", "measured B", "error B", "error %"], worst_rows),
         "<h2>Per-operator timelines</h2>",
         _timelines(results, timeline_models),
+        "<h2>Not measured</h2>", _not_measured(results),
         "<h2>Failures</h2>" + (_table(["model", "platform", "error"], failures) if failures else "<p>None.</p>"),
     ])
     template = Template(resources.files(__package__).joinpath("report.html").read_text(encoding="utf-8"))
