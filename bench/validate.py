@@ -31,7 +31,7 @@ def _options(corpus: Path, out: Path, platforms: tuple[str, ...], jobs: int, hos
     measure, measure_ops, hashes = adapters.qemu_measure_for(platforms)
     return ValidateOptions(models_dir=corpus, platforms=platforms, estimators=adapters.default_estimators("qemu"),
                            measure=measure, measure_operators=measure_ops, firmware_hashes=hashes, out=out,
-                           jobs=jobs, scheduler=scheduler, report=True)
+                           jobs=jobs, scheduler=scheduler, report=True, verify_no_fit=True)
 
 
 def main() -> None:

@@ -118,22 +118,32 @@ def _timelines(results: Mapping[str, Any], chosen: Sequence[str]) -> str:
     return "".join(out) or "<p>No per-operator data in these results.</p>"
 
 
+def not_fit_kind(p: Mapping[str, Any]) -> str:
+    """Why a does-not-fit pair was not measured: "part" (the estimate exceeds the part's RAM or
+    flash) or "image" (the part could hold it, simprof-rt's image cannot)."""
+    f = p["fit"]
+    part = (f.get("ram_need_bytes") or 0) > f.get("ram_bytes", 0) or f.get("flash_need_bytes", 0) > f.get("flash_bytes", 0)
+    return "part" if part or not f.get("reason") else "image"
+
+
 def _not_measured(results: Mapping[str, Any]) -> str:
-    """Pairs that do not fit: the part (by the fit estimator's total RAM / flash) or the measuring
-    firmware image (with its reason, checked by a run)."""
+    """Pairs that do not fit: the part (by the fit estimator's total RAM / flash) or only the
+    measuring firmware image; `checked`: a run with the image's whole arena failed for lack of it."""
     rows: dict[str, list] = {}
     for p in results["pairs"]:
         if p["status"] != "does-not-fit":
             continue
-        r = rows.setdefault(p["platform"], [p["platform"], 0, 0, ""])
+        r = rows.setdefault(p["platform"], [p["platform"], 0, 0, 0, ""])
+        kind = not_fit_kind(p)
+        r[1 if kind == "part" else 3] += 1
         if p["fit"].get("reason"):
             r[2] += 1
-            r[3] = r[3] or f"{p['model']}: {p['fit']['reason']}"
-        else:
-            r[1] += 1
+            if kind == "image" and not r[4]:
+                r[4] = f"{p['model']}: {p['fit']['reason']}"
     if not rows:
         return "<p>None.</p>"
-    return _table(["platform", "part too small (estimate)", "firmware image too small", "example"], list(rows.values()))
+    return _table(["platform", "part too small (estimate)", "of all: checked by a run", "only the firmware image too small",
+                   "example"], list(rows.values()))
 
 
 def render_html(results: Mapping[str, Any], timeline_models: Sequence[str] = ()) -> str:

@@ -146,7 +146,10 @@ def markdown_summary(results: Mapping[str, Any]) -> str:
         for pid in dict.fromkeys(p["platform"] for p in results["pairs"])}
     status: dict[str, dict[str, int]] = {}
     for p in results["pairs"]:
-        st = p["status"] if not (p["status"] == "does-not-fit" and p["fit"].get("reason")) else "does-not-fit (image)"
+        st = p["status"]
+        if st == "does-not-fit":
+            from .report import not_fit_kind
+            st = "does-not-fit" if not_fit_kind(p) == "part" else "does-not-fit (image)"
         status.setdefault(p["platform"], {}).setdefault(st, 0)
         status[p["platform"]][st] += 1
     lines += ["", f"{fit} per platform:", "",

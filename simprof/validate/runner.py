@@ -55,6 +55,7 @@ class ValidateOptions:
     send_model_bytes: bool | None = None           # default: only with a scheduler
     timeline_models: tuple[str, ...] = ()          # per-operator timelines in the report (default: worst)
     measure_operators: MeasureFn | None = None     # per-operator measurement for the timeline pairs
+    verify_no_fit: bool = False                    # let `measure` check the pairs the estimate rejects
     report: bool = True
 
 
@@ -145,16 +146,22 @@ def validate(options: ValidateOptions, progress: Progress | None = None,
                 skipped, meas = False, None
             if skipped:
                 fit = {**fit, "fits": False, "reason": meas["skipped"]}
+            elif meas is not None and fit["fits"] is False:
+                fit = {**fit, "fits": True, "note": "measured: the estimate said it does not fit, a run showed it does"}
             pairs[i] = {"model": m.name, "model_sha256": m.sha256, "family": m.family, "model_flash_bytes": m.flash_bytes,
                         "platform": b.id, "estimates": cached, "measurement": None if skipped else meas,
                         "errors": {}, "run_errors": {}, "fit": fit, "cached": True}
             fits = fit["fits"]
-            need_measure = options.measure is not None and meas is None and fits is not False
+            # verify_no_fit: a measurement that can check a rejection cheaply (qemu: one run with the
+            # whole arena must fail) gets the rejected pairs too, unless the model exceeds the flash.
+            verify = options.verify_no_fit and fit["flash_need_bytes"] <= fit["flash_bytes"]
+            need_measure = options.measure is not None and meas is None and (fits is not False or verify)
             missing = {n: fn for n, fn in options.estimators.items() if n not in cached}
             if missing or need_measure:
                 pairs[i]["cached"] = False
                 tasks.append(Task(i, m.name, str(m.path), m.path.read_bytes() if send_bytes else None, m.flash_bytes, b,
-                                  missing, cached, options.measure if need_measure else None, options.fit_estimator))
+                                  missing, cached, options.measure if need_measure else None, options.fit_estimator,
+                                  options.verify_no_fit))
     total = len(pairs)
     done = total - len(tasks)
     if progress:

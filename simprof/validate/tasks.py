@@ -47,6 +47,7 @@ class Task:
     cached_estimates: Mapping[str, dict] = field(default_factory=dict)
     measure: MeasureFn | None = None
     fit_estimator: str = "simprof"
+    verify_no_fit: bool = False     # also hand pairs the estimate rejects (flash permitting) to measure
 
 
 def _one_line(exc: BaseException) -> str:
@@ -102,10 +103,14 @@ def run_task(task: Task) -> dict[str, Any]:
         fit_source = estimates.get(task.fit_estimator) or task.cached_estimates.get(task.fit_estimator)
         fit = fit_decision(fit_source, task.model_flash_bytes, task.platform)
         measurement = None
-        if task.measure is not None and fit["fits"] is not False:
+        flash_ok = fit["flash_need_bytes"] <= fit["flash_bytes"]
+        if task.measure is not None and (fit["fits"] is not False or (task.verify_no_fit and flash_ok)):
+            rejected = fit["fits"] is False
             try:
                 kw = {"estimate": fit_source} if accepts_estimate(task.measure) else {}
                 measurement = task.measure(path, task.platform.id, **kw)
+                if rejected:   # it ran although the estimate said it cannot fit: the estimate was wrong
+                    fit = {**fit, "fits": True, "note": "measured: the estimate said it does not fit, a run showed it does"}
             except DoesNotFitError as exc:
                 if exc.details.get("before_run"):   # the measuring firmware cannot hold it: a fit decision
                     fit = {**fit, "fits": False, "reason": exc.message}

@@ -52,7 +52,8 @@ def qemu_setup():
 def _options(corpus: Path, out: Path, qemu_setup, **kw) -> ValidateOptions:
     measure, measure_ops, hashes = qemu_setup
     return ValidateOptions(models_dir=corpus, platforms=PLATFORMS, estimators=adapters.default_estimators("qemu"),
-                           measure=measure, measure_operators=measure_ops, out=out, firmware_hashes=hashes, **kw)
+                           measure=measure, measure_operators=measure_ops, out=out, firmware_hashes=hashes,
+                           verify_no_fit=True, **kw)
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +80,9 @@ def test_slice_meets_the_accuracy_bounds(run):
         assert m["total_bytes"] == m["static_bytes"] + m["stack_bytes"] + m["arena_min_bytes"] + m["heap_bytes"]
         assert m["arena_min_check"]["runs"] >= 2
     assert sum(p["measurement"]["arena_min_check"]["method"] == "two-run" for p in measured) == len(measured)
+    for p in pairs:   # every rejection was checked: a run with the image's whole arena failed
+        if p["status"] == "does-not-fit":
+            assert "a run with all of it fails" in p["fit"]["reason"], p["model"]
     timelines = [p for p in pairs if p.get("operator_measurement")]
     assert len(timelines) == 3 and all(p["operator_measurement"]["operators"] for p in timelines)
     html = (out / "report.html").read_text()

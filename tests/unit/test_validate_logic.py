@@ -157,3 +157,30 @@ def test_merged_painted_blocks_are_not_compared_as_head_and_tail():
             "arena_size": 112, "arena_blocks_merged": True}
     e = component_errors(est, meas)
     assert "arena_head" not in e and "arena_tail" not in e and e["arena"]["error_bytes"] == 0
+
+
+def runs_anything(model_path, platform, estimate=None):
+    CALLS.append(model_path)
+    return {"total_bytes": 10, "arena_bytes": 5, "stack_bytes": 5, "static_bytes": 0, "heap_bytes": 0}
+
+
+def test_verify_no_fit_hands_rejected_pairs_to_the_measurement(tmp_path):
+    models = tmp_path / "m"
+    models.mkdir()
+    for n in (500, 5000):
+        (models / f"m_{n}.tflite").write_bytes(b"\0\0\0\0TFL3" + bytes(n % 7))
+    budget = [PlatformBudget("p", 2000, 1 << 22, 0, 0)]            # the estimate rejects m_5000 (RAM)
+    for measure, status in ((runs_anything, "measured"), (firmware_too_small, "does-not-fit")):
+        opts = ValidateOptions(models, ("p",), {"simprof": fake_estimate}, measure, tmp_path / measure.__name__,
+                               jobs=0, report=False, verify_no_fit=True)
+        CALLS.clear()
+        by = {p["model"]: p for p in validate(opts, budgets=budget)["pairs"]}
+        assert len(CALLS) == 2 and by["m_5000"]["status"] == status
+        assert ("note" in by["m_5000"]["fit"]) == (status == "measured")
+        again = {p["model"]: p for p in validate(opts, budgets=budget)["pairs"]}   # cached, same decision
+        assert again["m_5000"]["status"] == status
+    opts = ValidateOptions(models, ("p",), {"simprof": fake_estimate}, runs_anything, tmp_path / "off", jobs=0,
+                           report=False)
+    CALLS.clear()
+    assert [p["status"] for p in validate(opts, budgets=budget)["pairs"]] == ["measured", "does-not-fit"]
+    assert len(CALLS) == 1
