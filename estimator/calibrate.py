@@ -19,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from simprof.errors import BuildError, SimprofError
+from simprof.errors import BuildError, SimprofError, UsageError
 
 from . import callgraph as cg
 from .stack import CALIBRATION_DIR, SCHEMA_VERSION
@@ -242,45 +242,26 @@ def _git_head() -> str:
         return "unknown"
 
 
-def measure_stacks(fw, platform, image: bool) -> dict:
-    """Per-operator stack painted under QEMU while simprof-rt runs every corpus op-model that
-    this build supports (max over models, per operator type): the check of the static figures.
-    image: the firmware is the simprof-rt image (firmware/app, models packed by sim.runtime);
-    otherwise a stand-in entry that takes the raw model at __model_start."""
-    from simprof.corpus import opmodels
-    from simprof.sim.elf import read_elf
-    from simprof.sim.measure import measure_elf
-    from .tflite_reader import read_model
-
-    start = read_elf(fw.elf).address("__model_start")
-    out: dict = {}
-    for name in opmodels.names():
-        data = opmodels.model(name)
-        try:
-            if image:
-                from simprof.sim.runtime import measure_model
-                m = measure_model(data, platform, reference=False)
-            elif start is not None:
-                m = measure_elf(fw.elf, platform, memory_writes=[(start, data)])
-                if m.exit_status != 0:
-                    continue
-            else:
-                return {}
-        except SimprofError as exc:
-            log.info("not measured: %s (%s)", name, exc.one_line())
-            continue
-        ops = read_model(data).main.operators
-        for o in m.operators:
-            if o.index < len(ops):
-                op = ops[o.index].opcode
-                out[op] = max(out.get(op, 0), o.stack_bytes)
-    return out
+def firmware_dirty() -> bool:
+    return _git_head().endswith("+dirty")
 
 
 def generate(platform_id: str, kernels: str = "reference", build_dir: Path | None = None,
-             out_dir: Path | None = None, main: Path | None = None, measure: bool = False) -> Path:
+             out_dir: Path | None = None, main: Path | None = None, measure: bool = True,
+             allow_dirty: bool = False, models: list[str] | None = None, command: str | None = None) -> Path:
+    """Write <out_dir>/<platform>.json: static analysis of the platform's simprof-rt image and
+    (measure=True) the stack painted under QEMU on the calibration op-models (calibrate_measure.py).
+    Refuses a dirty firmware tree unless allow_dirty (the provenance then says "+dirty")."""
     from simprof.outputs import write_json_atomic
+    if kernels != "reference":
+        raise UsageError(f"the simprof-rt image has reference kernels only, not {kernels}",
+                         fix="use --kernels reference")
+    git = _git_head()
+    if git.endswith("+dirty") and not allow_dirty and build_dir is None:
+        raise BuildError("firmware/ has uncommitted changes: a calibration must come from committed sources",
+                         fix="commit the firmware first, or pass --allow-dirty (the file is then marked +dirty)")
     source_dirs = [FIRMWARE_DIR / "runtime", FIRMWARE_DIR / "kernels"]
+    fw_hash, measured, skipped = None, None, {}
     if build_dir is not None:
         build_dir = Path(build_dir)
         su, ci = sorted(build_dir.glob("*.su")), sorted(build_dir.glob("*.ci"))
@@ -299,21 +280,37 @@ def generate(platform_id: str, kernels: str = "reference", build_dir: Path | Non
             source_dirs.append(FIRMWARE_DIR / "app")
         su, ci, elf = list(fw.stack_usage), list(fw.callgraph), fw.elf
         toolchain = compiler_version(compiler())
-        measured = measure_stacks(fw, platform, image=not main) if measure else {}
-    if build_dir is not None:
-        measured = {}
+        fw_hash = fw.hash
+        if measure and not main:
+            from .calibrate_measure import derive, measure_runs
+            runs, skipped = measure_runs(platform, fw, models)
+            measured = dict(firmware_hash=fw.hash, **derive(runs, static_bytes(elf)))
     if not su or not ci:
         raise BuildError("the build has no .su/.ci files", fix="compile with -fstack-usage -fcallgraph-info=su")
     result = analyse(su, ci, source_dirs, elf=elf)
+    notes = dict(result["notes"])
+    if measured:
+        # static bound per op type minus the deepest painted kernel of that type (>= 0 expected)
+        by_op: dict = {}
+        for key, v in measured["stack_by_kernel"].items():
+            op = key.split("/")[0]
+            by_op[op] = max(by_op.get(op, 0), v)
+        notes["static_minus_measured"] = {op: result["stack_bytes"][op] - v for op, v in sorted(by_op.items())
+                                          if op in result["stack_bytes"]}
+        notes["static_setup_minus_measured"] = (result["stack_setup_bytes"] or 0) - measured["setup_by_depth"].get("0", 0)
+        notes["calibration_models_not_run"] = skipped
     data = {
         "schema_version": SCHEMA_VERSION, "platform": platform_id, "runtime": "simprof-rt", "kernels": kernels,
         "provenance": {
-            "command": f"python -m simprof.estimator.calibrate --platform {platform_id} --kernels {kernels}"
-                       + (f" --build-dir {build_dir}" if build_dir else "")
-                       + (f" --main {main}" if main else "") + (" --measure" if measure else ""),
+            "command": command or (f"simprof calibrate --platform {platform_id} --kernels {kernels}"
+                                   + (f" --build-dir {build_dir}" if build_dir else "")
+                                   + (f" --main {main}" if main else "") + ("" if measure else " --static-only")),
             "entry": str(main) if main else (None if build_dir else "firmware/app/main.c (sim.runtime.firmware_for)"),
-            "method": "gcc -fstack-usage -fcallgraph-info=su; deepest path main -> srt_invoke -> dispatch -> kernel",
-            "toolchain": toolchain, "git": _git_head(),
+            "method": "static: gcc -fstack-usage -fcallgraph-info=su, deepest path main -> srt_invoke -> dispatch "
+                      "-> kernel; measured: painted stack under QEMU on the corpus op-models (per-operator markers "
+                      "+ a setup-only run), see estimator/calibrate_measure.py",
+            "calibration_models": "simprof.corpus.opmodels" if measured else None,
+            "toolchain": toolchain, "git": git, "firmware_hash": fw_hash,
             "generated": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         },
         "static_bytes": static_bytes(elf) if elf else None,
@@ -323,11 +320,7 @@ def generate(platform_id: str, kernels: str = "reference", build_dir: Path | Non
         # control-flow ops: stack = own + nest + max over the called subgraph's ops of (stack - dispatch)
         "subgraph_ops": result["subgraph_ops"],
         "measured": measured,
-        "notes": dict(result["notes"], static_minus_measured={
-            op: result["stack_bytes"][op] - v for op, v in sorted(measured.items()) if op in result["stack_bytes"]},
-            without_error_path_minus_measured={
-            op: result["stack_bytes_without_error_path"][op] - v for op, v in sorted(measured.items())
-            if op in result["stack_bytes_without_error_path"]}),
+        "notes": notes,
     }
     out = Path(out_dir or CALIBRATION_DIR) / f"{platform_id}.json"
     write_json_atomic(out, data)
@@ -338,15 +331,16 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m simprof.estimator.calibrate", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--platform", required=True)
-    ap.add_argument("--kernels", default="reference", choices=("reference", "cmsis-nn"))
+    ap.add_argument("--kernels", default="reference", choices=("reference",))
     ap.add_argument("--build-dir", type=Path, help="analyse an existing build (.su, .ci, .elf) instead")
     ap.add_argument("--out-dir", type=Path, help=f"default {CALIBRATION_DIR}")
     ap.add_argument("--main", type=Path, help="the simprof-rt firmware entry (default: found in firmware/)")
-    ap.add_argument("--measure", action="store_true",
-                    help="also paint the per-operator stack under QEMU on the corpus op-models")
+    ap.add_argument("--static-only", action="store_true", help="no QEMU measurements (static analysis only)")
+    ap.add_argument("--allow-dirty", action="store_true", help="calibrate from uncommitted firmware (marked +dirty)")
     args = ap.parse_args(argv)
     try:
-        print(generate(args.platform, args.kernels, args.build_dir, args.out_dir, args.main, args.measure))
+        print(generate(args.platform, args.kernels, args.build_dir, args.out_dir, args.main,
+                       not args.static_only, args.allow_dirty))
     except SimprofError as exc:
         print(f"error: {exc.one_line()}", file=sys.stderr)
         return exc.exit_code

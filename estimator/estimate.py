@@ -19,7 +19,7 @@ from .lifetimes import CONTROL_FLOW, compute_lifetimes
 from .planner import plan
 from .result import Estimate, OpEstimate
 from .scratch import scratch_requests
-from .stack import load_calibration
+from .stack import kernel_key, load_calibration
 from .tflite_reader import ModelGraph, read_model
 from .transient import SetupConfig, simulate_setup
 from .verify import verify_plan
@@ -77,16 +77,19 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
         unknowns.append(f"stack and static RAM: no calibration file for platform {platform!r} "
                         f"(platforms/calibration/{platform}.json)")
 
-    ops = _per_operator(graph, life, arena_plan, setup, calib, scratch)
+    measured = None
+    if calib is not None:
+        state, note = calib.measured_state()
+        measured = calib.measured if state in ("current", "unchecked") else None
+        if note:
+            notes.append(note)
+    ops = _per_operator(graph, life, arena_plan, setup, calib, scratch, measured, notes)
     if calib is not None:
         missing = sorted({o.opcode for o in ops if o.stack_bytes is None})
         if missing:
             unknowns.append(f"stack of {', '.join(missing)}: not in {calib.path}")
     head, tail = arena_plan.head_bytes, setup.tail_bytes
-    stacks = [o.stack_bytes for o in ops]
-    stack = None
-    if calib is not None and all(s is not None for s in stacks):
-        stack = max([s for s in stacks] + [calib.setup_stack_for(_nesting_depth(graph)) or 0])
+    stack = _model_stack(graph, calib, measured, ops, notes) if calib is not None else None
     static = calib.static_bytes if calib is not None else None
     total = None
     if stack is not None and static is not None:
@@ -122,16 +125,51 @@ def _nesting_depth(graph: ModelGraph, sg: int = 0, seen: frozenset = frozenset()
     return depth
 
 
-def _op_stack(graph: ModelGraph, calib, op, depth: int = 0) -> int | None:
-    """Stack of one operator; a control-flow op adds the deepest operator of the subgraphs it runs
-    (when the calibration file splits its figure), else the file's model-agnostic worst case."""
+def _model_stack(graph: ModelGraph, calib, measured, ops, notes: list) -> int | None:
+    """Whole-run stack as the measurement defines it (from the top of the stack region, setup
+    included): max of setup, every operator and (measured) the invoke floor."""
+    stacks = [o.stack_bytes for o in ops]
+    if any(s is None for s in stacks):
+        return None
+    depth = _nesting_depth(graph)
+    static_setup = calib.setup_stack_for(depth) or 0
+    if measured is None:
+        return max(stacks + [static_setup])
+    keys = [kernel_key(sg, op) for sg in graph.subgraphs for op in sg.operators]
+    setup, missing = measured.setup_for(depth, keys, int(calib.subgraph_ops.get("setup_per_nesting_level", 0)))
+    if setup is None or missing:
+        notes.append(f"setup stack of {', '.join(missing) or 'this model'}: not measured, static-analysis bound")
+        setup = max(setup or 0, static_setup)
+    return max(stacks + [setup, measured.invoke_floor])
+
+
+def _op_stack(graph: ModelGraph, calib, op, depth: int = 0, measured=None, sg=None, notes=None) -> int | None:
+    """Stack of one operator. Measured (calibration current): the painted figure of its kernel path;
+    a control-flow op: its painted extra + the deepest operator of the subgraphs it runs.
+    Otherwise (or for a kernel path never measured) the static-analysis bound: a control-flow op
+    adds the deepest operator of the subgraphs it runs (when the file splits its figure), else the
+    file's model-agnostic worst case."""
     fields = CONTROL_FLOW.get(op.opcode)
+    inner_ops = []
     if fields and depth < 8:
-        inner = []
         for f in fields:
             child = op.opt(f)
             if child is not None and 0 <= child < len(graph.subgraphs):
-                inner += [_op_stack(graph, calib, o, depth + 1) for o in graph.subgraphs[child].operators]
+                inner_ops += [(graph.subgraphs[child], o) for o in graph.subgraphs[child].operators]
+    if measured is not None and sg is not None:
+        key = kernel_key(sg, op)
+        if fields and key in measured.control_flow_extra:
+            inner = [_op_stack(graph, calib, o, depth + 1, measured, s, notes) for s, o in inner_ops]
+            if all(x is not None for x in inner):
+                return measured.control_flow_extra[key] + max(inner + [0])
+        elif not fields and key in measured.stack_by_kernel:
+            return measured.stack_by_kernel[key]
+        if notes is not None:
+            note = f"stack of {key}: not measured in the calibration, static-analysis bound"
+            if note not in notes:
+                notes.append(note)
+    if fields and depth < 8:
+        inner = [_op_stack(graph, calib, o, depth + 1) for _, o in inner_ops]
         refined = calib.stack_for_control_flow(op.opcode, inner)
         if refined is not None:
             return refined
@@ -152,7 +190,7 @@ def _check_platform(platform: str) -> None:
         raise PlatformError(f"unknown platform {platform!r}", fix=f"use one of {', '.join(known)} or 'generic'")
 
 
-def _per_operator(graph, life, arena_plan, setup, calib, scratch) -> list[OpEstimate]:
+def _per_operator(graph, life, arena_plan, setup, calib, scratch, measured=None, notes=None) -> list[OpEstimate]:
     bufs = arena_plan.buffers
     if bufs:
         first = np.fromiter((b.first for b in bufs), dtype=np.int64, count=len(bufs))
@@ -172,7 +210,7 @@ def _per_operator(graph, life, arena_plan, setup, calib, scratch) -> list[OpEsti
                 live_sum = int(size[live].sum())
             else:
                 extent = live_sum = 0
-            stack = _op_stack(graph, calib, op) if calib is not None else None
+            stack = _op_stack(graph, calib, op, 0, measured, sg, notes) if calib is not None else None
             total = extent + setup.tail_bytes + stack if stack is not None else None
             out.append(OpEstimate(sg.index, op.index, op.opcode, extent, live_sum,
                                   scratch_of.get((sg.index, op.index), 0), setup.tail_bytes,
