@@ -1,13 +1,16 @@
-"""Regenerate a platform's calibration file (stack per operator type, static RAM) from the
-simprof-rt build for that platform. The file records the command, toolchain and inputs that made it.
+"""Regenerate a platform's calibration file (stack per kernel path, static RAM) from the
+simprof-rt image for that platform. The file records the command, toolchain, git commit and the
+image's build hash that made it. CLI: `simprof calibrate` (simprof/cli/commands/calibrate.py).
 
-    python -m simprof.estimator.calibrate --platform stm32f4 [--kernels reference]
+    python -m simprof.estimator.calibrate --platform stm32f4 [--static-only] [--allow-dirty]
     python -m simprof.estimator.calibrate --platform stm32f4 --build-dir DIR   # an existing build
 
-Stack: GCC's -fstack-usage/-fcallgraph-info=su output (see callgraph.py); for each operator type,
-the deepest path from the reset handler through main and srt_invoke to the dispatch point, plus the deepest path under
-the kernel's eval function (and likewise through srt_setup for its prepare function, which gives
-stack_setup_bytes). Static: .data + .bss + .noinit of the ELF, minus the tensor arena.
+Measured (default): the op-models painted under QEMU, see calibrate_measure.py; the estimator uses
+these while the image's hash matches. Static bound (kept beside): GCC's -fstack-usage /
+-fcallgraph-info=su output (see callgraph.py); for each operator type, the deepest path from the
+reset handler through main and srt_invoke to the dispatch point, plus the deepest path under the
+kernel's eval function (and likewise through srt_setup for its prepare function, which gives
+stack_setup_bytes). Static RAM: .data + .bss + .noinit of the ELF, minus the tensor arena.
 """
 from __future__ import annotations
 
