@@ -78,7 +78,9 @@ def run(args: argparse.Namespace, platforms: tuple[str, ...]) -> None:
         wall = time.perf_counter() - t
         pairs = results["pairs"]
         measured = [p for p in pairs if p["status"] == "measured"]
-        print(f"{len(pairs)} pairs ({len(measured)} measured, {len(pairs) - len(measured)} not) on "
+        checked = sum(1 for p in pairs if "a run with all of it fails" in (p["fit"].get("reason") or ""))
+        print(f"{len(pairs)} pairs ({len(measured)} measured, {len(pairs) - len(measured)} not, {checked} of "
+              f"these checked by a run) on "
               f"{','.join(platforms)}, jobs={args.jobs}{' dask' if args.scheduler else ''}, {os.cpu_count()} cores")
         print(f"firmware builds/lookup {setup:.1f} s; validate {wall:.1f} s = {wall / 60:.2f} min; "
               f"{len(pairs) / wall:.2f} pairs/s, {len(measured) / wall:.2f} measured pairs/s")
