@@ -126,3 +126,11 @@ def test_provenance_of_a_static_calibration(monkeypatch, tmp_path):
     assert prov["command"] == "simprof calibrate --platform generic" and prov["git"].endswith("+dirty")
     assert prov["generated"].endswith("Z") and prov["toolchain"] == "as built" and data["measured"] is None
     assert data["schema_version"] == stack_mod.SCHEMA_VERSION
+
+
+def test_unknown_image_hash_uses_the_measurements_and_says_so(tmp_path, monkeypatch):
+    # no Arm toolchain here: the image's hash cannot be computed, the committed figures still apply
+    monkeypatch.setattr(stack_mod, "current_firmware_hash", lambda platform: None)
+    _file(tmp_path, HASH)
+    e = estimate(opmodels.model("relu_int8"), platform="stm32f4", runtime="simprof-rt", calibration_dir=tmp_path)
+    assert e.stack_bytes == 648 and any("could not be checked" in n for n in e.notes)
