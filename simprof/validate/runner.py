@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from simprof.errors import PlatformError, UsageError
+from simprof.errors import UsageError
 from simprof.outputs import write_json_atomic, write_text_atomic
 
 from . import executors
 from .cache import ResultCache, file_sha256, make_key
 from .results import summarize, to_csv
-from .tasks import EstimateFn, MeasureFn, PlatformBudget, Task, fit_decision
+from .tasks import EstimateFn, MeasureFn, PlatformBudget, Task, estimate_inputs_hash, fit_decision, platform_file_hash
 
 log = logging.getLogger(__name__)
 
@@ -96,21 +96,6 @@ def load_budgets(ids: Sequence[str]) -> list[PlatformBudget]:
     return out
 
 
-def _platform_hash(pid: str) -> str:
-    """Hash of what an estimate or a measurement on `pid` depends on besides the model: the platform
-    file and its stack/static calibration data (the estimator reads platforms/calibration/<id>*.json)."""
-    import hashlib
-    h = hashlib.sha256()
-    try:
-        from simprof.platforms import PLATFORM_DIR, load
-        h.update(file_sha256(load(pid).source).encode())
-        for f in sorted((PLATFORM_DIR / "calibration").glob(f"{pid}*.json")):
-            h.update(f.name.encode() + file_sha256(f).encode())
-    except (ImportError, PlatformError, OSError):
-        return ""
-    return h.hexdigest()
-
-
 def validate(options: ValidateOptions, progress: Progress | None = None,
              budgets: Sequence[PlatformBudget] | None = None) -> dict[str, Any]:
     if options.fit_estimator not in options.estimators:
@@ -123,6 +108,9 @@ def validate(options: ValidateOptions, progress: Progress | None = None,
     names = list(options.estimators)
     send_bytes = options.send_model_bytes if options.send_model_bytes is not None else bool(options.scheduler)
 
+    # What the estimates depend on besides the model, snapshot now; a worker that finds it changed
+    # (calibration regenerated, estimator edited mid-run) marks its estimates stale: not cached.
+    inputs = {b.id: estimate_inputs_hash(b.id) for b in budgets}
     pairs: dict[int, dict[str, Any]] = {}
     keys: dict[int, dict[str, str]] = {}
     model_of: dict[int, ModelRef] = {}
@@ -131,9 +119,10 @@ def validate(options: ValidateOptions, progress: Progress | None = None,
         for b in budgets:
             i = len(pairs)
             model_of[i] = m
-            phash = _platform_hash(b.id)
-            k = {n: make_key("estimate", m.sha256, b.id, phash, n, options.estimator_versions.get(n, "")) for n in names}
-            k["measurement"] = make_key("measurement", m.sha256, b.id, phash,
+            ihash = inputs[b.id]
+            k = {n: make_key("estimate", m.sha256, b.id, ihash, n, options.estimator_versions.get(n, "")) for n in names}
+            # A measurement depends on the platform file and the image, not on calibration data.
+            k["measurement"] = make_key("measurement", m.sha256, b.id, platform_file_hash(b.id),
                                         options.firmware_hashes.get(b.id, options.firmware_hash))
             keys[i] = k
             cached = {n: v for n in names if (v := cache.get(k[n])) is not None}
@@ -161,7 +150,7 @@ def validate(options: ValidateOptions, progress: Progress | None = None,
                 pairs[i]["cached"] = False
                 tasks.append(Task(i, m.name, str(m.path), m.path.read_bytes() if send_bytes else None, m.flash_bytes, b,
                                   missing, cached, options.measure if need_measure else None, options.fit_estimator,
-                                  options.verify_no_fit))
+                                  options.verify_no_fit, inputs[b.id]))
     total = len(pairs)
     done = total - len(tasks)
     if progress:
@@ -172,8 +161,11 @@ def validate(options: ValidateOptions, progress: Progress | None = None,
         nonlocal done
         p = pairs[r["index"]]
         for n, est in r["estimates"].items():
-            cache.put(keys[r["index"]][n], est)
+            if not r.get("stale"):
+                cache.put(keys[r["index"]][n], est)
             p["estimates"][n] = est
+        if r.get("stale"):
+            p["stale"] = True
         if r["measurement"] is not None:
             cache.put(keys[r["index"]]["measurement"], r["measurement"])
             p["measurement"] = r["measurement"]
@@ -290,6 +282,7 @@ def assemble(pairs: list[dict[str, Any]], names: list[str], options: ValidateOpt
         "firmware_hashes": dict(options.firmware_hashes),
         "measured": options.measure is not None,
         "summary": summarize(pairs, names),
+        "stale_pairs": sum(1 for p in pairs if p.get("stale")),
         "summary_by_platform": {pid: summarize([p for p in pairs if p["platform"] == pid], names)
                                 for pid in dict.fromkeys(p["platform"] for p in pairs)},
         "pairs": pairs,

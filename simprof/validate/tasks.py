@@ -9,14 +9,18 @@ functions for the local pool (cloudpickle handles more for dask).
 """
 from __future__ import annotations
 
+import hashlib
 import inspect
 import os
 import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from simprof.errors import DoesNotFitError, SimprofError
+from simprof.errors import DoesNotFitError, PlatformError, SimprofError
+
+from .cache import file_sha256
 
 EstimateFn = Callable[[str, str], dict]
 MeasureFn = Callable[[str, str], dict]
@@ -48,6 +52,7 @@ class Task:
     measure: MeasureFn | None = None
     fit_estimator: str = "simprof"
     verify_no_fit: bool = False     # also hand pairs the estimate rejects (flash permitting) to measure
+    inputs_hash: str = ""           # estimate_inputs_hash(platform) when the run started
 
 
 def _one_line(exc: BaseException) -> str:
@@ -70,6 +75,43 @@ def fit_decision(estimate: Mapping[str, Any] | None, model_flash_bytes: int, p: 
         ram_need = None if arena is None else arena + p.stack_bytes + p.heap_bytes
     fits = None if ram_need is None else (ram_need <= p.ram_bytes and flash_need <= p.flash_bytes)
     return {**out, "ram_need_bytes": ram_need, "fits": fits}
+
+
+def platform_file_hash(pid: str) -> str:
+    try:
+        from simprof.platforms import load
+        return _digest(Path(load(pid).source))
+    except (ImportError, PlatformError, OSError):
+        return ""
+
+
+_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
+def _digest(path: Path) -> str:
+    """sha256 of a file, remembered while its (mtime, size) stay the same: this runs once per task."""
+    st = path.stat()
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    if key not in _DIGESTS:
+        _DIGESTS[key] = file_sha256(path)
+    return _DIGESTS[key]
+
+
+def estimate_inputs_hash(pid: str) -> str:
+    """What an estimate on `pid` depends on besides the model: the platform file, its stack/static
+    calibration data (platforms/calibration/<id>*.json) and the estimator's sources."""
+    h = hashlib.sha256(platform_file_hash(pid).encode())
+    try:
+        from simprof import estimator
+        from simprof.platforms import PLATFORM_DIR
+        files = sorted((PLATFORM_DIR / "calibration").glob(f"{pid}*.json"))
+        root = Path(estimator.__file__).parent
+        files += sorted(f for f in root.rglob("*") if f.suffix in (".py", ".json") and "__pycache__" not in f.parts)
+        for f in files:
+            h.update(str(f).encode() + b"\0" + _digest(f).encode())
+    except (ImportError, OSError):
+        pass
+    return h.hexdigest()
 
 
 def accepts_estimate(fn: Callable) -> bool:
@@ -100,6 +142,9 @@ def run_task(task: Task) -> dict[str, Any]:
                 estimates[name] = fn(path, task.platform.id)
             except Exception as exc:  # one estimator failing must not lose the others
                 errors[name] = _one_line(exc)
+        # Inputs changed while the run went on (e.g. calibration regenerated): these estimates may
+        # not belong to the run's cache key; the parent keeps them out of the cache.
+        stale = bool(estimates) and bool(task.inputs_hash) and estimate_inputs_hash(task.platform.id) != task.inputs_hash
         fit_source = estimates.get(task.fit_estimator) or task.cached_estimates.get(task.fit_estimator)
         fit = fit_decision(fit_source, task.model_flash_bytes, task.platform)
         measurement = None
@@ -119,7 +164,7 @@ def run_task(task: Task) -> dict[str, Any]:
             except Exception as exc:
                 errors["measurement"] = _one_line(exc)
         return {"index": task.index, "estimates": estimates, "measurement": measurement, "errors": errors,
-                "fit": fit, "seconds": round(time.monotonic() - t0, 3)}
+                "fit": fit, "seconds": round(time.monotonic() - t0, 3), "stale": stale}
     finally:
         if tmp:
             os.unlink(tmp)

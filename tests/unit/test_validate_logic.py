@@ -184,3 +184,20 @@ def test_verify_no_fit_hands_rejected_pairs_to_the_measurement(tmp_path):
     CALLS.clear()
     assert [p["status"] for p in validate(opts, budgets=budget)["pairs"]] == ["measured", "does-not-fit"]
     assert len(CALLS) == 1
+
+
+def test_estimates_made_while_the_inputs_changed_are_not_cached(tmp_path, monkeypatch):
+    from simprof.validate import tasks
+    models = tmp_path / "m"
+    models.mkdir()
+    (models / "m_500.tflite").write_bytes(b"\0\0\0\0TFL3")
+    opts = ValidateOptions(models, ("stm32f4",), {"simprof": fake_estimate}, None, tmp_path / "out", jobs=0,
+                           report=False)
+    monkeypatch.setattr(tasks, "estimate_inputs_hash", lambda pid: "calibration regenerated meanwhile")
+    first = validate(opts)
+    assert first["stale_pairs"] == 1 and first["pairs"][0]["estimates"]["simprof"]["total_bytes"] == 500
+    assert not list((tmp_path / "out" / "cache").glob("*/*.json"))
+    monkeypatch.undo()
+    again = validate(opts)
+    assert again["stale_pairs"] == 0 and again["pairs"][0]["cached"] is False
+    assert len(list((tmp_path / "out" / "cache").glob("*/*.json"))) == 1

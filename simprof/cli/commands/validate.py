@@ -116,6 +116,9 @@ def _print_summary(results: dict, out: Path) -> None:
         t.add_row(name, str(s["pairs"]), fmt(s["mean_abs_error_pct"]), fmt(s["max_abs_error_pct"]),
                   str(s.get("max_abs_error_bytes", "–")), f"{arena.get('exact', 0)}/{arena.get('compared', 0)}")
     Console().print(t)
+    if results.get("stale_pairs"):
+        Console(stderr=True).print(f"[yellow]{results['stale_pairs']} pairs were estimated while the calibration data "
+                                   "or the estimator changed: not cached; rerun for a consistent table[/yellow]")
     failed = sum(1 for p in results["pairs"] if p["run_errors"])
     if failed:
         Console(stderr=True).print(f"[yellow]{failed} pairs had errors (see report.html, Failures)[/yellow]")
