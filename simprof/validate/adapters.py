@@ -103,3 +103,44 @@ def firmware_hash() -> str:
     except ImportError:
         return ""
     return tree_sha256(SOURCE_DIR, (".c", ".h", ".S", ".ld", ".in", ".json"))
+
+
+def run_meta(platforms: tuple[str, ...], firmware_hashes: dict[str, str] | None = None) -> dict[str, Any]:
+    """Versions and provenance recorded in results.json: simprof, git commit, QEMU, compiler, the
+    tflite-micro wheel, and per platform the image measured and the calibration the estimate used
+    (with the image it was made from: when they differ, the calibration is stale)."""
+    import json
+    import platform as _pyplatform
+    import subprocess
+    from importlib import metadata
+
+    def quiet(fn):
+        try:
+            return fn()
+        except Exception:  # noqa: BLE001 - provenance is best effort, never a reason to fail a run
+            return None
+
+    def git(*args: str) -> str | None:
+        out = subprocess.run(["git", *args], capture_output=True, text=True, cwd=Path(__file__).parent, timeout=10)
+        return out.stdout.strip() or None if out.returncode == 0 else None
+
+    from simprof.platforms import PLATFORM_DIR
+    meta: dict[str, Any] = {
+        "simprof": quiet(lambda: metadata.version("simprof")), "python": _pyplatform.python_version(),
+        "git": quiet(lambda: git("rev-parse", "HEAD")),
+        "git_dirty": quiet(lambda: bool(git("status", "--porcelain", "--untracked-files=no"))),
+        "tflite_micro": quiet(lambda: metadata.version("tflite_micro")),
+        "qemu": quiet(lambda: __import__("simprof.sim.qemu", fromlist=["qemu_version"]).qemu_version()),
+        "compiler": quiet(lambda: __import__("simprof.sim.build", fromlist=["x"]).compiler_version(
+            __import__("simprof.sim.build", fromlist=["x"]).compiler())),
+        "platforms": {}}
+    for pid in platforms:
+        cal = quiet(lambda: json.loads((PLATFORM_DIR / "calibration" / f"{pid}.json").read_text()))
+        prov = (cal or {}).get("provenance", {})
+        image = (firmware_hashes or {}).get(pid, "")
+        image = image.split(":")[1] if image.count(":") >= 2 else None
+        meta["platforms"][pid] = {"image_hash": image, "calibration_generated": prov.get("generated"),
+                                  "calibration_firmware_hash": prov.get("firmware_hash"),
+                                  "calibration_matches_image": None if not (image and prov.get("firmware_hash"))
+                                  else prov.get("firmware_hash") == image}
+    return meta

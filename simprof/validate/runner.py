@@ -56,6 +56,7 @@ class ValidateOptions:
     timeline_models: tuple[str, ...] = ()          # per-operator timelines in the report (default: worst)
     measure_operators: MeasureFn | None = None     # per-operator measurement for the timeline pairs
     verify_no_fit: bool = False                    # let `measure` check the pairs the estimate rejects
+    meta: Mapping[str, Any] = field(default_factory=dict)   # recorded as results["meta"] (versions, provenance)
     report: bool = True
 
 
@@ -280,6 +281,7 @@ def assemble(pairs: list[dict[str, Any]], names: list[str], options: ValidateOpt
         "fit_estimator": options.fit_estimator,
         "firmware_hash": options.firmware_hash,
         "firmware_hashes": dict(options.firmware_hashes),
+        "meta": dict(options.meta),
         "measured": options.measure is not None,
         "summary": summarize(pairs, names),
         "stale_pairs": sum(1 for p in pairs if p.get("stale")),
