@@ -26,6 +26,9 @@ from typing import Mapping, Sequence
 
 from simprof.errors import BuildError, ToolchainError
 from simprof.firmware import SOURCE_DIR
+
+# Parent of firmware/: the repo root in a checkout, site-packages/simprof when installed.
+SOURCE_ROOT = SOURCE_DIR.parent
 from simprof.platforms import Platform
 
 log = logging.getLogger(__name__)
@@ -36,7 +39,7 @@ LINKER_TEMPLATE = BOARD_DIR / "link.ld.in"
 CACHE_ENV = "SIMPROF_CACHE_DIR"
 CC_ENV = "SIMPROF_CC"
 # Bump when the build recipe changes in a way the hashed inputs do not show.
-RECIPE_VERSION = "1"
+RECIPE_VERSION = "2"
 
 COMMON_CFLAGS = (
     "-std=c11", "-Os", "-g", "-ffunction-sections", "-fdata-sections",
@@ -163,10 +166,10 @@ def build_firmware(platform: Platform, sources: Sequence[Path], *,
 
     digest = hashlib.sha256()
     for part in (RECIPE_VERSION, name, platform.id, repr(platform.cflags), compiler_version(cc),
-                 " ".join(cflags), " ".join(LINK_FLAGS), script, repr([str(i) for i in includes])):
+                 " ".join(cflags), " ".join(LINK_FLAGS), script, repr([_portable(i) for i in includes])):
         digest.update(part.encode() + b"\0")
     for path in all_sources + _headers(includes + sorted({s.parent for s in sources})):
-        digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+        digest.update(_portable(path).encode() + b"\0" + path.read_bytes() + b"\0")
     key = digest.hexdigest()
 
     root = Path(cache_dir) if cache_dir else default_cache_dir()
@@ -220,8 +223,20 @@ def _run(cmd: list[str], what: str, cwd: Path) -> None:
                          output=output, command=cmd)
 
 
+def _portable(path: Path) -> str:
+    """A path as the cache key sees it: relative to the tree that holds simprof's firmware when it
+    lies inside it. The key is recorded in the calibration data, so a clone in another folder (CI)
+    or an installed copy must compute the same key for the same sources."""
+    try:
+        return str(Path(path).resolve().relative_to(SOURCE_ROOT))
+    except ValueError:
+        return str(path)
+
+
 def _compile_and_link(cc: str, cflags: list[str], includes: list[Path], sources: list[Path],
                       script: str, work: Path) -> None:
+    # Same bytes wherever the tree lies: no absolute source path in debug info or __FILE__.
+    cflags = [*cflags, f"-ffile-prefix-map={SOURCE_ROOT}=."]
     (work / "link.ld").write_text(script)
     inc = [f"-I{d}" for d in includes]
     objects = []
