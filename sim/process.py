@@ -35,3 +35,28 @@ def read_console(f: IO[bytes] | None) -> str | None:
         return f.read().decode("utf-8", errors="replace")
     except (OSError, ValueError):
         return None
+
+
+class ConsoleProcessMixin:
+    """The part of an emulator session that owns the child process and its console file:
+    `_proc`, `_console_file`, `_console_text` and `returncode` are set by the session."""
+
+    _proc: subprocess.Popen | None
+    _console_file: IO[bytes] | None
+    _console_text: str
+    returncode: int | None
+
+    def _end_process(self) -> None:
+        """Kill (group), reap, keep the exit status of the first end, refresh the console text."""
+        proc = self._proc
+        if proc is not None:
+            kill_group(proc)
+            rc = reap(proc)
+            if self.returncode is None:
+                self.returncode = rc
+        self._read_console()
+
+    def _read_console(self) -> None:
+        text = read_console(self._console_file)
+        if text is not None:
+            self._console_text = text

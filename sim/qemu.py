@@ -27,7 +27,7 @@ from typing import Sequence
 from simprof.errors import EmulatorError, ToolchainError
 from simprof.platforms import Platform
 from simprof.sim.gdb_rsp import GdbClient
-from simprof.sim.process import kill_group, read_console, reap
+from simprof.sim.process import ConsoleProcessMixin, kill_group
 from simprof.sim.qmp import QmpClient, QmpError
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ def qemu_command(platform: Platform, elf: Path, *, gdb: str | None = None,
 
 
 @dataclass
-class QemuSession:
+class QemuSession(ConsoleProcessMixin):
     """One halted QEMU with a connected gdb client. Use as a context manager."""
     platform: Platform
     elf: Path
@@ -188,16 +188,7 @@ class QemuSession:
             self.gdb.close()
         if self._qmp is not None:
             self._qmp.close()
-        if proc is not None:
-            rc = reap(proc)
-            if self.returncode is None:
-                self.returncode = rc
-        self._read_console()
-
-    def _read_console(self) -> None:
-        text = read_console(self._console_file)
-        if text is not None:
-            self._console_text = text
+        self._end_process()
 
     @property
     def console(self) -> str:

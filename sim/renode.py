@@ -36,7 +36,7 @@ from simprof.errors import ElfError, EmulatorError, EmulatorTimeout, PlatformErr
 from simprof.platforms import PLATFORM_DIR, Platform
 from simprof.sim.elf import ElfInfo, read_elf
 from simprof.sim.gdb_rsp import GdbClient
-from simprof.sim.process import kill_group, read_console, reap
+from simprof.sim.process import ConsoleProcessMixin
 
 log = logging.getLogger(__name__)
 
@@ -284,7 +284,7 @@ class MonitorClient:
 
 
 @dataclass
-class RenodeSession:
+class RenodeSession(ConsoleProcessMixin):
     """One halted Renode machine with a connected gdb client (the `EmulatorSession` protocol).
 
     icount_shift has no Renode equivalent and is ignored; extra_args are extra monitor commands run
@@ -353,18 +353,7 @@ class RenodeSession:
             self.gdb.close()
         if self.monitor is not None:
             self.monitor.close()
-        proc = self._proc
-        if proc is not None:
-            kill_group(proc)
-            rc = reap(proc)
-            if self.returncode is None:
-                self.returncode = rc
-        self._read_console()
-
-    def _read_console(self) -> None:
-        text = read_console(self._console_file)
-        if text is not None:
-            self._console_text = text
+        self._end_process()
 
     @property
     def console(self) -> str:

@@ -81,8 +81,6 @@ Firmware Should Match Its Construction
 
 Estimate Should Match Measurement On Model
     [Arguments]    ${model}    ${platform}
-    ${available}=    Model Measurement Is Available
-    Skip If    not ${available}    this build cannot measure .tflite models yet (no simprof.sim.runtime)
     ${e}=    Estimate Peak RAM    ${model}    ${platform}    runtime=simprof-rt
     ${m}=    Measure Peak RAM    ${model}    ${platform}    min_arena=True
     Estimate Should Match Measurement Within    ${e}    ${m}    0    fields=arena_min_bytes,arena_tail_bytes

@@ -94,7 +94,7 @@ def test_report_is_self_contained_and_rerenders(pool_results, tmp_path):
 
 
 def test_dask_local_cluster_gives_the_same_results(models_dir, pool_results, tmp_path):
-    distributed = pytest.importorskip("dask.distributed")
+    import dask.distributed as distributed  # an install dependency (extra "dask"), never skipped
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
         results = validate(_options(models_dir, tmp_path, scheduler=cluster.scheduler_address), budgets=BUDGETS)
