@@ -111,13 +111,44 @@ class ModelMeasurement(Measurement):
         return out
 
 
-def firmware_for(platform: Platform, *, cache_dir: Path | None = None) -> FirmwareBuild:
-    """The simprof-rt image of `platform` (cached; the same image runs every model)."""
+@dataclass(frozen=True)
+class KernelSet:
+    """A kernel set of simprof-rt: source folders added to the reference kernels (their ops
+    replace the reference ones, firmware/kernels/registry.c) and the define that enables them."""
+    name: str
+    folders: tuple[str, ...]
+    defines: tuple[str, ...]
+
+
+# The one place that names the kernel sets an image can be built with.
+KERNEL_SETS = {
+    "reference": KernelSet("reference", (), ()),
+    "cmsis-nn": KernelSet("cmsis-nn", ("kernels_cmsis_nn",), ("SRT_KERNELS_CMSIS_NN",)),
+}
+DEFAULT_KERNELS = "reference"
+
+
+def kernel_set(kernels: str) -> KernelSet:
+    try:
+        return KERNEL_SETS[kernels]
+    except KeyError:
+        raise UsageError(f"unknown kernel set {kernels!r}", fix=f"use one of {', '.join(KERNEL_SETS)}") from None
+
+
+def firmware_for(platform: Platform, *, cache_dir: Path | None = None,
+                 kernels: str = DEFAULT_KERNELS) -> FirmwareBuild:
+    """The simprof-rt image of `platform` with a kernel set (cached; one image runs every model)."""
+    ks = kernel_set(kernels)
     sources = [SOURCE_DIR / "app" / "main.c"] + sorted((SOURCE_DIR / "runtime").glob("*.c")) + \
         sorted((SOURCE_DIR / "kernels").glob("*.c"))
-    return build_firmware(platform, sources, name="simprof-rt",
-                          include_dirs=[SOURCE_DIR / "runtime", SOURCE_DIR / "kernels", SOURCE_DIR / "app"],
-                          defines={"SRT_HAVE_CONTROL_OPS": None}, cache_dir=cache_dir)
+    for folder in ks.folders:
+        sources += sorted((SOURCE_DIR / folder).glob("*.c"))
+    defines: dict[str, object] = {"SRT_HAVE_CONTROL_OPS": None, **{d: None for d in ks.defines}}
+    name = "simprof-rt" if kernels == "reference" else f"simprof-rt-{kernels}"
+    return build_firmware(platform, sources, name=name,
+                          include_dirs=[SOURCE_DIR / "runtime", SOURCE_DIR / "kernels", SOURCE_DIR / "app",
+                                        *(SOURCE_DIR / f for f in ks.folders)],
+                          defines=defines, cache_dir=cache_dir)
 
 
 def pack_image(model: bytes, inputs: bytes = b"", *, arena_size: int = 0, flags: int = 0,
@@ -172,7 +203,8 @@ def _regions(fw: FirmwareBuild) -> _Regions:
                     addr["__tensor_arena_end"] - addr["tensor_arena"], addr[STOP_SYMBOL])
 
 
-def check_fits(model: bytes, inputs: bytes, fw: FirmwareBuild, platform: Platform) -> None:
+def check_fits(model: bytes, inputs: bytes, fw: FirmwareBuild, platform: Platform,
+               kernels: str = DEFAULT_KERNELS) -> None:
     """Refuse models that cannot fit the platform's flash, or whose estimated arena exceeds the
     arena the firmware has, with the numbers."""
     reg = _regions(fw)
@@ -184,7 +216,7 @@ def check_fits(model: bytes, inputs: bytes, fw: FirmwareBuild, platform: Platfor
             fix="use a platform with more flash, or a smaller model", needed=image, available=reg.model_capacity)
     try:
         from simprof.estimator import estimate
-        est = estimate(model, runtime="simprof-rt", abi="arm-eabi").arena_min_bytes
+        est = estimate(model, platform.id, runtime="simprof-rt", abi="arm-eabi", kernels=kernels).arena_min_bytes
     except Exception as exc:  # noqa: BLE001 - the estimate is advisory here; the run decides
         log.info("no arena estimate for the fit check: %s", exc)
         return
@@ -290,7 +322,7 @@ def _load_inputs(spec: Any, model: bytes) -> list[np.ndarray]:
 def measure_model(model: bytes | str | Path, platform: Platform | str, *, input: Any = None,
                   min_arena: bool = False, recording: bool = False, timeout_s: float = 60.0,
                   per_operator: bool = True, reference: bool = True, emulator: str = "qemu",
-                  cache_dir: Path | None = None) -> ModelMeasurement:
+                  cache_dir: Path | None = None, kernels: str = DEFAULT_KERNELS) -> ModelMeasurement:
     """Build (cached), load, run and paint `model` on the simprof-rt firmware of `platform`.
 
     input: None (deterministic random), an .npy/.npz path, an array or a list of arrays.
@@ -298,6 +330,7 @@ def measure_model(model: bytes | str | Path, platform: Platform | str, *, input:
     recording: model the tflite-micro Python wrapper's recording allocators instead of the
       plain MicroInterpreter (the firmware default, what an application uses).
     reference: compare the outputs with TFLM's host interpreter (`outputs_match_reference`).
+    kernels: the image's kernel set (KERNEL_SETS: "reference", "cmsis-nn").
     """
     plat = platform if isinstance(platform, Platform) else load(str(platform))
     data, name = _as_bytes(model)
@@ -305,8 +338,8 @@ def measure_model(model: bytes | str | Path, platform: Platform | str, *, input:
         raise ModelFormatError(f"{name} is not a .tflite model (no TFL3 identifier)", fix="pass a .tflite file")
     arrays = _load_inputs(input, data)
     inputs = b"".join(np.ascontiguousarray(a).tobytes() for a in arrays)
-    fw = firmware_for(plat, cache_dir=cache_dir)
-    check_fits(data, inputs, fw, plat)
+    fw = firmware_for(plat, cache_dir=cache_dir, kernels=kernels)
+    check_fits(data, inputs, fw, plat, kernels)
     flags = FLAG_RECORDING if recording else 0
 
     def on_stop(ctx: StopContext):
