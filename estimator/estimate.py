@@ -8,6 +8,7 @@ verify -> setup replay (tail + transient) -> per-operator view -> stack/static f
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ import numpy as np
 from simprof.errors import UsageError
 
 from . import abi as abi_mod
+from . import cmsis_nn_rules
 from .lifetimes import CONTROL_FLOW, compute_lifetimes
 from .planner import plan
 from .result import Estimate, OpEstimate
@@ -50,15 +52,17 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
     _check_platform(platform)
     graph = model if isinstance(model, ModelGraph) else read_model(model)
 
-    scratch = scratch_requests(graph, kernels)
+    core = cmsis_nn_rules.core_class(platform) if kernels == "cmsis-nn" else cmsis_nn_rules.DEFAULT_CORE_CLASS
+    scratch = scratch_requests(graph, kernels, core)
     life = compute_lifetimes(graph, scratch)
     arena_plan = plan(life.buffers)
     verify_plan(arena_plan)
     # lp64 means the wheel's Python wrapper (recording allocators); a firmware uses the plain ones.
     # Both create MicroResourceVariables on the arena when the model has resource variables.
     cfg = SetupConfig(recording=(abi == "lp64"), kernels=kernels, python_resource_vars=True,
-                      variant="wheel" if (runtime == "tflm" and abi == "lp64") else abi, runtime=runtime)
+                      variant="wheel" if (runtime == "tflm" and abi == "lp64") else abi, runtime=runtime, core=core)
     setup = simulate_setup(graph, target, cfg, life, scratch, arena_plan.head_bytes)
+    arena_min, min_stage = min_arena_to_the_byte(graph, target, cfg, life, scratch, arena_plan.head_bytes, setup)
 
     calib = load_calibration(platform, runtime, kernels, calibration_dir)
     unknowns = list(setup.unknown)
@@ -101,7 +105,7 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
         model=graph.name, platform=platform, runtime=runtime, abi=abi, kernels=kernels,
         arena_head_bytes=head, arena_head_painted_bytes=max(head, setup.temp_hwm, setup.planner_hwm),
         arena_tail_bytes=tail, arena_bytes=head + tail,
-        arena_min_bytes=max(setup.need_bytes, head + tail), arena_min_stage=setup.need_stage,
+        arena_min_bytes=arena_min, arena_min_stage=min_stage,
         arena_start_align_bytes=15, tflm_arena_used_bytes=head + tail,
         tail_categories={k: {"used": u, "requested": q, "count": c} for k, (u, q, c) in setup.categories.items()},
         heap_bytes=0, stack_bytes=stack, static_bytes=static, total_bytes=total, peak_operator=peak,
@@ -112,6 +116,29 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
                     "calibration": calib.path if calib else None,
                     "calibration_provenance": calib.provenance if calib else None},
     )
+
+
+def min_arena_to_the_byte(graph: ModelGraph, target, cfg: SetupConfig, life, scratch, head: int,
+                          aligned) -> tuple[int, str]:
+    """The smallest arena (16-aligned start, any size) for which setup succeeds. The tail is
+    allocated downward from the arena's end, which TFLM does not re-align: an end 4 bytes past a
+    16-byte boundary gives the first 16-aligned tail allocation 4 bytes more. So each of the 16
+    positions of the end is replayed and the smallest working size taken; `aligned` is the replay
+    with a 16-aligned end (the reported tail and categories)."""
+    best = (max(aligned.need_bytes, _ceil16(head + aligned.tail_bytes)), aligned.need_stage)
+    for m in range(1, 16):
+        if best[0] - 16 + m >= best[0]:
+            break
+        r = simulate_setup(graph, target, replace(cfg, end_mod=m), life, scratch, head)
+        final = head + r.tail_bytes
+        size = max(r.need_bytes, final + (m - final) % 16)
+        if size < best[0]:
+            best = (size, r.need_stage)
+    return best
+
+
+def _ceil16(n: int) -> int:
+    return (n + 15) // 16 * 16
 
 
 def _nesting_depth(graph: ModelGraph, sg: int = 0, seen: frozenset = frozenset()) -> int:

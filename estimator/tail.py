@@ -36,14 +36,20 @@ class ArenaSim:
     temp_live: int = 0       # end of the temp bytes that are still read
     window: tuple = (0, 0)   # bytes inside [temp_live, temp) that are still read
     planner_hwm: int = 0     # end of the planner's written working area
+    end_mod: int = 0         # arena end address mod 16: tail allocations align down from there
 
     def _need(self, n: int) -> None:
         if n > self.need:
             self.need, self.need_stage = n, self.stage
 
+    def _tail_after(self, size: int, align: int) -> int:
+        """Bytes used from the end after aligning `size` more down from an end at end_mod."""
+        m = self.end_mod
+        return ceil_to(self.tail + size - m, align) + m
+
     def persist(self, size: int, align: int, category: str | None = None, count: int = 1) -> int:
         old = self.tail
-        self.tail = ceil_to(old + size, align)
+        self.tail = self._tail_after(size, align)
         if category:
             c = self.categories.setdefault(category, CategoryUse())
             c.used += self.tail - old
@@ -72,11 +78,12 @@ class ArenaSim:
         against the head, but if it lands on temp bytes that are read later, a later check of the
         kernel fails: so the arena must keep the new tail above them (or the buffer clear of the
         still-read window)."""
-        u = ceil_to(self.tail + size, align)
+        u = self._tail_after(size, align)
         need = self.temp_live + u
         lo, hi = self.window
         if lo != hi:
-            nt = ceil_to(self.temp_live + u, 16) - u   # where the buffer lands in that arena
+            x = self.temp_live + u
+            nt = x + (self.end_mod - x) % 16 - u   # where the buffer lands in that arena
             if lo < size or nt > lo - size:
                 need = hi + u
         self._need(need)
@@ -94,5 +101,6 @@ class ArenaSim:
     def planner_area(self, buffers: int, bytes_per_buffer: int, written_bytes: int) -> None:
         """The planner takes all memory from ceil16(temp) to floor16(tail); it needs room for
         `bytes_per_buffer` per planned buffer, and writes `written_bytes` from its start."""
-        self._need(ceil_to(self.temp, 16) + bytes_per_buffer * buffers + ceil_to(self.tail, 16))
+        # its area ends at the 16-aligned address at or below the tail
+        self._need(ceil_to(self.temp, 16) + bytes_per_buffer * buffers + self.tail + (self.end_mod - self.tail) % 16)
         self.planner_hwm = max(self.planner_hwm, ceil_to(self.temp, 16) + written_bytes)

@@ -363,6 +363,7 @@ def measure_model(model: bytes | str | Path, platform: Platform | str, *, input:
         except Exception as exc:  # noqa: BLE001 - TFLM may lack an op simprof-rt has; say so, go on
             log.warning("no reference outputs: %s", exc)
     amin = min_arena_firmware(data, plat, fw=fw, recording=recording, first=report, timeout_s=timeout_s,
+                              kernels=kernels,
                               emulator=emulator) if min_arena else None
     base = {f: getattr(m, f) for f in Measurement.__dataclass_fields__}
     return ModelMeasurement(**base, model=name, runtime=report, output_bytes=outs,
@@ -381,11 +382,13 @@ def _raise_for(report: RuntimeReport, platform: Platform) -> None:
 
 def min_arena_firmware(model: bytes, platform: Platform, *, fw: FirmwareBuild | None = None,
                        recording: bool = False, first: RuntimeReport | None = None,
-                       timeout_s: float = 30.0, emulator: str = "qemu") -> int:
-    """Smallest arena (a multiple of 16 from the aligned tensor_arena) with which setup and one
-    inference succeed on the firmware, by bisection. The runtime's own `need` is tried first: it
-    is usually the answer, and then only it and 16 B less are run."""
-    fw = fw or firmware_for(platform)
+                       timeout_s: float = 30.0, emulator: str = "qemu", kernels: str = DEFAULT_KERNELS) -> int:
+    """Smallest arena (from the aligned tensor_arena, to the byte) with which setup and one
+    inference succeed on the firmware, by bisection: first on the 16-byte grid, starting from the
+    runtime's own `need` (usually the answer), then the 15 sizes below it (arena_search)."""
+    from simprof.arena_search import to_the_byte
+
+    fw = fw or firmware_for(platform, kernels=kernels)
     reg = _regions(fw)
     flags = FLAG_RECORDING if recording else 0
 
@@ -413,4 +416,4 @@ def min_arena_firmware(model: bytes, platform: Platform, *, fw: FirmwareBuild | 
             hi = mid
         else:
             lo = mid
-    return hi
+    return to_the_byte(ok, hi)
