@@ -203,8 +203,10 @@ def _align16(n: int) -> int:
 
 def min_arena_host(model: bytes | Path, *, recording: bool = True, build: HostBuild | None = None,
                    upper: int = DEFAULT_ARENA) -> int:
-    """Smallest arena (multiple of 16, aligned start) with which setup succeeds, by bisection.
-    Starts from the runtime's own accounting (`need`) and checks both sides of it."""
+    """Smallest arena (aligned start, to the byte) with which setup succeeds, by bisection on the
+    16-byte grid from the runtime's own accounting (`need`), then the 15 sizes below it."""
+    from simprof.arena_search import to_the_byte
+
     build = build or build_host()
     data = model.read_bytes() if isinstance(model, Path) else bytes(model)
     first = run_host(data, arena_size=upper, invoke=False, recording=recording, build=build)
@@ -223,4 +225,4 @@ def min_arena_host(model: bytes | Path, *, recording: bool = True, build: HostBu
             hi = mid
         else:
             lo = mid
-    return hi
+    return to_the_byte(lambda n: run_host(data, arena_size=n, invoke=False, recording=recording, build=build).ok, hi)
