@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import json
 import logging
 import re
 import subprocess
@@ -25,6 +26,7 @@ from pathlib import Path
 from simprof.errors import BuildError, SimprofError, UsageError
 
 from . import callgraph as cg
+from .abi import KERNEL_LIBS
 from .stack import CALIBRATION_DIR, SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
@@ -256,14 +258,15 @@ def generate(platform_id: str, kernels: str = "reference", build_dir: Path | Non
     (measure=True) the stack painted under QEMU on the calibration op-models (calibrate_measure.py).
     Refuses a dirty firmware tree unless allow_dirty (the provenance then says "+dirty")."""
     from simprof.outputs import write_json_atomic
-    if kernels != "reference":
-        raise UsageError(f"the simprof-rt image has reference kernels only, not {kernels}",
-                         fix="use --kernels reference")
+    if kernels not in KERNEL_LIBS:
+        raise UsageError(f"unknown kernel set {kernels!r}", fix=f"use one of {', '.join(KERNEL_LIBS)}")
     git = _git_head()
     if git.endswith("+dirty") and not allow_dirty and build_dir is None:
         raise BuildError("firmware/ has uncommitted changes: a calibration must come from committed sources",
                          fix="commit the firmware first, or pass --allow-dirty (the file is then marked +dirty)")
     source_dirs = [FIRMWARE_DIR / "runtime", FIRMWARE_DIR / "kernels"]
+    if kernels == "cmsis-nn":
+        source_dirs.append(FIRMWARE_DIR / "kernels_cmsis_nn")
     fw_hash, measured, skipped = None, None, {}
     if build_dir is not None:
         build_dir = Path(build_dir)
@@ -279,14 +282,14 @@ def generate(platform_id: str, kernels: str = "reference", build_dir: Path | Non
             fw = build_firmware(platform, sources, include_dirs=source_dirs, name="simprof-rt-entry")
         else:
             from simprof.sim.runtime import firmware_for  # the image simprof measures models with
-            fw = firmware_for(platform)
+            fw = firmware_for(platform, kernels=kernels)
             source_dirs.append(FIRMWARE_DIR / "app")
         su, ci, elf = list(fw.stack_usage), list(fw.callgraph), fw.elf
         toolchain = compiler_version(compiler())
         fw_hash = fw.hash
         if measure and not main:
             from .calibrate_measure import derive, measure_runs
-            runs, skipped = measure_runs(platform, fw, models)
+            runs, skipped = measure_runs(platform, fw, models, kernels)
             measured = dict(firmware_hash=fw.hash, **derive(runs, static_bytes(elf)))
     if not su or not ci:
         raise BuildError("the build has no .su/.ci files", fix="compile with -fstack-usage -fcallgraph-info=su")
@@ -326,15 +329,32 @@ def generate(platform_id: str, kernels: str = "reference", build_dir: Path | Non
         "notes": notes,
     }
     out = Path(out_dir or CALIBRATION_DIR) / f"{platform_id}.json"
-    write_json_atomic(out, data)
+    write_json_atomic(out, merge_kernel_set(out, data))
     return out
+
+
+def merge_kernel_set(path: Path, data: dict) -> dict:
+    """One file per platform: the reference image's calibration at the top level, every other
+    kernel set's under "kernel_sets" (regenerating one keeps the others)."""
+    try:
+        old = json.loads(path.read_text())
+    except (OSError, ValueError):
+        old = {}
+    sets = dict(old.get("kernel_sets", {})) if old.get("platform") == data["platform"] else {}
+    if data["kernels"] == "reference":
+        return {**data, "kernel_sets": sets} if sets else data
+    sets[data["kernels"]] = {k: v for k, v in data.items() if k not in ("schema_version", "platform")}
+    base = {k: v for k, v in old.items() if k != "kernel_sets"} if old.get("platform") == data["platform"] else {
+        "schema_version": data["schema_version"], "platform": data["platform"], "runtime": data["runtime"],
+        "kernels": "reference", "provenance": {"command": "none: only other kernel sets are calibrated"}}
+    return {**base, "kernel_sets": sets}
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m simprof.estimator.calibrate", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--platform", required=True)
-    ap.add_argument("--kernels", default="reference", choices=("reference",))
+    ap.add_argument("--kernels", default="reference", choices=KERNEL_LIBS)
     ap.add_argument("--build-dir", type=Path, help="analyse an existing build (.su, .ci, .elf) instead")
     ap.add_argument("--out-dir", type=Path, help=f"default {CALIBRATION_DIR}")
     ap.add_argument("--main", type=Path, help="the simprof-rt firmware entry (default: found in firmware/)")

@@ -98,7 +98,7 @@ def derive(runs: list[CalibrationRun], static_from_elf: int) -> dict:
     }
 
 
-def _run_of(name: str, data: bytes, fw, platform) -> CalibrationRun:
+def _run_of(name: str, data: bytes, fw, platform, kernels: str = "reference") -> CalibrationRun:
     from simprof.sim import runtime as rt
     from simprof.sim.layout import SymbolConventions
     from simprof.sim.measure import measure_elf
@@ -121,7 +121,7 @@ def _run_of(name: str, data: bytes, fw, platform) -> CalibrationRun:
                 inner += [kernel_key(g.subgraphs[child], o) for o in g.subgraphs[child].operators]
         if inner:
             cf_inner[op.index] = tuple(inner)
-    full = rt.measure_model(data, platform, reference=False, per_operator=True)
+    full = rt.measure_model(data, platform, reference=False, per_operator=True, kernels=kernels)
 
     def report(ctx):
         return rt.RuntimeReport.parse(ctx.gdb.read_memory(ctx.elf.address(rt.REPORT_SYMBOL), rt._REPORT.size))
@@ -135,7 +135,8 @@ def _run_of(name: str, data: bytes, fw, platform) -> CalibrationRun:
                           {o.index: o.stack_bytes for o in full.operators}, full.static_bytes)
 
 
-def measure_runs(platform, fw, names: list[str] | None = None) -> tuple[list[CalibrationRun], dict]:
+def measure_runs(platform, fw, names: list[str] | None = None,
+                 kernels: str = "reference") -> tuple[list[CalibrationRun], dict]:
     """Paint every calibration op-model on `fw` (the platform's simprof-rt image).
     Returns the runs and {model: reason} for the ones the image could not run."""
     from simprof.corpus import opmodels
@@ -143,7 +144,7 @@ def measure_runs(platform, fw, names: list[str] | None = None) -> tuple[list[Cal
     runs, skipped = [], {}
     for name in names or opmodels.names():
         try:
-            runs.append(_run_of(name, opmodels.model(name), fw, platform))
+            runs.append(_run_of(name, opmodels.model(name), fw, platform, kernels))
         except SimprofError as exc:
             log.info("calibration model %s not measured: %s", name, exc.one_line())
             skipped[name] = exc.one_line()

@@ -83,18 +83,19 @@ class MeasuredStack:
 _HASHES: dict = {}
 
 
-def current_firmware_hash(platform: str) -> str | None:
+def current_firmware_hash(platform: str, kernels: str = "reference") -> str | None:
     """Build hash of the simprof-rt image simprof measures `platform` with (cached build, once per
-    process); None when it cannot be known here (no toolchain, unknown platform)."""
-    if platform not in _HASHES:
+    process and kernel set); None when it cannot be known here (no toolchain, unknown platform)."""
+    key = (platform, kernels)
+    if key not in _HASHES:
         try:
             from simprof.platforms import load
             from simprof.sim.runtime import firmware_for
-            _HASHES[platform] = firmware_for(load(platform)).hash
+            _HASHES[key] = firmware_for(load(platform), kernels=kernels).hash
         except (SimprofError, OSError, ImportError) as exc:
-            _HASHES[platform] = None
-            _HASHES[(platform, "why")] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return _HASHES[platform]
+            _HASHES[key] = None
+            _HASHES[(platform, kernels, "why")] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return _HASHES[key]
 
 
 @dataclass(frozen=True)
@@ -116,13 +117,14 @@ class Calibration:
         ("none", None) when the file has no measured figures."""
         if self.measured is None:
             return "none", None
-        now = current_firmware_hash(self.platform)
+        now = current_firmware_hash(self.platform, self.kernels)
         if now is None:
-            why = _HASHES.get((self.platform, "why"), "no firmware build")
+            why = _HASHES.get((self.platform, self.kernels, "why"), "no firmware build")
             return "unchecked", (f"stack from the calibration's measurements; the simprof-rt image's hash could "
                                  f"not be checked here ({why})")
         if now != self.measured.firmware_hash:
             return "stale", (f"calibration stale: run simprof calibrate --platform {self.platform} "
+                             f"--kernels {self.kernels} "
                              f"(simprof-rt image {now[:12]} != calibrated {self.measured.firmware_hash[:12]}); "
                              "stack from static analysis, static RAM from the old image")
         return "current", None
@@ -169,6 +171,12 @@ def load_calibration(platform: str, runtime: str = "simprof-rt", kernels: str = 
     if "provenance" not in data:
         raise PlatformError(f"calibration file {path} has no provenance",
                             fix="regenerate it; every data file records how it was made")
+    # other kernel sets than the reference one have their own section (calibrate.merge_kernel_set)
+    section = data.get("kernel_sets", {}).get(kernels)
+    if section is not None:
+        data = {**section, "schema_version": data["schema_version"]}
+    elif data.get("kernels", "reference") != "reference" or "static_bytes" not in data:
+        data = {**data, "static_bytes": None, "stack_setup_bytes": None, "stack_bytes": {}, "measured": None}
     return Calibration(platform, data.get("runtime", runtime), data.get("kernels", kernels),
                        data.get("static_bytes"), data.get("stack_setup_bytes"),
                        dict(data.get("stack_bytes", {})), dict(data["provenance"]), str(path),

@@ -91,7 +91,9 @@ def measure(path_or_elf: PathLike, platform: Any, *, emulator: str = "qemu", **o
 
 
 def measure_model(model: PathLike, platform: Any, *, emulator: str = "qemu", **opts: Any):
-    """Measure a .tflite model on the simprof-rt firmware (`simprof.sim.runtime.measure_model`)."""
+    """Measure a .tflite model on the simprof-rt firmware (`simprof.sim.runtime.measure_model`;
+    opts: input, min_arena, recording, reference, per_operator, timeout_s, kernels "reference" or
+    "cmsis-nn")."""
     try:
         from simprof.sim.runtime import measure_model as _measure_model
     except ImportError:

@@ -1,7 +1,7 @@
 """`simprof calibrate`: derive a platform's stack and static-RAM constants from measurements and
 write them, with provenance, where the estimator reads them (platforms/calibration/<id>.json).
 
-    simprof calibrate --platform ID|all [--kernels reference] [--out DIR] [--static-only] [--allow-dirty]
+    simprof calibrate --platform ID|all [--kernels reference|cmsis-nn] [--out DIR] [--static-only] [--allow-dirty]
 
 Builds the platform's simprof-rt image, paints every corpus op-model on it under QEMU (per-operator
 markers + a setup-only run) and records the painted figures beside the static-analysis bounds.
@@ -18,8 +18,8 @@ HELP = "measure the stack per kernel path and static RAM of a platform's simprof
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--platform", required=True, help="platform id, or 'all'")
-    parser.add_argument("--kernels", choices=("reference",), default="reference",
-                        help="kernel library of the image (simprof-rt has the reference kernels)")
+    parser.add_argument("--kernels", choices=("reference", "cmsis-nn"), default="reference",
+                        help="kernel set of the simprof-rt image (cmsis-nn: a section of the same file)")
     parser.add_argument("--out", type=Path, metavar="DIR",
                         help="directory for <platform>.json (default: platforms/calibration, read by the estimator)")
     parser.add_argument("--static-only", action="store_true",

@@ -1,7 +1,8 @@
 """`simprof measure`: stack, arena, heap and static RAM of a firmware ELF, measured under QEMU by
 fill-and-read through the gdb stub (docs/measurement.md).
 
-    simprof measure model.tflite --platform ID [--input x.npy] [--min-arena] [--json OUT]
+    simprof measure model.tflite --platform ID [--input x.npy] [--min-arena] [--kernels reference|cmsis-nn]
+                    [--json OUT]
     simprof measure --elf app.elf --platform ID [--json OUT] [--timeout S] [--stop SYMBOL]
                     [--stack-top SYMBOL] [--stack-bottom SYMBOL | --stack-size N]
                     [--arena SYMBOL] [--arena-size N] [--heap-start SYMBOL --heap-end SYMBOL]
@@ -39,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     model.add_argument("--recording", action="store_true",
                        help="lay the arena out as the tflite-micro Python wrapper does (recording "
                             "allocators) instead of a plain MicroInterpreter")
+    model.add_argument("--kernels", default=None, metavar="SET",
+                       help="kernel set of the simprof-rt image: reference (default) or cmsis-nn "
+                            "(TFLM's CMSIS-NN kernels' arena use, per core)")
     model.add_argument("--no-reference", action="store_true",
                        help="do not compare the outputs with TFLM's host interpreter")
     parser.add_argument("--timeout", type=float, default=30.0, metavar="S",
@@ -106,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
         return _measure_model(args, platform)
     if args.model is not None:
         raise UsageError("give either a model or --elf, not both", fix="drop one of them")
-    for flag in ("input", "min_arena", "recording", "no_reference"):
+    for flag in ("input", "min_arena", "recording", "no_reference", "kernels"):
         if getattr(args, flag):
             raise UsageError(f"--{flag.replace('_', '-')} applies to a .tflite model, not to a firmware ELF",
                              fix="drop it, or measure the model instead")
@@ -162,7 +166,8 @@ def _measure_model(args: argparse.Namespace, platform) -> int:
         raise ModelFormatError(f"model file {args.model} does not exist", fix="check the path")
     m = measure_model(args.model, platform, emulator=args.emulator, timeout_s=args.timeout,
                       per_operator=not args.no_operators, input=args.input, min_arena=args.min_arena,
-                      recording=args.recording, reference=not args.no_reference)
+                      recording=args.recording, reference=not args.no_reference,
+                      kernels=args.kernels or "reference")
     if args.json:
         write_json_atomic(args.json, m.to_json())
     print_measurement(m)
