@@ -98,7 +98,7 @@ def derive(runs: list[CalibrationRun], static_from_elf: int) -> dict:
     }
 
 
-def _run_of(name: str, data: bytes, fw, platform, kernels: str = "reference") -> CalibrationRun:
+def _run_of(name: str, data: bytes, fw, platform, kernel_set: str = "reference") -> CalibrationRun:
     from simprof.sim import runtime as rt
     from simprof.sim.layout import SymbolConventions
     from simprof.sim.measure import measure_elf
@@ -121,7 +121,7 @@ def _run_of(name: str, data: bytes, fw, platform, kernels: str = "reference") ->
                 inner += [kernel_key(g.subgraphs[child], o) for o in g.subgraphs[child].operators]
         if inner:
             cf_inner[op.index] = tuple(inner)
-    full = rt.measure_model(data, platform, reference=False, per_operator=True, kernels=kernels)
+    full = rt.measure_model(data, platform, reference=False, per_operator=True, kernels=kernel_set)
 
     def report(ctx):
         return rt.RuntimeReport.parse(ctx.gdb.read_memory(ctx.elf.address(rt.REPORT_SYMBOL), rt._REPORT.size))
