@@ -34,13 +34,16 @@ DEFAULT_PLATFORM = "generic"
 
 def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLATFORM, *,
              runtime: str = "tflm", abi: str = "arm-eabi", kernels: str = "reference",
-             calibration_dir: Path | None = None) -> Estimate:
+             calibration_dir: Path | None = None, calibration: str | Path | None = None) -> Estimate:
     """Predict the RAM a .tflite model needs on `platform`, per operator and in total.
 
     runtime: "tflm" (TFLM's MicroInterpreter) or "simprof-rt" (our runtime, same arena layout).
     abi: "arm-eabi" (Cortex-M, short enums) or "lp64" (the x86-64 tflite-micro wheel; with
     runtime="tflm" this reproduces the wheel's print_allocations() byte for byte).
     kernels: "reference" or "cmsis-nn" (Arm only).
+    calibration: stack and static RAM from a named calibration of your own firmware (`simprof
+      calibrate --elf`; a name in the user calibration directory or a .json path) instead of
+      the platform's simprof-rt calibration.
     """
     if runtime not in RUNTIMES:
         raise UsageError(f"unknown runtime {runtime!r}", fix=f"use one of {', '.join(RUNTIMES)}")
@@ -64,10 +67,19 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
     setup = simulate_setup(graph, target, cfg, life, scratch, arena_plan.head_bytes)
     arena_min, min_stage = min_arena_to_the_byte(graph, target, cfg, life, scratch, arena_plan.head_bytes, setup)
 
-    calib = load_calibration(platform, runtime, kernels, calibration_dir)
+    if calibration is not None:
+        from .stack import named_calibration_path
+        calib = load_calibration(platform, runtime, kernels, path=named_calibration_path(calibration))
+        if platform != DEFAULT_PLATFORM and calib.platform != platform:
+            raise UsageError(f"calibration {calib.path} is for platform {calib.platform}, not {platform}",
+                             fix=f"use --platform {calib.platform}, or calibrate the firmware for {platform}")
+    else:
+        calib = load_calibration(platform, runtime, kernels, calibration_dir)
     unknowns = list(setup.unknown)
     notes = []
-    if calib is not None and (calib.runtime, calib.kernels) != (runtime, kernels):
+    if calib is not None and calib.kind == "firmware":
+        notes.append(f"stack and static RAM of your firmware {calib.name!r} ({calib.provenance.get('elf')})")
+    elif calib is not None and (calib.runtime, calib.kernels) != (runtime, kernels):
         notes.append(f"stack and static RAM come from the {calib.runtime} build with {calib.kernels} kernels "
                      f"({calib.path}); a {runtime} application with {kernels} kernels has its own")
     for sg in graph.subgraphs:

@@ -1,7 +1,8 @@
 """`simprof estimate`: peak RAM of a .tflite model, predicted statically (no emulator).
 
     simprof estimate model.tflite --platform ID [--runtime tflm|simprof-rt] [--abi arm-eabi|lp64]
-                     [--kernels reference|cmsis-nn|all] [--json OUT] [--baseline NAME|all]
+                     [--kernels reference|cmsis-nn|all] [--calibration NAME|FILE] [--json OUT]
+                     [--baseline NAME|all]
 """
 from __future__ import annotations
 
@@ -26,6 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kernels", choices=("reference", "cmsis-nn", "all"), default="reference",
                         help="kernel library whose scratch buffers and OpData are counted; all: both side "
                              "by side (what CMSIS-NN costs or saves)")
+    parser.add_argument("--calibration", metavar="NAME|FILE",
+                        help="stack and static RAM of your own firmware, from `simprof calibrate --elf` "
+                             "(a name in the user calibration directory, or a .json file)")
     parser.add_argument("--json", type=Path, metavar="OUT", help="write the full result as JSON")
     parser.add_argument("--baseline", choices=BASELINE_CHOICES,
                         help="print a published estimator's figure instead (all: every one, with ours)")
@@ -45,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
         return _both_kernel_sets(graph, args)
     if args.baseline:
         return _baselines(graph, args)
-    e = estimate(graph, platform=args.platform, runtime=args.runtime, abi=args.abi, kernels=args.kernels)
+    e = estimate(graph, platform=args.platform, runtime=args.runtime, abi=args.abi, kernels=args.kernels,
+                 calibration=args.calibration)
     if args.json:
         write_json_atomic(args.json, e.to_json())
     _print(e, args.model.name)
@@ -112,7 +117,8 @@ def _both_kernel_sets(graph, args) -> int:
     from simprof.estimator import estimate
     from simprof.outputs import write_json_atomic
 
-    ests = {k: estimate(graph, platform=args.platform, runtime=args.runtime, abi=args.abi, kernels=k)
+    ests = {k: estimate(graph, platform=args.platform, runtime=args.runtime, abi=args.abi, kernels=k,
+                        calibration=args.calibration)
             for k in KERNEL_SETS}
     if args.json:
         write_json_atomic(args.json, {k: e.to_json() for k, e in ests.items()})
