@@ -213,7 +213,8 @@ def load_calibration(platform: str, runtime: str = "simprof-rt", kernels: str = 
     section = data.get("kernel_sets", {}).get(kernels)
     if section is not None:
         data = {**section, "schema_version": data["schema_version"]}
-    elif data.get("kernels", "reference") != "reference" or "static_bytes" not in data:
+    elif data.get("kind") != "firmware" and (data.get("kernels", "reference") != "reference"
+                                             or "static_bytes" not in data):
         data = {**data, "static_bytes": None, "stack_setup_bytes": None, "stack_bytes": {}, "measured": None}
     return Calibration(data.get("platform", platform), data.get("runtime", runtime), data.get("kernels", kernels),
                        data.get("static_bytes"), data.get("stack_setup_bytes"),
