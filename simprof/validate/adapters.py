@@ -18,9 +18,9 @@ from .cache import file_sha256, tree_sha256
 MEASURE_MODES = ("qemu", "host", "none")
 
 
-def simprof_estimate(model_path: str, platform: str) -> dict[str, Any]:
+def simprof_estimate(model_path: str, platform: str, kernels: str = "reference") -> dict[str, Any]:
     from simprof.estimator import estimate
-    return estimate(model_path, platform=platform, runtime="simprof-rt", abi="arm-eabi").to_json()
+    return estimate(model_path, platform=platform, runtime="simprof-rt", abi="arm-eabi", kernels=kernels).to_json()
 
 
 def simprof_estimate_host(model_path: str, platform: str) -> dict[str, Any]:
@@ -57,13 +57,14 @@ def qemu_measure(model_path: str, platform: str, estimate: dict | None = None) -
     return measure(model_path, platform, firmwares=build_firmware_refs([platform]), estimate=estimate)
 
 
-def qemu_measure_for(platforms: tuple[str, ...]) -> tuple[Callable[..., dict], Callable[..., dict], dict[str, str]]:
+def qemu_measure_for(platforms: tuple[str, ...], kernels: str = "reference"
+                     ) -> tuple[Callable[..., dict], Callable[..., dict], dict[str, str]]:
     """The QEMU measure callables bound to simprof-rt images built now for `platforms` (the whole-run
     measurement, and the per-operator one for timelines), and the cache key part of each platform's
     measurement (firmware build hash + the measuring code's hash)."""
     from simprof import sim
     from .qemu import build_firmware_refs, measure
-    refs = build_firmware_refs(platforms)
+    refs = build_firmware_refs(platforms, kernels)
     code = tree_sha256(Path(sim.__file__).parent, (".py",))[:16] + file_sha256(Path(__file__).with_name("qemu.py"))[:16]
     return (functools.partial(measure, firmwares=refs, per_operator=False),
             functools.partial(measure, firmwares=refs, per_operator=True),
@@ -78,11 +79,13 @@ def baseline_names() -> tuple[str, ...]:
     return tuple(NAMES)
 
 
-def default_estimators(mode: str, baselines: tuple[str, ...] | None = None) -> dict[str, Callable[[str, str], dict]]:
+def default_estimators(mode: str, baselines: tuple[str, ...] | None = None,
+                       kernels: str = "reference") -> dict[str, Callable[[str, str], dict]]:
     names = baseline_names() if baselines is None else baselines
     abi = "lp64" if mode == "host" else "arm-eabi"
+    ours = simprof_estimate if kernels == "reference" else functools.partial(simprof_estimate, kernels=kernels)
     out: dict[str, Callable[[str, str], dict]] = {
-        "simprof": simprof_estimate_host if mode == "host" else simprof_estimate}
+        "simprof": simprof_estimate_host if mode == "host" else ours}
     for n in names:
         out[n] = functools.partial(baseline_estimate, n, abi=abi)
     return out

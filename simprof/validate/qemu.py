@@ -41,6 +41,7 @@ class FirmwareRef:
     platform_id: str
     elf: str
     hash: str
+    kernels: str = "reference"
 
 
 @dataclass(frozen=True)
@@ -59,14 +60,15 @@ class _Loaded:
 _LOADED: dict[tuple[str, str], _Loaded] = {}
 
 
-def build_firmware_refs(platform_ids: tuple[str, ...] | list[str]) -> dict[str, FirmwareRef]:
+def build_firmware_refs(platform_ids: tuple[str, ...] | list[str],
+                        kernels: str = "reference") -> dict[str, FirmwareRef]:
     """Build (or find in the build cache) simprof-rt for each platform, in the calling process."""
     from simprof.platforms import load
     from simprof.sim.runtime import firmware_for
     out = {}
     for pid in platform_ids:
-        fw = firmware_for(load(pid))
-        out[pid] = FirmwareRef(pid, str(fw.elf), fw.hash)
+        fw = firmware_for(load(pid), kernels=kernels)
+        out[pid] = FirmwareRef(pid, str(fw.elf), fw.hash, kernels)
     return out
 
 
@@ -80,7 +82,7 @@ def _load(ref: FirmwareRef) -> _Loaded:
     platform = load(ref.platform_id)
     elf = Path(ref.elf)
     if not elf.is_file():  # a remote worker: build the same sources here, and insist on the same image
-        fw = firmware_for(platform)
+        fw = firmware_for(platform, kernels=ref.kernels)
         if fw.hash != ref.hash:
             raise FirmwareError(f"this worker's simprof-rt for {ref.platform_id} (build {fw.hash[:12]}) differs "
                                 f"from the one the run was started with ({ref.hash[:12]})",
@@ -143,10 +145,12 @@ class ArenaCheck:
 
 def min_arena(fw: _Loaded, model: bytes, inputs: bytes, hint: int, *, floor: int = 0,
               timeout_s: float = 60.0, emulator: str = "qemu") -> ArenaCheck:
-    """Smallest arena (multiple of 16) with which setup and one inference succeed. `hint` is tried
-    first, then hint - 16: if the first works and the second fails the hint is the answer (two
-    runs). Otherwise gallop (16, 32, 64 ... B) away from the hint to a bracket and bisect it.
-    `floor`: a size known to be too small or unknown (0)."""
+    """Smallest arena (to the byte) with which setup and one inference succeed. On the 16-byte
+    grid first: ceil16(`hint`) is tried, then 16 B less: if the first works and the second fails
+    the grid minimum is found (two runs). Otherwise gallop (16, 32, 64 ... B) away from the hint
+    to a bracket and bisect it. Then the 15 sizes below the grid minimum, from the bottom, until
+    one works (arena_search). `floor`: a size known to be too small or unknown (0)."""
+    from simprof.arena_search import to_the_byte
     from simprof.sim.runtime import pack_image
 
     top = fw.arena_capacity // ARENA_STEP * ARENA_STEP
@@ -165,7 +169,7 @@ def min_arena(fw: _Loaded, model: bytes, inputs: bytes, hint: int, *, floor: int
     if ok(hint):
         hi = hint
         if hi == ARENA_STEP or not ok(hi - ARENA_STEP):   # always run: the check must be able to fail
-            return ArenaCheck(hi, hint, runs, "two-run")
+            return ArenaCheck(to_the_byte(ok, hi), hint, runs, "two-run")
         hi -= ARENA_STEP
         step = 2 * ARENA_STEP
         while True:   # gallop down to a failing size
@@ -189,7 +193,7 @@ def min_arena(fw: _Loaded, model: bytes, inputs: bytes, hint: int, *, floor: int
             hi = mid
         else:
             lo = mid
-    return ArenaCheck(hi, hint, runs, "search")
+    return ArenaCheck(to_the_byte(ok, hi), hint, runs, "search")
 
 
 def _inputs(model: bytes) -> bytes:

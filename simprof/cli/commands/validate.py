@@ -33,6 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="an extra estimator callable (model_path, platform_id) -> dict; repeatable")
     parser.add_argument("--timeline", action="append", default=[], metavar="MODEL",
                         help="model to draw per-operator timelines for (default: the worst three)")
+    parser.add_argument("--kernels", choices=("reference", "cmsis-nn"), default="reference",
+                        help="kernel set of the simprof-rt images measured and estimated (qemu mode)")
     parser.add_argument("--tolerance", type=float, help="exit 3 if simprof's mean |error| of total RAM exceeds PCT")
     parser.add_argument("--no-report", action="store_true", help="skip report.html")
 
@@ -65,10 +67,12 @@ def run(args: argparse.Namespace) -> int:
     fw_hashes: dict[str, str] = {}
     measure_ops = None
     if mode == "qemu":  # one firmware build per platform for the whole run, keyed by its build hash
-        measure, measure_ops, fw_hashes = adapters.qemu_measure_for(platforms)
+        measure, measure_ops, fw_hashes = adapters.qemu_measure_for(platforms, args.kernels)
     else:
         measure = adapters.default_measure(mode) if mode != "custom" else resolve_callable(args.measure)
-    all_est = adapters.default_estimators("host" if mode == "host" else "qemu")
+    if args.kernels != "reference" and mode != "qemu":
+        raise UsageError(f"--kernels {args.kernels} needs --measure qemu", fix="drop --kernels or measure under QEMU")
+    all_est = adapters.default_estimators("host" if mode == "host" else "qemu", kernels=args.kernels)
     wanted = list(all_est) if args.estimators == "all" else [n.strip() for n in args.estimators.split(",") if n.strip()]
     unknown = [n for n in wanted if n not in all_est]
     if unknown:
@@ -76,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     if "simprof" not in wanted:
         wanted.insert(0, "simprof")  # it decides which pairs fit
     estimators = {n: all_est[n] for n in wanted}
-    versions = {n: f"{mode}:{adapters.estimator_version()}" for n in estimators}
+    versions = {n: f"{mode}:{args.kernels}:{adapters.estimator_version()}" for n in estimators}
     for spec in args.estimator:
         name, _, target = spec.partition("=")
         if not name or not target:
