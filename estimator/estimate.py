@@ -8,7 +8,6 @@ verify -> setup replay (tail + transient) -> per-operator view -> stack/static f
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -65,7 +64,7 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
     cfg = SetupConfig(recording=(abi == "lp64"), kernels=kernels, python_resource_vars=True,
                       variant="wheel" if (runtime == "tflm" and abi == "lp64") else abi, runtime=runtime, core=core)
     setup = simulate_setup(graph, target, cfg, life, scratch, arena_plan.head_bytes)
-    arena_min, min_stage = min_arena_to_the_byte(graph, target, cfg, life, scratch, arena_plan.head_bytes, setup)
+    arena_min, min_stage = min_arena_to_the_byte(arena_plan.head_bytes, setup)
 
     if calibration is not None:
         from .stack import named_calibration_path
@@ -130,20 +129,20 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
     )
 
 
-def min_arena_to_the_byte(graph: ModelGraph, target, cfg: SetupConfig, life, scratch, head: int,
-                          aligned) -> tuple[int, str]:
+def min_arena_to_the_byte(head: int, aligned) -> tuple[int, str]:
     """The smallest arena (16-aligned start, any size) for which setup succeeds. The tail is
     allocated downward from the arena's end, which TFLM does not re-align: an end 4 bytes past a
-    16-byte boundary gives the first 16-aligned tail allocation 4 bytes more. So each of the 16
-    positions of the end is replayed and the smallest working size taken; `aligned` is the replay
-    with a 16-aligned end (the reported tail and categories)."""
+    16-byte boundary gives the first 16-aligned tail allocation 4 bytes more. So the setup's
+    allocator steps (`aligned`: the replay with a 16-aligned end, which gives the reported tail)
+    are replayed for each other position of the end and the smallest working size taken."""
+    from .tail import compress, replay
+
     best = (max(aligned.need_bytes, _ceil16(head + aligned.tail_bytes)), aligned.need_stage)
+    steps = compress(aligned.trace)
     for m in range(1, 16):
-        if best[0] - 16 + m >= best[0]:
-            break
-        r = simulate_setup(graph, target, replace(cfg, end_mod=m), life, scratch, head)
-        final = head + r.tail_bytes
-        size = max(r.need_bytes, final + (m - final) % 16)
+        r = replay(steps, m)
+        final = head + r.tail
+        size = max(r.need + (m - r.need) % 16, final + (m - final) % 16)
         if size < best[0]:
             best = (size, r.need_stage)
     return best

@@ -41,6 +41,7 @@ class SetupResult:
     unknown: tuple[str, ...]   # what could not be computed, in words
     temp_hwm: int = 0          # highest end of temp allocations during setup (from the arena start)
     planner_hwm: int = 0       # end of the planner's written working area
+    trace: tuple = ()          # the allocator steps (tail.replay them for another arena end)
 
 
 def _tensor(sg: Subgraph, idx: int):
@@ -153,7 +154,7 @@ def _resource_names(model: ModelGraph) -> dict:
 
 def simulate_setup(model: ModelGraph, abi: Abi, cfg: SetupConfig, life: Lifetimes,
                    scratch: list[ScratchRequest], planned_head: int) -> SetupResult:
-    sim = ArenaSim(end_mod=cfg.end_mod)
+    sim = ArenaSim(end_mod=cfg.end_mod, trace=[])
     unknown: list[str] = []
     variant = "cmsis-nn" if cfg.kernels == "cmsis-nn" else cfg.variant
     req_size, _ = abi.size("ScratchBufferRequest")
@@ -285,4 +286,4 @@ def simulate_setup(model: ModelGraph, abi: Abi, cfg: SetupConfig, life: Lifetime
     # the smallest arena whose end lies at end_mod (mod 16) and that every step fitted
     need = sim.need + (cfg.end_mod - sim.need) % 16
     return SetupResult(sim.tail, cats, need, sim.need_stage, op_tail, tuple(unknown),
-                       sim.temp_hwm, sim.planner_hwm)
+                       sim.temp_hwm, sim.planner_hwm, tuple(sim.trace))

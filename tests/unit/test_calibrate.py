@@ -78,7 +78,7 @@ def _file(d, measured_hash):
 
 @pytest.fixture()
 def image_hash(monkeypatch):
-    monkeypatch.setattr(stack_mod, "current_firmware_hash", lambda platform: HASH)
+    monkeypatch.setattr(stack_mod, "current_firmware_hash", lambda platform, kernels="reference": HASH)
 
 
 def test_current_calibration_uses_the_measured_figures(tmp_path, image_hash):
@@ -130,7 +130,7 @@ def test_provenance_of_a_static_calibration(monkeypatch, tmp_path):
 
 def test_unknown_image_hash_uses_the_measurements_and_says_so(tmp_path, monkeypatch):
     # no Arm toolchain here: the image's hash cannot be computed, the committed figures still apply
-    monkeypatch.setattr(stack_mod, "current_firmware_hash", lambda platform: None)
+    monkeypatch.setattr(stack_mod, "current_firmware_hash", lambda platform, kernels="reference": None)
     _file(tmp_path, HASH)
     e = estimate(opmodels.model("relu_int8"), platform="stm32f4", runtime="simprof-rt", calibration_dir=tmp_path)
     assert e.stack_bytes == 648 and any("could not be checked" in n for n in e.notes)
