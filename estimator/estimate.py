@@ -203,7 +203,9 @@ def _op_stack(graph: ModelGraph, calib, op, depth: int = 0, measured=None, sg=No
         elif not fields and key in measured.stack_by_kernel:
             return measured.stack_by_kernel[key]
         if notes is not None:
-            note = f"stack of {key}: not measured in the calibration, static-analysis bound"
+            note = (f"stack of {key}: not run by the model {calib.name!r} was calibrated with; the deepest "
+                    f"{op.opcode} it ran stands for it, if any" if calib.kind == "firmware" else
+                    f"stack of {key}: not measured in the calibration, static-analysis bound")
             if note not in notes:
                 notes.append(note)
     if fields and depth < 8:
