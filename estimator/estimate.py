@@ -108,7 +108,7 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
     static = calib.static_bytes if calib is not None else None
     total = None
     if stack is not None and static is not None:
-        total = static + setup.need_bytes + stack
+        total = static + arena_min + stack
     key = [(o.total_bytes if o.total_bytes is not None else o.arena_head_bytes) for o in ops]
     peak = int(np.argmax(key)) if key else None
 
