@@ -5,6 +5,8 @@ tflite-micro wheel's outputs:
 - painted head block and tail block, and the runtime's planned head and tail, equal the estimate;
 - the minimum arena bisected on the firmware (to the byte) equals the estimator's;
 - outputs are bit-exact with TFLM's reference kernels (the wheel);
+- whole-run stack and static RAM equal the estimate made with the platform's calibration for
+  this kernel set (`simprof calibrate --kernels cmsis-nn`);
 - the core class the firmware compiles for (the compiler's feature macros) is the estimator's.
 ~40 s: four cached builds, ~1 s per model, a few seconds per bisection."""
 from __future__ import annotations
@@ -39,6 +41,10 @@ def test_cmsis_nn_arena_and_outputs_equal_the_estimate(platform_id):
         if name in MIN_MODELS:
             assert m.arena_min_bytes == e.arena_min_bytes, name
         assert m.outputs_match_reference is True, name
+        # stack and static RAM from the committed calibration's cmsis-nn section (simprof
+        # calibrate --kernels cmsis-nn), made from this very image
+        assert not [n for n in e.notes if "stale" in n], e.notes
+        assert (m.stack_bytes, m.static_bytes) == (e.stack_bytes, e.static_bytes), name
 
 
 @pytest.mark.qemu
