@@ -32,8 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from simprof.estimator import estimate
-    from simprof.estimator.tflite_reader import read_model
-    from simprof.outputs import write_json_atomic
+    from simprof.model.reader import read_model
+    from simprof.core.outputs import write_json_atomic
 
     graph = read_model(args.model)
     if args.baseline:
@@ -84,7 +84,7 @@ def _baselines(graph, args) -> int:
     names = NAMES if args.baseline == "all" else (args.baseline,)
     rows = [run_baseline(n, graph, abi=args.abi, runtime=args.runtime, kernels=args.kernels) for n in names]
     if args.json:
-        from simprof.outputs import write_json_atomic
+        from simprof.core.outputs import write_json_atomic
         write_json_atomic(args.json, [{"name": r.name, "bytes": r.bytes, "source": r.source,
                                        "assumptions": r.assumptions, "detail": r.detail} for r in rows])
     for r in rows:
