@@ -88,7 +88,7 @@ def measure(path_or_elf: PathLike, platform: Any, *, emulator: str = "qemu", **o
     if kind == "missing" and target.suffix == ".tflite":
         measure_model(target, platform_obj, emulator=emulator, **opts)   # raises: cannot read the model
     from simprof.flows.measure import measure_elf
-    _require_emulator(emulator)
+    require_emulator(emulator)
     if opts.pop("min_arena", False):
         raise UsageError("min_arena (bisecting the arena size) needs a .tflite model, not a firmware ELF",
                          fix="measure the model, or build your firmware with several arena sizes")
@@ -104,11 +104,11 @@ def measure_model(model: PathLike, platform: Any, *, emulator: str = "qemu", **o
     from simprof.flows.measure import measure_model as _measure_model
     platform_obj = load_platform(platform)
     if emulator != "qemu":
-        _require_emulator(emulator)
+        require_emulator(emulator)
     return _measure_model(Path(model), platform_obj, emulator=emulator, **opts)
 
 
-def _require_emulator(name: str) -> None:
+def require_emulator(name: str) -> None:
     """Fail before any work when the backend is unknown (the error lists the valid names) or its
     emulator is not installed (one line naming what is missing)."""
     emulators()
@@ -178,7 +178,7 @@ def can_measure_models() -> bool:
 def check_tools(emulator: str = "qemu", *, compiler: bool = True) -> None:
     """Raise `ToolchainError` (one line: what is missing, how to get it) unless the emulator backend
     (and, with compiler=True, the Arm C compiler for simprof-built firmware) is installed."""
-    _require_emulator(emulator)
+    require_emulator(emulator)
     if compiler:
         from simprof.sim.build import compiler as _compiler
         _compiler()

@@ -132,11 +132,14 @@ def _raw_options(buf: bytes, op: int, opt_type: int) -> tuple[tuple[str, object]
 def _offline_plan(buf: bytes, root: int) -> tuple[int, ...] | None:
     """The "OfflineMemoryAllocation" metadata: version, subgraph index, number of offsets, then the
     offsets (int32 each; -1 = planned online)."""
-    buffers = _tables(buf, root, 4)
     for md in _tables(buf, root, 6):
         if _string(buf, md, 0) == "OfflineMemoryAllocation":
             bi = _scalar(buf, md, 1, _U32)
-            start, n = _vector(buf, buffers[bi], 0)
+            vec, count = _vector(buf, root, 4)
+            if not 0 <= bi < count:
+                raise ValueError(f"metadata buffer {bi} out of range")
+            at = vec + 4 * bi
+            start, n = _vector(buf, at + _U32(buf, at)[0], 0)
             raw = buf[start:start + n]
             _, _, count = struct.unpack_from("<iii", raw, 0)
             return struct.unpack_from(f"<{count}i", raw, 12)
