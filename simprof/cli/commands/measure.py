@@ -14,7 +14,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from simprof.api import file_kind
+from simprof.api import measure_target
 from simprof.core.errors import UsageError
 from simprof.core.kernels import DEFAULT_KERNELS
 
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         if value is not None and value <= 0:
             raise UsageError(f"--{name.replace('_', '-')} must be positive", fix="give a byte count > 0")
     platform = load(args.platform)
-    if args.elf is None and args.model is not None and file_kind(args.model) == "elf":
+    if args.elf is None and args.model is not None and measure_target(args.model) == "elf":
         args.elf, args.model = args.model, None     # `simprof measure app.elf` means --elf app.elf
     if args.elf is None:
         if args.model is None:
