@@ -64,9 +64,12 @@ def measure_target(path: PathLike) -> str:
     if kind in ("tflite", "elf"):
         return kind
     p = Path(path)
+    if p.is_dir():
+        raise ModelFormatError(f"{p} is a directory", fix="pass a .tflite model or a firmware ELF")
     if kind == "missing":
-        what = "is a directory" if p.is_dir() else "does not exist" if not p.exists() else "cannot be read"
-        raise ModelFormatError(f"{p} {what}", fix="pass a .tflite model or a firmware ELF")
+        if p.suffix != ".tflite":
+            return "elf"     # the ELF path checks the emulator first, then says the file is missing
+        raise ModelFormatError(f"model file {p} does not exist", fix="check the path")
     raise ModelFormatError(f"{p} is neither a .tflite model (no TFL3 identifier) nor an ELF file",
                            fix="pass a .tflite model or a firmware ELF")
 
