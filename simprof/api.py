@@ -93,20 +93,20 @@ def estimate(path: PathLike | bytes, platform: Any = "generic", **opts: Any):
 def measure(path_or_elf: PathLike, platform: Any, *, emulator: str = "qemu", **opts: Any):
     """Measure peak RAM under an emulator (`simprof.core.results.Measurement`).
 
-    A .tflite model runs on the simprof-rt firmware (`measure_model`); any other file is taken as
-    a firmware ELF and measured by fill-and-read (`simprof.sim.measure.measure_elf`).
+    A .tflite model runs on the simprof-rt firmware (`measure_model`); an ELF is measured by
+    fill-and-read (`simprof.flows.measure.measure_elf`); anything else is an error (`measure_target`).
     emulator: a registered backend name (`emulators()`), "qemu" by default.
     opts for an ELF: timeout_s, per_operator, parallel, check_exit, island_gap, symbols (a
     `SymbolConventions`) or the shorthands of `symbol_conventions` (stop, arena, stack_size, ...)."""
     platform_obj = load_platform(platform)
     target = Path(path_or_elf)
+    if file_kind(target) != "tflite" and opts.pop("min_arena", False):
+        raise UsageError("min_arena (bisecting the arena size) needs a .tflite model, not a firmware ELF",
+                         fix="measure the model, or build your firmware with several arena sizes")
     if measure_target(target) == "tflite":
         return measure_model(target, platform_obj, emulator=emulator, **opts)
     from simprof.flows.measure import measure_elf
     require_emulator(emulator)
-    if opts.pop("min_arena", False):
-        raise UsageError("min_arena (bisecting the arena size) needs a .tflite model, not a firmware ELF",
-                         fix="measure the model, or build your firmware with several arena sizes")
     shorthand = {k: opts.pop(k) for k in list(opts) if k in _SYMBOL_SHORTHANDS}
     if shorthand:
         opts["symbols"] = symbol_conventions(base=opts.get("symbols"), **shorthand)
