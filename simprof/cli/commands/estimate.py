@@ -2,12 +2,15 @@
 
     simprof estimate model.tflite --platform ID [--runtime tflm|simprof-rt] [--abi arm-eabi|lp64]
                      [--kernels reference|cmsis-nn] [--json OUT] [--baseline NAME|all]
+                     [--budget SIZE] [--margin AMOUNT]      (exit 3 when over budget)
 """
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+
+from . import _budget
 
 NAME = "estimate"
 HELP = "predict the RAM a .tflite model needs (arena head/tail, setup minimum, stack, static), per operator"
@@ -28,6 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", type=Path, metavar="OUT", help="write the full result as JSON")
     parser.add_argument("--baseline", choices=BASELINE_CHOICES,
                         help="print a published estimator's figure instead (all: every one, with ours)")
+    _budget.add_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,6 +39,10 @@ def run(args: argparse.Namespace) -> int:
     from simprof.estimator.tflite_reader import read_model
     from simprof.outputs import write_json_atomic
 
+    budget, margin = _budget.parse(args)
+    if args.baseline and (budget is not None or margin is not None):
+        from simprof.errors import UsageError
+        raise UsageError("--budget/--margin gate simprof's estimate, not --baseline figures", fix="drop one of them")
     graph = read_model(args.model)
     if args.baseline:
         return _baselines(graph, args)
@@ -42,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         write_json_atomic(args.json, e.to_json())
     _print(e, args.model.name)
+    _budget.apply(e, args.platform, budget, margin)
     return 0
 
 

@@ -6,6 +6,7 @@ fill-and-read through the gdb stub (docs/measurement.md).
                     [--stack-top SYMBOL] [--stack-bottom SYMBOL | --stack-size N]
                     [--arena SYMBOL] [--arena-size N] [--heap-start SYMBOL --heap-end SYMBOL]
                     [--no-operators] [--sequential] [--island-gap N] [--allow-nonzero-exit]
+    either form: [--budget SIZE] [--margin AMOUNT]     (exit 3 when the total RAM is over budget)
 """
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from simprof.errors import UsageError
+
+from . import _budget
 
 NAME = "measure"
 HELP = ("measure the peak RAM (stack, arena, heap, static) of a .tflite model on the simprof-rt "
@@ -62,6 +65,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="unwritten bytes that separate arena blocks (default 256)")
     parser.add_argument("--allow-nonzero-exit", action="store_true",
                         help="report the marks even when the firmware exits with a non-zero status")
+    _budget.add_arguments(parser)
 
 
 def _conventions(args: argparse.Namespace):
@@ -97,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--{name.replace('_', '-')} must be positive", fix="give a byte count > 0")
     if args.timeout <= 0:
         raise UsageError("--timeout must be positive", fix="give seconds > 0")
+    args.gate = _budget.parse(args)
     platform = load(args.platform)
     if args.elf is None and args.model is not None and _is_elf(args.model):
         args.elf, args.model = args.model, None     # `simprof measure app.elf` means --elf app.elf
@@ -118,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         write_json_atomic(args.json, m.to_json())
     print_measurement(m)
+    _budget.apply(m, platform.id, *args.gate)
     return 0
 
 
@@ -166,6 +172,7 @@ def _measure_model(args: argparse.Namespace, platform) -> int:
     if args.json:
         write_json_atomic(args.json, m.to_json())
     print_measurement(m)
+    _budget.apply(m, platform.id, *args.gate)
     return 0
 
 
