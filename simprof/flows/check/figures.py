@@ -3,7 +3,9 @@ plain shape, so that budgets, baselines and every renderer read the same numbers
 
 Whole-model figures (bytes): total, arena, stack, static, heap. `arena` is the arena to give the
 runtime: the estimate's setup minimum (`arena_min_bytes`) or, for a measurement, the bisected
-minimum (`arena_min_bytes`) or else the painted head + tail.
+minimum (`arena_min_bytes`) or else the painted head + tail. `total` is static + arena + stack +
+heap on both sides: the RAM the part must hold. (A measurement's own `total_bytes` counts the arena
+painted in a large arena, where setup temporaries spread further than the smallest arena allows.)
 Per-operator components: estimate: head (planned arena head extent while it runs), scratch (its
 scratch buffers), tail (persistent tail it added), stack; measurement: stack, arena_written."""
 from __future__ import annotations
@@ -64,6 +66,7 @@ def from_measurement(m: Any, opcodes: Mapping[int, str]) -> Figures:
     ops = tuple(OpFigures(index=o.index, opcode=opcodes.get(o.index, ""),
                           components={"stack": o.stack_bytes, "arena_written": o.arena_written_bytes})
                 for o in m.operators)
+    arena = arena_min if arena_min is not None else m.arena_bytes
     return Figures(source="measurement", operators=ops,
-                   values={"total": m.total_bytes, "arena": arena_min if arena_min is not None else m.arena_bytes,
+                   values={"total": m.static_bytes + arena + m.stack_bytes + m.heap_bytes, "arena": arena,
                            "stack": m.stack_bytes, "static": m.static_bytes, "heap": m.heap_bytes})
