@@ -39,3 +39,18 @@ def test_measure_budget_gate_and_check_with_measure(tmp_path, capsys):
     assert measured["arena"] == arena and measured["stack"] == m["stack_bytes"]
     assert measured["total"] == m["static_bytes"] + arena + m["stack_bytes"] + m["heap_bytes"]
     assert [op["stack"] for op in measured["operators"]] == [op["stack_bytes"] for op in m["operators"]]
+
+
+def test_bundled_example_budgets_pass(tmp_path):
+    """examples/simprof.yaml, the file docs/ci.md starts from, passes as shipped (one entry measured)."""
+    from pathlib import Path
+    import xml.etree.ElementTree as ET
+
+    root = Path(__file__).resolve().parents[2]
+    junit = tmp_path / "check.xml"
+    base = tmp_path / "base.json"
+    assert main(["check", str(root / "examples" / "simprof.yaml"), "--junit", str(junit),
+                 "--write-baseline", str(base)]) == 0
+    assert len(ET.parse(junit).findall(".//testcase")) == 5
+    rows = json.loads(base.read_text())["cases"]
+    assert sum("measurement" in r for r in rows) == 1

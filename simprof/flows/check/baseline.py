@@ -37,13 +37,21 @@ class Change:
 
 def baseline_json(cases: Iterable[Case]) -> dict[str, Any]:
     rows = []
-    unique = {c.key: c for c in cases}     # a case listed by two entries has one set of figures
-    for c in sorted(unique.values(), key=lambda c: c.key):
+    for c in sorted(_unique(cases), key=lambda c: c.key):
         row: dict[str, Any] = {"model": c.model, "platform": c.platform, "kernels": c.kernels}
         for f in c.figures:
             row[f.source] = f.to_json()
         rows.append(row)
     return {"format": FORMAT, "version": VERSION, "cases": rows}
+
+
+def _unique(cases: Iterable[Case]) -> list[Case]:
+    """One case per key: a case listed by two entries keeps the one with the most figures (measured)."""
+    best: dict[Key, Case] = {}
+    for c in cases:
+        if c.key not in best or len(c.figures) > len(best[c.key].figures):
+            best[c.key] = c
+    return list(best.values())
 
 
 def write_baseline(path: str | Path, cases: Iterable[Case]) -> Path:
@@ -80,9 +88,7 @@ def compare(cases: Iterable[Case], baseline: Mapping[Key, Mapping[str, Figures]]
     baseline figure), shrinkage, and cases new or gone. Unchanged cases give nothing."""
     changes = []
     seen = set()
-    for case in cases:
-        if case.key in seen:
-            continue
+    for case in _unique(cases):
         seen.add(case.key)
         old = baseline.get(case.key)
         if old is None:
