@@ -261,8 +261,10 @@ def test_usage_errors(tmp_path, models, capsys, monkeypatch):
     (tmp_path / "bad.json").write_text('{"format": "something else"}')
     assert main(["check", str(budgets), "--baseline", str(tmp_path / "bad.json")]) == 2
     budgets.write_text(budgets.read_text().replace("stm32f4", "no-such-board"))
+    capsys.readouterr()
     assert main(["check", str(budgets)]) == 1
-    assert "unknown platform 'no-such-board'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "simprof.yaml:3: unknown platform 'no-such-board'" in err and len(err.splitlines()) == 1
 
 
 def test_estimate_budget_and_margin_gate(tmp_path, models, capsys):
@@ -278,6 +280,7 @@ def test_estimate_budget_and_margin_gate(tmp_path, models, capsys):
     assert main(["estimate", m, "--platform", "nrf51", "--margin", str(free + 1)]) == 3
     assert main(["estimate", m, "--platform", "nrf51", "--budget", "6x"]) == 2
     assert main(["estimate", m, "--margin", "10%"]) == 2          # generic: no part, no RAM
+    assert main(["estimate", m, "--platform", "nrf51", "--margin", "100%"]) == 2
 
 
 def _sarif_validator():

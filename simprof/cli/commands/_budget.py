@@ -26,6 +26,8 @@ def parse(args: argparse.Namespace):
             budget = parse_size(args.budget)
         if args.margin is not None:
             margin = parse_amount(args.margin)
+            if margin.fraction is not None and margin.fraction >= 1:
+                raise ValueError(f"margin {args.margin!r} leaves nothing: give less than 100%")
     except ValueError as exc:
         raise UsageError(f"--budget/--margin: {exc}", fix="write a size (96KiB) or a margin (10%, 4KiB)") from None
     return budget, margin

@@ -55,6 +55,7 @@ class Entry:
     kernels: tuple[str, ...]
     budget: Budget
     measure: bool
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False)   # key -> line in the file
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,7 @@ class _Context:
             raise self.fail(kl["name"], "'name' must be text", "write name: my models")
         budget = self.budget(e.get("budget"), kl.get("budget", e.line), index)
         return Entry(index=index, line=e.line, name=name, models=models, platforms=platforms,
-                     kernels=kernels, budget=budget, measure=measure)
+                     kernels=kernels, budget=budget, measure=measure, lines=dict(kl))
 
     def models(self, patterns: tuple[str, ...], line: int) -> tuple[Path, ...]:
         found: list[Path] = []

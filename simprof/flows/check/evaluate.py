@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from simprof import api
-from simprof.errors import SimprofError, UsageError
+from simprof.errors import PlatformError, SimprofError, UsageError
 
 from .budgets import Budget, Budgets, Entry
 from .figures import Figures, from_estimate, from_measurement
@@ -75,7 +75,11 @@ def model_label(path: Path, folder: Path) -> str:
 def evaluate(budgets: Budgets, *, measure: bool = True,
              progress: Callable[[str], None] | None = None) -> tuple[Case, ...]:
     """Every case of every entry, in file order. measure=False skips `measure: true` (estimates only)."""
-    platforms = {pid: api.load_platform(pid) for e in budgets.entries for pid in e.platforms}
+    platforms = {}
+    for e in budgets.entries:
+        for pid in e.platforms:
+            if pid not in platforms:
+                platforms[pid] = _platform(pid, f"{budgets.path}:{e.lines.get('platforms', e.line)}")
     cases = []
     figures: dict[tuple, tuple[Any, tuple[Figures, ...]]] = {}   # a case listed by two entries runs once
     for entry in budgets.entries:
@@ -89,6 +93,13 @@ def evaluate(budgets: Budgets, *, measure: bool = True,
                     cases.append(_case(budgets, entry, path, platforms[pid], kernels, measure and entry.measure,
                                        figures))
     return tuple(cases)
+
+
+def _platform(pid: str, where: str) -> Any:
+    try:
+        return api.load_platform(pid)
+    except PlatformError as exc:
+        raise PlatformError(f"{where}: {exc.message}", fix=exc.fix) from None
 
 
 def _check_measurable(entry: Entry) -> None:
