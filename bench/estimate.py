@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import time
 
-from simprof.corpus.builder import ModelBuilder
-from simprof.corpus.layers import Graph
+from simprof.model.builder import ModelBuilder
+from simprof.flows.corpus.layers import Graph
 from simprof.estimator import estimate
-from simprof.estimator.tflite_reader import read_model
+from simprof.model.reader import read_model
 
 TARGET_MS_100 = 10.0
 

@@ -8,7 +8,7 @@ from functools import lru_cache
 from dataclasses import dataclass
 from pathlib import Path
 
-from simprof.errors import UsageError
+from simprof.core.errors import UsageError
 
 DATA = Path(__file__).with_name("data")
 _SIZES = json.loads((DATA / "abi_sizes.json").read_text())

@@ -12,15 +12,15 @@ from pathlib import Path
 
 import numpy as np
 
-from simprof.errors import UsageError
+from simprof.core.errors import UsageError
 
 from . import abi as abi_mod
 from .lifetimes import CONTROL_FLOW, compute_lifetimes
 from .planner import plan
-from .result import Estimate, OpEstimate
+from simprof.core.results import Estimate, OpEstimate
 from .scratch import scratch_requests
 from .stack import kernel_key, load_calibration
-from .tflite_reader import ModelGraph, read_model
+from simprof.model.reader import ModelGraph, read_model
 from .transient import SetupConfig, simulate_setup
 from .verify import verify_plan
 
@@ -32,13 +32,15 @@ DEFAULT_PLATFORM = "generic"
 
 def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLATFORM, *,
              runtime: str = "tflm", abi: str = "arm-eabi", kernels: str = "reference",
-             calibration_dir: Path | None = None) -> Estimate:
+             calibration_dir: Path | None = None, image_stamp: str | None = None) -> Estimate:
     """Predict the RAM a .tflite model needs on `platform`, per operator and in total.
 
     runtime: "tflm" (TFLM's MicroInterpreter) or "simprof-rt" (our runtime, same arena layout).
     abi: "arm-eabi" (Cortex-M, short enums) or "lp64" (the x86-64 tflite-micro wheel; with
     runtime="tflm" this reproduces the wheel's print_allocations() byte for byte).
     kernels: "reference" or "cmsis-nn" (Arm only).
+    image_stamp: the source stamp of the simprof-rt image the calibration should describe
+      (simprof.rt.image.source_stamp); the measured stack is used when it matches, see stack.py.
     """
     if runtime not in RUNTIMES:
         raise UsageError(f"unknown runtime {runtime!r}", fix=f"use one of {', '.join(RUNTIMES)}")
@@ -79,7 +81,7 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
 
     measured = None
     if calib is not None:
-        state, note = calib.measured_state()
+        state, note = calib.measured_state(image_stamp)
         measured = calib.measured if state in ("current", "unchecked") else None
         if note:
             notes.append(note)
@@ -114,14 +116,14 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
     )
 
 
-def _nesting_depth(graph: ModelGraph, sg: int = 0, seen: frozenset = frozenset()) -> int:
+def nesting_depth(graph: ModelGraph, sg: int = 0, seen: frozenset = frozenset()) -> int:
     """How many levels of subgraphs the control-flow ops of subgraph `sg` run below it."""
     depth = 0
     for op in graph.subgraphs[sg].operators:
         for f in CONTROL_FLOW.get(op.opcode, ()):
             child = op.opt(f)
             if child is not None and 0 <= child < len(graph.subgraphs) and child not in seen:
-                depth = max(depth, 1 + _nesting_depth(graph, child, seen | {sg}))
+                depth = max(depth, 1 + nesting_depth(graph, child, seen | {sg}))
     return depth
 
 
@@ -131,7 +133,7 @@ def _model_stack(graph: ModelGraph, calib, measured, ops, notes: list) -> int | 
     stacks = [o.stack_bytes for o in ops]
     if any(s is None for s in stacks):
         return None
-    depth = _nesting_depth(graph)
+    depth = nesting_depth(graph)
     static_setup = calib.setup_stack_for(depth) or 0
     if measured is None:
         return max(stacks + [static_setup])
@@ -186,7 +188,7 @@ def _check_platform(platform: str) -> None:
         return
     known = ids()
     if known and platform not in known:
-        from simprof.errors import PlatformError
+        from simprof.core.errors import PlatformError
         raise PlatformError(f"unknown platform {platform!r}", fix=f"use one of {', '.join(known)} or 'generic'")
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from simprof.errors import PlatformError
+from simprof.core.errors import PlatformError
 
 PLATFORM_DIR = Path(__file__).resolve().parent
 # Extra folders with user platform files, separated by os.pathsep; searched before the built-ins.

@@ -10,7 +10,7 @@ import pkgutil
 import sys
 
 from simprof import __version__
-from simprof.errors import SimprofError
+from simprof.core.errors import SimprofError
 
 from . import commands as _commands
 

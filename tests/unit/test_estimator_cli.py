@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from simprof import oracle
+from simprof.model import oracle
 from simprof.cli import main
 
 import _estimator_models as own

@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from simprof.estimator.calibrate import generate
+    from simprof.flows.calibrate import generate
     from simprof.platforms import ids
 
     platforms = list(ids()) if args.platform == "all" else [args.platform]

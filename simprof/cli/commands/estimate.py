@@ -36,8 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from simprof.estimator import estimate
-    from simprof.estimator.tflite_reader import read_model
-    from simprof.outputs import write_json_atomic
+    from simprof.model.reader import read_model
+    from simprof.core.outputs import write_json_atomic
 
     budget, margin = _budget.parse(args)
     if args.baseline and (budget is not None or margin is not None):
@@ -93,7 +93,7 @@ def _baselines(graph, args) -> int:
     names = NAMES if args.baseline == "all" else (args.baseline,)
     rows = [run_baseline(n, graph, abi=args.abi, runtime=args.runtime, kernels=args.kernels) for n in names]
     if args.json:
-        from simprof.outputs import write_json_atomic
+        from simprof.core.outputs import write_json_atomic
         write_json_atomic(args.json, [{"name": r.name, "bytes": r.bytes, "source": r.source,
                                        "assumptions": r.assumptions, "detail": r.detail} for r in rows])
     for r in rows:

@@ -16,7 +16,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from simprof.errors import UsageError
+from simprof.core.errors import UsageError
 
 from . import _budget
 
@@ -90,7 +90,7 @@ def _conventions(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from simprof.outputs import write_json_atomic
+    from simprof.core.outputs import write_json_atomic
     from simprof.platforms import load
     from simprof.sim import paint
     from simprof.sim.measure import measure_elf
@@ -132,7 +132,7 @@ def _operator_names(model: str) -> dict[int, str]:
     if not model:
         return {}
     try:
-        from simprof.estimator.tflite_reader import read_model
+        from simprof.model.reader import read_model
 
         return {op.index: op.opcode for op in read_model(Path(model)).subgraphs[0].operators}
     except Exception:  # a label only: the measurement itself already succeeded
@@ -161,10 +161,10 @@ def _measure_model(args: argparse.Namespace, platform) -> int:
     except (ImportError, AttributeError):
         raise UsageError("measuring a .tflite model needs the simprof-rt firmware, which this build lacks",
                          fix="pass --elf FILE to measure a firmware you built") from None
-    from simprof.outputs import write_json_atomic
+    from simprof.core.outputs import write_json_atomic
 
     if not args.model.is_file():
-        from simprof.errors import ModelFormatError
+        from simprof.core.errors import ModelFormatError
         raise ModelFormatError(f"model file {args.model} does not exist", fix="check the path")
     m = measure_model(args.model, platform, emulator=args.emulator, timeout_s=args.timeout,
                       per_operator=not args.no_operators, input=args.input, min_arena=args.min_arena,

@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from simprof.outputs import write_json_atomic
+    from simprof.core.outputs import write_json_atomic
     from simprof.platforms import all_platforms
 
     platforms = all_platforms()

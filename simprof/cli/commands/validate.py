@@ -11,7 +11,7 @@ import importlib
 import sys
 from pathlib import Path
 
-from simprof.errors import BudgetExceeded, UsageError
+from simprof.core.errors import BudgetExceeded, UsageError
 
 NAME = "validate"
 HELP = "estimate and measure a folder of models on several platforms; results.json/csv and an HTML report"
@@ -53,7 +53,7 @@ def resolve_callable(spec: str):
 def run(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from simprof.validate import ValidateOptions, adapters, validate
+    from simprof.flows.validate import ValidateOptions, adapters, validate
 
     platforms = tuple(p.strip() for p in args.platforms.split(",") if p.strip())
     if platforms == ("all",):
