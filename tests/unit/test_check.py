@@ -18,7 +18,7 @@ import xmlschema
 
 from simprof import api
 from simprof.cli import main
-from simprof.corpus.families import build_model
+from simprof.flows.corpus.families import build_model
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "kws_dscnn_int8.tflite"
@@ -175,7 +175,7 @@ def test_baseline_regression_names_operator_and_component(tmp_path, models, caps
     line = next(l for l in capsys.readouterr().out.splitlines() if l.startswith("REGRESSION:"))
     grown = _total(models["large"], "stm32f4", "cmsis-nn") - _total(models["small"], "stm32f4", "cmsis-nn")
     assert grown > 0
-    assert f"m.tflite on stm32f4 (cmsis-nn kernels)" in line and f"estimated total +{grown:,} B" in line
+    assert "m.tflite on stm32f4 (cmsis-nn kernels)" in line and f"estimated total +{grown:,} B" in line
     op, comp, delta = _biggest_operator_change(models["small"], models["large"], "cmsis-nn")
     assert re.search(rf"{op}: [^;]*\b{comp} \+{delta:,} B", line), (op, comp, delta, line)
     doc = json.loads(sarif.read_text())

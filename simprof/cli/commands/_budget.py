@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from simprof.errors import BudgetExceeded, UsageError
+from simprof.core.errors import BudgetExceeded, UsageError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def parse(args: argparse.Namespace):
     """(budget bytes or None, margin Amount or None), checked before any work is done."""
-    from simprof.flows.check import parse_amount, parse_size
+    from simprof.flows.check.sizes import parse_amount, parse_size
 
     budget = margin = None
     try:
@@ -37,7 +37,7 @@ def apply(result, platform_id: str, budget, margin) -> None:
     """Print the verdict; over budget raises `BudgetExceeded` (exit 3) after the outputs are written."""
     if budget is None and margin is None:
         return
-    from simprof.flows.check import gate
+    from simprof.flows.check.gate import gate
 
     verdict = gate(result, platform_id, budget=budget, margin=margin)
     if not verdict.ok:

@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from simprof.errors import UsageError
+from simprof.core.errors import UsageError
 
 NAME = "check"
 HELP = ("check models against RAM budgets (and a baseline) from a budgets file, for CI; "

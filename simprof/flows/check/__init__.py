@@ -7,8 +7,9 @@
 Steps (flow.py): budgets.py → evaluate.py → baseline.py → renderers (junit, sarif, markdown, gha).
 """
 from .budgets import Budgets, BudgetsFileError, load_budgets
-from .evaluate import Case, Gate, gate
+from .evaluate import Case
 from .flow import CheckOptions, check
+from .gate import Gate, gate
 from .report import CheckReport, Finding
 from .sizes import Amount, parse_amount, parse_size
 

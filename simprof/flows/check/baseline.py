@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from simprof.errors import UsageError
-from simprof.outputs import write_text_atomic
+from simprof.core.errors import UsageError
+from simprof.core.outputs import write_text_atomic
 
 from .evaluate import KIND, Case
 from .figures import FIGURES, Figures

@@ -19,7 +19,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from simprof.errors import UsageError
+from simprof.core.errors import UsageError
 
 from .sizes import Amount, parse_amount, parse_size
 

@@ -1,6 +1,6 @@
 """Evaluate the entries of a budgets file: every model x platform x kernel set is estimated (and,
-with `measure: true`, measured under QEMU) through `simprof.api`, and each figure is held against
-the entry's budget. Also the one-off gate of `simprof estimate/measure --budget/--margin`."""
+with `measure: true`, measured under QEMU) by the estimate and measure flows, and each figure is
+held against the entry's budget. Also the one-off gate of `simprof estimate/measure --budget/--margin`."""
 from __future__ import annotations
 
 import logging
@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from simprof import api
-from simprof.errors import PlatformError, SimprofError, UsageError
+from simprof.core.errors import PlatformError, SimprofError, UsageError
+from simprof.platforms import load as load_platform
 
 from .budgets import Budget, Budgets, Entry
 from .figures import Figures, from_estimate, from_measurement
-from .sizes import Amount
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +83,7 @@ def evaluate(budgets: Budgets, *, measure: bool = True,
     figures: dict[tuple, tuple[Any, tuple[Figures, ...]]] = {}   # a case listed by two entries runs once
     for entry in budgets.entries:
         if measure and entry.measure:
-            _check_measurable(entry)
+            _check_measurable(budgets, entry)
         for path in entry.models:
             for pid in entry.platforms:
                 for kernels in entry.kernels:
@@ -97,20 +96,25 @@ def evaluate(budgets: Budgets, *, measure: bool = True,
 
 def _platform(pid: str, where: str) -> Any:
     try:
-        return api.load_platform(pid)
+        return load_platform(pid)
     except PlatformError as exc:
         raise PlatformError(f"{where}: {exc.message}", fix=exc.fix) from None
 
 
-def _check_measurable(entry: Entry) -> None:
-    if any(k != "reference" for k in entry.kernels):
-        raise UsageError(f"entry {entry.index} (line {entry.line}): measure: true with kernels "
-                         f"{', '.join(entry.kernels)}: the simprof-rt image runs reference kernels only",
-                         fix="measure the reference-kernel cases in their own entry")
-    if not api.can_measure_models():
-        raise UsageError("measure: true needs the simprof-rt firmware runner, which this build lacks",
-                         fix="run simprof check --no-measure, or install simprof with simprof-rt")
-    api.check_tools("qemu")
+def _check_measurable(budgets: Budgets, entry: Entry) -> None:
+    """Before any work: simprof-rt has an image for every kernel set, and QEMU and the Arm compiler
+    are installed."""
+    from simprof.rt.sources import kernel_sets
+    from simprof.sim.backend import backend
+    from simprof.sim.build import compiler
+
+    missing = [k for k in entry.kernels if k not in kernel_sets()]
+    if missing:
+        raise UsageError(f"{budgets.path}:{entry.lines.get('kernels', entry.line)}: measure: true with kernels "
+                         f"{', '.join(missing)}: simprof-rt has images for {', '.join(kernel_sets())} only",
+                         fix="measure those kernel sets' cases in an entry of their own, or drop measure")
+    backend("qemu")
+    compiler()
 
 
 def _case(budgets: Budgets, entry: Entry, path: Path, platform: Any, kernels: str, measure: bool,
@@ -129,11 +133,14 @@ def _case(budgets: Budgets, entry: Entry, path: Path, platform: Any, kernels: st
 
 
 def _figures(path: Path, platform: Any, kernels: str, measure: bool) -> tuple[Any, tuple[Figures, ...]]:
-    est = api.estimate(path, platform, kernels=kernels)
+    from simprof.flows.estimate import estimate_model
+    from simprof.flows.measure import measure_model
+
+    est = estimate_model(path, platform.id, kernels=kernels)
     figures = [from_estimate(est)]
     if measure:
         # min_arena: the bisected arena is the figure comparable with the estimate's setup minimum.
-        m = api.measure(path, platform, min_arena=True, reference=False)
+        m = measure_model(path, platform, kernels=kernels, min_arena=True, reference=False)
         opcodes = {o.index: o.opcode for o in figures[0].operators}
         figures.append(from_measurement(m, opcodes))
     return est, tuple(figures)
@@ -165,38 +172,3 @@ def _limits(fig: Figures, budget: Budget, platform: Any, label: str, est: Any) -
 def breach_message(case: Case, limit: Limit) -> str:
     return (f"{case.title}: {KIND[limit.source]} {WORDS[limit.figure]} {limit.value:,} B > "
             f"{limit.allowed:,} B allowed ({limit.budget}), over by {limit.value - limit.allowed:,} B")
-
-
-# -- the one-off gate of `simprof estimate/measure --budget/--margin` ---------------------------------
-
-@dataclass(frozen=True)
-class Gate:
-    ok: bool
-    message: str
-
-
-def gate(result: Any, platform_id: str, *, budget: int | None, margin: Amount | None) -> Gate:
-    """Hold a result's total RAM against `budget` (default: the part's RAM) less `margin`
-    (a percentage is of the budget)."""
-    kind = "measured" if hasattr(result, "stack_region_bytes") else "estimated"
-    if budget is None:
-        if platform_id == "generic":
-            raise UsageError("--margin without --budget needs a part's RAM", fix="pass --platform ID or --budget SIZE")
-        plat = api.load_platform(platform_id)
-        budget, words = plat.ram.size, f"RAM of {plat.part} {plat.ram.size:,} B"
-    else:
-        words = f"budget {budget:,} B"
-    total = result.total_bytes
-    if total is None:
-        why = "; ".join(getattr(result, "unknowns", ())) or "no calibration data"
-        raise SimprofError(f"the estimated total RAM is unknown on platform {platform_id} ({why})",
-                           fix="pass --platform with calibration data (simprof platforms)")
-    margin = margin or Amount(size=0)
-    allowed = budget - margin.of(budget)
-    if margin.of(budget):
-        words += f" - {margin} margin"
-    if total > allowed:
-        return Gate(False, f"{kind} total RAM {total:,} B > {allowed:,} B allowed ({words}), "
-                           f"over by {total - allowed:,} B")
-    return Gate(True, f"{kind} total RAM {total:,} B <= {allowed:,} B allowed ({words}), "
-                      f"{allowed - total:,} B to spare")

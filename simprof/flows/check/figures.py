@@ -4,8 +4,7 @@ plain shape, so that budgets, baselines and every renderer read the same numbers
 Whole-model figures (bytes): total, arena, stack, static, heap. `arena` is the arena to give the
 runtime: the estimate's setup minimum (`arena_min_bytes`) or, for a measurement, the bisected
 minimum (`arena_min_bytes`) or else the painted head + tail. `total` is static + arena + stack +
-heap on both sides: the RAM the part must hold. (A measurement's own `total_bytes` counts the arena
-painted in a large arena, where setup temporaries spread further than the smallest arena allows.)
+heap on both sides: the RAM the part must hold (a measurement's `total_bytes` when it was bisected).
 Per-operator components: estimate: head (planned arena head extent while it runs), scratch (its
 scratch buffers), tail (persistent tail it added), stack; measurement: stack, arena_written."""
 from __future__ import annotations

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from simprof.outputs import write_text_atomic
+from simprof.core.outputs import write_text_atomic
 
 from . import junit, markdown, sarif
 from .baseline import compare, load_baseline, write_baseline

@@ -6,8 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from simprof import __version__
-
 from .report import CheckReport, Finding, model_path, relative_uri
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -31,7 +29,7 @@ def render(report: CheckReport, root: Path) -> str:
         "runs": [{
             "tool": {"driver": {
                 "name": "simprof",
-                "version": __version__,
+                "version": _version(),
                 "rules": [{"id": rid, "name": name, "shortDescription": {"text": short},
                            "fullDescription": {"text": full}, "defaultConfiguration": {"level": "error"}}
                           for _kind, rid, name, short, full in RULES],
@@ -42,6 +40,14 @@ def render(report: CheckReport, root: Path) -> str:
         }],
     }
     return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("simprof")
+    except PackageNotFoundError:    # run from a source tree that is not installed
+        return "0+unknown"
 
 
 def _location(path: Path, root: Path, line: int | None) -> dict[str, Any]:
