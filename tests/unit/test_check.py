@@ -289,13 +289,15 @@ def _sarif_validator():
     return jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker())
 
 
-def test_no_measure_estimates_only(tmp_path, models):
+def test_no_measure_estimates_only(tmp_path, models, monkeypatch):
     budgets = _one_model_project(tmp_path / "proj", models["small"], kernels="reference")
     budgets.write_text(budgets.read_text() + "    measure: true\n")
     base = tmp_path / "b.json"
     assert main(["check", str(budgets), "--no-measure", "--write-baseline", str(base)]) == 0
     (row,) = json.loads(base.read_text())["cases"]
     assert "measurement" not in row and row["estimate"]["total"] == _total(models["small"], "stm32f4")
-    # measure: true with a kernel set simprof-rt does not run is refused before any work.
+    # measure: true with a kernel set simprof-rt has no image for is refused before any work.
+    from simprof.rt import sources
+    monkeypatch.setattr(sources, "KERNEL_SETS", {"reference": sources.KERNEL_SETS["reference"]})
     budgets.write_text(budgets.read_text().replace("kernels: reference", "kernels: cmsis-nn"))
     assert main(["check", str(budgets)]) == 2
