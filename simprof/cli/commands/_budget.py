@@ -18,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def parse(args: argparse.Namespace):
     """(budget bytes or None, margin Amount or None), checked before any work is done."""
-    from simprof.flows.check.sizes import parse_amount, parse_size
+    from simprof.core.sizes import parse_amount, parse_size
 
     budget = margin = None
     try:

@@ -6,12 +6,13 @@
 
 Steps (flow.py): budgets.py → evaluate.py → baseline.py → renderers (junit, sarif, markdown, gha).
 """
+from simprof.core.sizes import Amount, parse_amount, parse_size
+
 from .budgets import Budgets, BudgetsFileError, load_budgets
 from .evaluate import Case
 from .flow import CheckOptions, check
 from .gate import Gate, gate
 from .report import CheckReport, Finding
-from .sizes import Amount, parse_amount, parse_size
 
 __all__ = ["check", "CheckOptions", "CheckReport", "Finding", "Case", "Budgets", "BudgetsFileError",
            "load_budgets", "gate", "Gate", "Amount", "parse_amount", "parse_size"]

@@ -10,17 +10,16 @@ from typing import Any, Iterable, Mapping
 
 from simprof.core.errors import UsageError
 from simprof.core.outputs import write_text_atomic
+from simprof.core.sizes import Amount, fmt_delta
 
 from .evaluate import KIND, Case
 from .figures import FIGURES, Figures
-from .sizes import Amount, fmt_delta
 
 FORMAT = "simprof-check-baseline"
 VERSION = 1
 MAX_OPS_NAMED = 5     # a message names the operators that changed most; the rest are counted
 
 Key = tuple[str, str, str]    # model, platform, kernels
-
 
 @dataclass(frozen=True)
 class Change:

@@ -20,8 +20,8 @@ from typing import Any, Mapping
 import yaml
 
 from simprof.core.errors import UsageError
+from simprof.core.sizes import Amount, parse_amount, parse_size
 
-from .sizes import Amount, parse_amount, parse_size
 
 KERNELS = ("reference", "cmsis-nn")
 TOP_KEYS = {"entries": "list of entries", "tolerance": "growth allowed against a baseline (bytes or %)"}
@@ -33,7 +33,6 @@ BUDGET_KEYS = {"total": "size", "arena": "size", "stack": "size", "margin": "byt
 class BudgetsFileError(UsageError):
     """The budgets file is missing, not YAML, or does not follow the schema."""
 
-
 @dataclass(frozen=True)
 class Budget:
     """Limits one case must keep. None: not checked. With no limit at all, margin 0% applies
@@ -43,7 +42,6 @@ class Budget:
     stack: int | None = None
     margin: Amount | None = None
     lines: Mapping[str, int] = field(default_factory=dict, compare=False)   # key -> line in the file
-
 
 @dataclass(frozen=True)
 class Entry:
@@ -56,7 +54,6 @@ class Entry:
     budget: Budget
     measure: bool
     lines: Mapping[str, int] = field(default_factory=dict, compare=False)   # key -> line in the file
-
 
 @dataclass(frozen=True)
 class Budgets:

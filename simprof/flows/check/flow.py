@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Callable
 
 from simprof.core.outputs import write_text_atomic
+from simprof.core.sizes import Amount
 
 from . import junit, markdown, sarif
 from .baseline import compare, load_baseline, write_baseline
 from .budgets import load_budgets
 from .evaluate import evaluate
 from .report import CheckReport, make_report
-from .sizes import Amount
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from simprof.core.errors import SimprofError, UsageError
+from simprof.core.sizes import Amount
 from simprof.platforms import load as load_platform
-
-from .sizes import Amount
 
 
 @dataclass(frozen=True)

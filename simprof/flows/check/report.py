@@ -6,13 +6,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from simprof.core.sizes import Amount
+
 from .baseline import Change
 from .budgets import Budgets
 from .evaluate import Case, breach_message
-from .sizes import Amount
 
 FAILING = ("budget", "regression")
-
 
 @dataclass(frozen=True)
 class Finding:
@@ -25,7 +25,6 @@ class Finding:
     @property
     def fails(self) -> bool:
         return self.kind in FAILING
-
 
 @dataclass(frozen=True)
 class CheckReport:

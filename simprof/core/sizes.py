@@ -1,8 +1,6 @@
-"""Byte sizes and amounts as a budgets file or a command line writes them: `98304`, `96KiB`,
-`96 K`, `1.5 MiB`, `10%`. K/KB/KiB all mean 1024, as in microcontroller datasheets.
-
-The same forms as the Robot library's (`simprof.robot.units`), kept here because a flow must not
-depend on a front end (importing `simprof.robot` needs Robot Framework installed)."""
+"""Byte sizes and amounts as a user writes them, in a budgets file, on a command line or in a Robot
+table: `98304`, `96KiB`, `96 K`, `1.5 MiB`, `10%`. K/KB/KiB all mean 1024, as in microcontroller
+datasheets. One parser for every front end (`simprof check`, `--budget`, the Robot keywords)."""
 from __future__ import annotations
 
 import re
