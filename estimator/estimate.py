@@ -10,8 +10,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import numpy as np
-
 from simprof.core.errors import UsageError
 
 from . import abi as abi_mod
@@ -97,7 +95,7 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
     if stack is not None and static is not None:
         total = static + setup.need_bytes + stack
     key = [(o.total_bytes if o.total_bytes is not None else o.arena_head_bytes) for o in ops]
-    peak = int(np.argmax(key)) if key else None
+    peak = max(range(len(key)), key=key.__getitem__) if key else None   # the first maximum
 
     return Estimate(
         model=graph.name, platform=platform, runtime=runtime, abi=abi, kernels=kernels,
@@ -193,12 +191,10 @@ def _check_platform(platform: str) -> None:
 
 
 def _per_operator(graph, life, arena_plan, setup, calib, scratch, measured=None, notes=None) -> list[OpEstimate]:
-    bufs = arena_plan.buffers
-    if bufs:
-        first = np.fromiter((b.first for b in bufs), dtype=np.int64, count=len(bufs))
-        last = np.fromiter((b.last for b in bufs), dtype=np.int64, count=len(bufs))
-        size = np.fromiter((b.size for b in bufs), dtype=np.int64, count=len(bufs))
-        end = np.asarray(arena_plan.offsets, dtype=np.int64) + size
+    # (first, last, size, end) of every planned buffer that takes space, by first use: an operator's
+    # scope [a, b] sees the buffers with first <= b and last >= a
+    spans = sorted((buf.first, buf.last, buf.size, off + buf.size)
+                   for buf, off in zip(arena_plan.buffers, arena_plan.offsets) if buf.size > 0)
     scratch_of: dict = {}
     for r in scratch:
         scratch_of[(r.subgraph, r.node)] = scratch_of.get((r.subgraph, r.node), 0) + r.nbytes
@@ -206,12 +202,14 @@ def _per_operator(graph, life, arena_plan, setup, calib, scratch, measured=None,
     for sg in graph.subgraphs:
         for op in sg.operators:
             a, b = life.op_scopes.get((sg.index, op.index), (-1, -1))
-            if bufs and a >= 0:
-                live = (first <= b) & (last >= a) & (size > 0)
-                extent = int(end[live].max()) if live.any() else 0
-                live_sum = int(size[live].sum())
-            else:
-                extent = live_sum = 0
+            extent = live_sum = 0
+            if a >= 0:
+                for first, last, size, end in spans:
+                    if first > b:
+                        break
+                    if last >= a:
+                        live_sum += size
+                        extent = end if end > extent else extent
             stack = _op_stack(graph, calib, op, 0, measured, sg, notes) if calib is not None else None
             total = extent + setup.tail_bytes + stack if stack is not None else None
             out.append(OpEstimate(sg.index, op.index, op.opcode, extent, live_sum,

@@ -19,7 +19,7 @@ from typing import Any, Sequence
 
 from simprof.core.errors import UsageError
 
-__all__ = ["estimate", "measure", "measure_model", "file_kind", "platforms", "load_platform", "emulators",
+__all__ = ["estimate", "measure", "measure_model", "file_kind", "measure_target", "platforms", "load_platform", "emulators",
            "symbol_conventions", "build_elf", "write_models", "is_model", "can_measure_models",
            "check_tools", "result_json", "save_json", "load_json"]
 
@@ -56,6 +56,21 @@ def file_kind(path: PathLike) -> str:
         return "missing"
 
 
+def measure_target(path: PathLike) -> str:
+    """"tflite" or "elf": what `measure` does with this file (the rule the CLI uses too). A file that
+    is neither, or cannot be read, is a one-line error."""
+    from simprof.core.errors import ModelFormatError
+    kind = file_kind(path)
+    if kind in ("tflite", "elf"):
+        return kind
+    p = Path(path)
+    if kind == "missing":
+        what = "is a directory" if p.is_dir() else "does not exist" if not p.exists() else "cannot be read"
+        raise ModelFormatError(f"{p} {what}", fix="pass a .tflite model or a firmware ELF")
+    raise ModelFormatError(f"{p} is neither a .tflite model (no TFL3 identifier) nor an ELF file",
+                           fix="pass a .tflite model or a firmware ELF")
+
+
 def is_model(path: PathLike) -> bool:
     """True for a .tflite flatbuffer (by its file identifier, whatever the file is called)."""
     return file_kind(path) == "tflite"
@@ -82,13 +97,10 @@ def measure(path_or_elf: PathLike, platform: Any, *, emulator: str = "qemu", **o
     `SymbolConventions`) or the shorthands of `symbol_conventions` (stop, arena, stack_size, ...)."""
     platform_obj = load_platform(platform)
     target = Path(path_or_elf)
-    kind = file_kind(target)
-    if kind == "tflite":
+    if measure_target(target) == "tflite":
         return measure_model(target, platform_obj, emulator=emulator, **opts)
-    if kind == "missing" and target.suffix == ".tflite":
-        measure_model(target, platform_obj, emulator=emulator, **opts)   # raises: cannot read the model
     from simprof.flows.measure import measure_elf
-    _require_emulator(emulator)
+    require_emulator(emulator)
     if opts.pop("min_arena", False):
         raise UsageError("min_arena (bisecting the arena size) needs a .tflite model, not a firmware ELF",
                          fix="measure the model, or build your firmware with several arena sizes")
@@ -104,11 +116,11 @@ def measure_model(model: PathLike, platform: Any, *, emulator: str = "qemu", **o
     from simprof.flows.measure import measure_model as _measure_model
     platform_obj = load_platform(platform)
     if emulator != "qemu":
-        _require_emulator(emulator)
+        require_emulator(emulator)
     return _measure_model(Path(model), platform_obj, emulator=emulator, **opts)
 
 
-def _require_emulator(name: str) -> None:
+def require_emulator(name: str) -> None:
     """Fail before any work when the backend is unknown (the error lists the valid names) or its
     emulator is not installed (one line naming what is missing)."""
     emulators()
@@ -178,7 +190,7 @@ def can_measure_models() -> bool:
 def check_tools(emulator: str = "qemu", *, compiler: bool = True) -> None:
     """Raise `ToolchainError` (one line: what is missing, how to get it) unless the emulator backend
     (and, with compiler=True, the Arm C compiler for simprof-built firmware) is installed."""
-    _require_emulator(emulator)
+    require_emulator(emulator)
     if compiler:
         from simprof.sim.build import compiler as _compiler
         _compiler()

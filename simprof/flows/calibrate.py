@@ -48,7 +48,7 @@ def generate(platform_id: str, kernels: str = "reference", build_dir: Path | Non
     (measure=True) the stack painted under QEMU on the calibration op-models.
     Refuses a dirty firmware tree unless allow_dirty (the provenance then says "+dirty")."""
     from simprof.core.outputs import write_json_atomic
-    from simprof.rt.image import check_kernels, source_stamp
+    from simprof.rt.sources import check_kernels, source_stamp
 
     check_kernels(kernels)
     git = _git_head()
@@ -121,7 +121,7 @@ def _measured(image, models: list[str] | None) -> tuple[dict, dict]:
     """The painted block of the file: every calibration op-model run on the image, derived."""
     from simprof.flows.corpus import opmodels
     from simprof.rt.calibration import derive, measure_runs
-    from simprof.rt.image import source_stamp
+    from simprof.rt.sources import source_stamp
 
     names = models or opmodels.names()
     runs, skipped = measure_runs(image, [(n, opmodels.model(n)) for n in names])

@@ -37,7 +37,7 @@ def measure_model(model: bytes | str | Path, platform: Platform, *, kernels: str
         inputs = runner.input_bytes(runner.load_inputs(input, graph))
         runner.check_flash(img, data, inputs)
         runner.check_arena_estimate(img, data, inputs, hint, timeout_s=timeout_s, emulator=emulator)
-    return runner.measure_model(data, platform, input=input, kernels=kernels, min_arena=min_arena,
+    return runner.measure_model(model, platform, input=input, kernels=kernels, min_arena=min_arena,
                                 recording=recording, timeout_s=timeout_s, per_operator=per_operator,
                                 reference=reference, emulator=emulator, arena_hint=hint, graph=graph)
 

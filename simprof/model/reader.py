@@ -132,11 +132,14 @@ def _raw_options(buf: bytes, op: int, opt_type: int) -> tuple[tuple[str, object]
 def _offline_plan(buf: bytes, root: int) -> tuple[int, ...] | None:
     """The "OfflineMemoryAllocation" metadata: version, subgraph index, number of offsets, then the
     offsets (int32 each; -1 = planned online)."""
-    buffers = _tables(buf, root, 4)
     for md in _tables(buf, root, 6):
         if _string(buf, md, 0) == "OfflineMemoryAllocation":
             bi = _scalar(buf, md, 1, _U32)
-            start, n = _vector(buf, buffers[bi], 0)
+            vec, count = _vector(buf, root, 4)
+            if not 0 <= bi < count:
+                raise ValueError(f"metadata buffer {bi} out of range")
+            at = vec + 4 * bi
+            start, n = _vector(buf, at + _U32(buf, at)[0], 0)
             raw = buf[start:start + n]
             _, _, count = struct.unpack_from("<iii", raw, 0)
             return struct.unpack_from(f"<{count}i", raw, 12)
@@ -232,6 +235,30 @@ def _string(buf: bytes, tab: int, i: int) -> str:
     return buf[start:start + n].decode(errors="replace") if n else ""
 
 
+_NO_FIELDS = (0,) * 16
+
+
+def _vtable(buf: bytes, tab: int) -> tuple[int, ...]:
+    """Offsets of the fields of table `tab` (0 = absent), padded with zeros to 16 fields."""
+    vt = tab - _I32(buf, tab)[0]
+    n = (_U16(buf, vt)[0] - 4) // 2
+    return (struct.unpack_from(f"<{n}H", buf, vt + 4) + _NO_FIELDS) if n > 0 else _NO_FIELDS
+
+
+def _ints_at(buf: bytes, tab: int, o: int) -> tuple[int, ...]:
+    v = tab + o + _U32(buf, tab + o)[0]
+    n = _U32(buf, v)[0]
+    return struct.unpack_from(f"<{n}i", buf, v + 4) if n else ()
+
+
+def _string_at(buf: bytes, tab: int, o: int) -> str:
+    if not o:
+        return ""
+    v = tab + o + _U32(buf, tab + o)[0]
+    n = _U32(buf, v)[0]
+    return buf[v + 4:v + 4 + n].decode(errors="replace")
+
+
 def _parse(data: bytes, name: str) -> ModelGraph:
     buf = data
     root = _U32(buf, 0)[0]
@@ -252,25 +279,30 @@ def _parse(data: bytes, name: str) -> ModelGraph:
     for s, sg in enumerate(_tables(buf, root, 2)):
         tensors = []
         for t, ten in enumerate(_tables(buf, sg, 0)):
-            shape = _ints(buf, ten, 0)
-            dtype, esize = _TYPE_INFO.get(_scalar(buf, ten, 1, _U8), ("type?", 0))
-            if dtype == "type?":
-                dtype = f"type{_scalar(buf, ten, 1, _U8)}"
+            f = _vtable(buf, ten)   # the tensor's field offsets, read once (hot loop)
+            shape = _ints_at(buf, ten, f[0]) if f[0] else ()
+            code = _U8(buf, ten + f[1])[0] if f[1] else 0
+            dtype, esize = _TYPE_INFO.get(code, (f"type{code}", 0))
             n = 1
             for d in shape:
                 n *= d
-            q = _table(buf, ten, 4)
-            ns = _vector(buf, q, 2)[1] if q else 0
-            nz = _vector(buf, q, 3)[1] if q else 0
-            bi = _scalar(buf, ten, 2, _U32)
+            ns = nz = 0
+            if f[4]:
+                q = ten + f[4] + _U32(buf, ten + f[4])[0]
+                qf = _vtable(buf, q)
+                ns = _U32(buf, q + qf[2] + _U32(buf, q + qf[2])[0])[0] if qf[2] else 0
+                nz = _U32(buf, q + qf[3] + _U32(buf, q + qf[3])[0])[0] if qf[3] else 0
+            bi = _U32(buf, ten + f[2])[0] if f[2] else 0
             tensors.append(Tensor(
-                index=t, name=_string(buf, ten, 3), shape=shape, dtype=dtype, nbytes=max(n * esize, 0),
-                has_data=bi < len(has_data) and has_data[bi], is_variable=bool(_scalar(buf, ten, 5, _U8)),
+                index=t, name=_string_at(buf, ten, f[3]), shape=shape, dtype=dtype, nbytes=max(n * esize, 0),
+                has_data=bi < len(has_data) and has_data[bi], is_variable=bool(f[5] and _U8(buf, ten + f[5])[0]),
                 n_scales=ns, quantized=ns > 0 and nz > 0, n_zero_points=nz))
         ops = []
         for o, op in enumerate(_tables(buf, sg, 3)):
-            options = _raw_options(buf, op, _scalar(buf, op, 3, _U8))
-            ops.append(Operator(o, codes[_scalar(buf, op, 0, _U32)], _ints(buf, op, 1), _ints(buf, op, 2),
+            f = _vtable(buf, op)
+            options = _raw_options(buf, op, _U8(buf, op + f[3])[0]) if f[3] else ()
+            ops.append(Operator(o, codes[_U32(buf, op + f[0])[0] if f[0] else 0],
+                                _ints_at(buf, op, f[1]) if f[1] else (), _ints_at(buf, op, f[2]) if f[2] else (),
                                 options))
         subgraphs.append(Subgraph(s, tuple(tensors), tuple(ops), _ints(buf, sg, 1), _ints(buf, sg, 2)))
     if not subgraphs:

@@ -16,7 +16,7 @@ from pathlib import Path
 from simprof.core.errors import EmulatorError, FirmwareError
 from simprof.platforms import Platform
 from simprof.rt.protocol import REPORT_SYMBOL, STOP_SYMBOL
-from simprof.rt.sources import DEFAULT_KERNELS, KERNEL_SETS, check_kernels, source_dirs, source_stamp, sources  # noqa: F401
+from simprof.rt.sources import DEFAULT_KERNELS, source_dirs, sources
 from simprof.sim.build import FirmwareBuild, build_firmware
 from simprof.sim.elf import ElfInfo, read_elf
 

@@ -15,7 +15,7 @@ measurement (`measure_model` / `paint_model`), one mapping of a failed report to
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -255,6 +255,8 @@ def measure_model(model: bytes | str | Path, platform: Platform | str, *, input:
     """
     plat = platform if isinstance(platform, Platform) else load(str(platform))
     data, name = load_model_bytes(model)
+    if isinstance(model, (str, Path)):
+        name = str(model)
     graph = graph or read_model(data, name)
     arrays = load_inputs(input, graph)
     inputs = input_bytes(arrays)
@@ -282,6 +284,8 @@ def measure_model(model: bytes | str | Path, platform: Platform | str, *, input:
                                       timeout_s=timeout_s, emulator=emulator).arena_min_bytes
     base = {f: getattr(m, f) for f in Measurement.__dataclass_fields__}
     base["arena_min_bytes"] = amin
+    names = {op.index: op.opcode for op in graph.subgraphs[0].operators}
+    base["operators"] = tuple(replace(o, opcode=names.get(o.index, "")) for o in m.operators)
     return ModelMeasurement(**base, model=name, kernels=kernels, runtime=report, output_bytes=outs,
                             outputs_match_reference=match)
 

@@ -10,6 +10,8 @@ import hashlib
 from pathlib import Path
 
 from simprof.core.errors import UsageError
+from simprof.core.kernels import DEFAULT_KERNELS
+from simprof.core.kernels import KERNEL_SETS as KERNEL_SET_NAMES
 from simprof.firmware import SOURCE_DIR
 
 # Kernel set -> kernel source folders, earliest first: a later folder supplies only the operators
@@ -17,7 +19,7 @@ from simprof.firmware import SOURCE_DIR
 KERNEL_SETS: dict[str, tuple[str, ...]] = {
     "reference": ("kernels",),
 }
-DEFAULT_KERNELS = "reference"
+assert DEFAULT_KERNELS in KERNEL_SETS and set(KERNEL_SETS) <= set(KERNEL_SET_NAMES)
 RUNTIME_DIRS = ("runtime", "app")
 
 
@@ -26,8 +28,11 @@ def kernel_sets() -> tuple[str, ...]:
 
 
 def check_kernels(kernels: str) -> str:
+    """`kernels` when simprof-rt has an image with that kernel set; else a one-line error."""
     if kernels not in KERNEL_SETS:
-        raise UsageError(f"unknown kernel set {kernels!r}", fix=f"use one of {', '.join(KERNEL_SETS)}")
+        known = "a known kernel set" if kernels in KERNEL_SET_NAMES else "not a kernel set"
+        raise UsageError(f"simprof-rt has no image with {kernels!r} kernels ({known})",
+                         fix=f"use one of {', '.join(KERNEL_SETS)}")
     return kernels
 
 

@@ -18,7 +18,8 @@ from simprof.flows.calibrate import generate
 from simprof.estimator.stack import kernel_key
 from simprof.model.reader import read_model
 from simprof.platforms import load
-from simprof.rt.image import firmware_for, source_stamp
+from simprof.rt.image import firmware_for
+from simprof.rt.sources import source_stamp
 from simprof.rt.runner import measure_model
 
 pytestmark = pytest.mark.qemu

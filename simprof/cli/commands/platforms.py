@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
+SHARED = ("json",)
 NAME = "platforms"
 HELP = "list the platforms (real part, core, FPU, flash/RAM, QEMU machine that hosts it)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", type=Path, metavar="OUT", help="also write the list as JSON")
+    pass
 
 
 def _kib(n: int) -> str:

@@ -20,10 +20,10 @@ from typing import Any, Mapping
 import yaml
 
 from simprof.core.errors import UsageError
+from simprof.core.kernels import DEFAULT_KERNELS, KERNEL_SETS
 from simprof.core.sizes import Amount, parse_amount, parse_size
 
 
-KERNELS = ("reference", "cmsis-nn")
 TOP_KEYS = {"entries": "list of entries", "tolerance": "growth allowed against a baseline (bytes or %)"}
 ENTRY_KEYS = {"name": "label", "models": "paths or globs", "platforms": "platform ids",
               "kernels": "kernel sets", "budget": "budgets", "measure": "true to measure under QEMU"}
@@ -175,10 +175,10 @@ class _Context:
         kl = e.key_lines
         models = self.models(self.names(e["models"], "models", kl["models"]), kl["models"])
         platforms = self.names(e["platforms"], "platforms", kl["platforms"])
-        kernels = self.names(e.get("kernels", "reference"), "kernels", kl.get("kernels", e.line))
+        kernels = self.names(e.get("kernels", DEFAULT_KERNELS), "kernels", kl.get("kernels", e.line))
         for k in kernels:
-            if k not in KERNELS:
-                raise self.fail(kl["kernels"], f"unknown kernel set {k!r}", f"use one of {', '.join(KERNELS)}")
+            if k not in KERNEL_SETS:
+                raise self.fail(kl["kernels"], f"unknown kernel set {k!r}", f"use one of {', '.join(KERNEL_SETS)}")
         measure = e.get("measure", False)
         if not isinstance(measure, bool):
             raise self.fail(kl["measure"], "'measure' must be true or false", "write measure: true")

@@ -8,8 +8,6 @@ planner_stress, tiny (see each sample function's docstring).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Any, Callable
 
 import numpy as np
 
@@ -17,28 +15,14 @@ from simprof.core.errors import UsageError
 
 from simprof.model.builder import ModelBuilder, schema
 from .check import call_isolated, tensor_ranges
-from .layers import _PAD, Act, Graph
+from .act import PADDINGS as _PAD
+from .act import Act
+from .layers import Graph
+from .registry import FAMILIES, Params, family
+from .registry import head as _head
+from .registry import pick as _pick
 
-Params = dict[str, Any]
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Family:
-    name: str
-    description: str
-    sample: Callable[[np.random.Generator], Params]
-    build: Callable[[Graph, Params], None]
-
-
-FAMILIES: dict[str, Family] = {}
-
-
-def family(name: str, description: str, sample: Callable[[np.random.Generator], Params]):
-    def deco(build: Callable[[Graph, Params], None]) -> Callable[[Graph, Params], None]:
-        FAMILIES[name] = Family(name, description, sample, build)
-        return build
-    return deco
 
 
 def build_model(family_name: str, params: Params, dtype: str, seed: int, calibrate: bool = True) -> bytes:
@@ -67,18 +51,6 @@ def _calibration(family_name: str, params: Params, seed: int, samples: int = 4) 
                     family_name, seed, str(value).splitlines()[0])
         return None
     return value  # type: ignore[return-value]
-
-
-def _pick(rng: np.random.Generator, options: list) -> Any:
-    return options[int(rng.integers(len(options)))]
-
-
-def _head(g: Graph, x: Act, classes: int, softmax: bool = True) -> None:
-    """Global average pool (MEAN over H, W) -> dense -> softmax, as converted Keras models end."""
-    if len(x.shape) == 4:
-        x = g.mean(x, (1, 2), keep_dims=False)
-    y = g.fully_connected(x, classes, out_std=2.0)
-    g.output(g.softmax(y) if softmax else y)
 
 
 # -- µNAS-like chains ---------------------------------------------------------------------------------

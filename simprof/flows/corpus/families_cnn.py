@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .families import Params, _head, _pick, family
+from .registry import Params, family
+from .registry import head as _head
+from .registry import pick as _pick
 from .layers import Act, Graph, quant_for_range
 
 _MBV1 = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), (512, 1), (512, 1), (512, 1), (512, 1),

@@ -28,7 +28,7 @@ MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
 MAX_ACTIVATION_BYTES = 1_280 * 1024   # "a few KiB to ~1 MiB": models above this are re-drawn
 MAX_FLASH_BYTES = 4 * 1024 * 1024
-from simprof.flows.validate.tasks import FIRMWARE_FLASH_RESERVE  # noqa: E402  (one rule for both)
+from simprof.flows.budget import FIRMWARE_FLASH_RESERVE  # noqa: E402  (one rule for both)
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def platform_fit(data: bytes, stats: ModelStats) -> tuple[dict[str, bool | None]
     except Exception as exc:  # platforms/ is optional for the generator
         log.info("no platform data, fit left empty: %s", exc)
         return None, "no platform data"
-    from simprof.flows.validate.tasks import PlatformBudget, fit_decision
+    from simprof.flows.budget import PlatformBudget, fit_decision
     budgets = [PlatformBudget(p.id, p.ram.size, p.flash.size, p.stack_size, p.heap_size) for p in platforms]
     try:
         from simprof.estimator import estimate

@@ -8,40 +8,19 @@ collapse to one value. Everything is drawn from one seeded generator: same seed,
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Literal, Sequence
 
 import numpy as np
 
 from simprof.model.builder import BuilderError, ModelBuilder, Quant, SubgraphBuilder, TensorRef, schema
+from .act import PADDINGS as _PAD
+from .act import Act
 from .layers_shape import ShapeOps
 
 Activation = Literal["NONE", "RELU", "RELU6"]
 Padding = Literal["SAME", "VALID"]
 _ACT = {"NONE": schema.ActivationFunctionType.NONE, "RELU": schema.ActivationFunctionType.RELU,
         "RELU6": schema.ActivationFunctionType.RELU6}
-_PAD = {"SAME": schema.Padding.SAME, "VALID": schema.Padding.VALID}
-
-
-@dataclass(frozen=True)
-class Act:
-    """An activation tensor plus the statistics used to quantize whatever consumes it."""
-
-    ref: TensorRef
-    mean: float
-    std: float
-    lo: float
-    hi: float
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self.ref.shape
-
-    @property
-    def rms(self) -> float:
-        return math.sqrt(self.mean ** 2 + self.std ** 2)
-
-
 def quant_for_range(lo: float, hi: float) -> Quant:
     """Asymmetric int8 quantization of [lo, hi], widened to contain 0 (TFLite requires 0 to be exact)."""
     lo, hi = min(lo, 0.0), max(hi, 0.0)

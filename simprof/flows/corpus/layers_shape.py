@@ -2,14 +2,13 @@
 every output shares its input's quantization, which is what TFLM's int8 kernels for them require."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from simprof.model.builder import BuilderError, schema
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .layers import Act
+from .act import Act
 
 
 class ShapeOps:
@@ -73,7 +72,6 @@ class ShapeOps:
         return y
 
     def shape_of(self, x: "Act") -> "Act":
-        from .layers import Act
         ref = self.sg.tensor(self._name("shape_out"), (len(x.shape),), "int32")
         opt = schema.ShapeOptionsT()
         opt.outType = schema.TensorType.INT32

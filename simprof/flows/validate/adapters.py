@@ -18,9 +18,9 @@ from .cache import file_sha256, tree_sha256
 MEASURE_MODES = ("qemu", "host", "none")
 
 
-def simprof_estimate(model_path: str, platform: str) -> dict[str, Any]:
-    from simprof.estimator import estimate
-    return estimate(model_path, platform=platform, runtime="simprof-rt", abi="arm-eabi").to_json()
+def simprof_estimate(model_path: str, platform: str, kernels: str = "reference") -> dict[str, Any]:
+    from simprof.flows.estimate import estimate_model
+    return estimate_model(model_path, platform, runtime="simprof-rt", abi="arm-eabi", kernels=kernels).to_json()
 
 
 def simprof_estimate_host(model_path: str, platform: str) -> dict[str, Any]:
@@ -30,13 +30,14 @@ def simprof_estimate_host(model_path: str, platform: str) -> dict[str, Any]:
     return d
 
 
-def baseline_estimate(name: str, model_path: str, platform: str, abi: str = "arm-eabi") -> dict[str, Any]:
+def baseline_estimate(name: str, model_path: str, platform: str, abi: str = "arm-eabi",
+                      kernels: str = "reference") -> dict[str, Any]:
     """A published estimator's single figure: what it says the model needs, compared as total RAM
     (and as arena, which is all most of them model)."""
     from simprof.estimator.baselines import run_baseline
     from simprof.model.reader import read_model
     runtime = "tflm" if abi == "lp64" else "simprof-rt"
-    r = run_baseline(name, read_model(model_path), abi=abi, runtime=runtime, kernels="reference")
+    r = run_baseline(name, read_model(model_path), abi=abi, runtime=runtime, kernels=kernels)
     return {"total_bytes": r.bytes, "arena_bytes": r.bytes, "stack_bytes": None, "static_bytes": None,
             "heap_bytes": None, "source": r.source, "assumptions": r.assumptions, "operators": []}
 
@@ -57,13 +58,13 @@ def qemu_measure(model_path: str, platform: str, estimate: dict | None = None) -
     return measure(model_path, platform, firmwares=build_firmware_refs([platform]), estimate=estimate)
 
 
-def qemu_measure_for(platforms: tuple[str, ...]) -> tuple[Callable[..., dict], Callable[..., dict], dict[str, str]]:
+def qemu_measure_for(platforms: tuple[str, ...], kernels: str = "reference") -> tuple[Callable[..., dict], Callable[..., dict], dict[str, str]]:
     """The QEMU measure callables bound to simprof-rt images built now for `platforms` (the whole-run
     measurement, and the per-operator one for timelines), and the cache key part of each platform's
     measurement (firmware build hash + the measuring code's hash)."""
     from simprof import rt, sim
     from .measure import build_firmware_refs, measure
-    refs = build_firmware_refs(platforms)
+    refs = build_firmware_refs(platforms, kernels)
     code = (tree_sha256(Path(sim.__file__).parent, (".py",))[:16] + tree_sha256(Path(rt.__file__).parent, (".py",))[:16]
             + file_sha256(Path(__file__).with_name("measure.py"))[:16])
     return (functools.partial(measure, firmwares=refs, per_operator=False),
@@ -79,13 +80,15 @@ def baseline_names() -> tuple[str, ...]:
     return tuple(NAMES)
 
 
-def default_estimators(mode: str, baselines: tuple[str, ...] | None = None) -> dict[str, Callable[[str, str], dict]]:
+def default_estimators(mode: str, baselines: tuple[str, ...] | None = None,
+                       kernels: str = "reference") -> dict[str, Callable[[str, str], dict]]:
     names = baseline_names() if baselines is None else baselines
     abi = "lp64" if mode == "host" else "arm-eabi"
     out: dict[str, Callable[[str, str], dict]] = {
-        "simprof": simprof_estimate_host if mode == "host" else simprof_estimate}
+        "simprof": simprof_estimate_host if mode == "host" else
+        (simprof_estimate if kernels == "reference" else functools.partial(simprof_estimate, kernels=kernels))}
     for n in names:
-        out[n] = functools.partial(baseline_estimate, n, abi=abi)
+        out[n] = functools.partial(baseline_estimate, n, abi=abi, kernels=kernels)
     return out
 
 

@@ -8,7 +8,7 @@ from string import Template
 from typing import Any, Mapping, Sequence
 
 from . import svg
-from .results import COMPONENTS, summarize, worst_cases
+from .results import COMPONENTS, not_fit_kind, summarize, worst_cases
 
 # Components of the per-operator timeline: (label, estimate key per operator or whole-run key,
 # measurement key per operator or whole-run key). Whole-run keys are prefixed with "run:".
@@ -116,14 +116,6 @@ def _timelines(results: Mapping[str, Any], chosen: Sequence[str]) -> str:
                    + ("" if meas_ops else " — no per-operator measurement (run validate with --timeline this model)")
                    + "</p>")
     return "".join(out) or "<p>No per-operator data in these results.</p>"
-
-
-def not_fit_kind(p: Mapping[str, Any]) -> str:
-    """Why a does-not-fit pair was not measured: "part" (the estimate exceeds the part's RAM or
-    flash) or "image" (the part could hold it, simprof-rt's image cannot)."""
-    f = p["fit"]
-    part = (f.get("ram_need_bytes") or 0) > f.get("ram_bytes", 0) or f.get("flash_need_bytes", 0) > f.get("flash_bytes", 0)
-    return "part" if part or not f.get("reason") else "image"
 
 
 def _not_measured(results: Mapping[str, Any]) -> str:

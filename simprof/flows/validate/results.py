@@ -18,6 +18,14 @@ COMPONENTS = {"total": "total_bytes", "arena": "arena_bytes", "arena_head": "are
               "arena_tail": "arena_tail_bytes", "stack": "stack_bytes", "static": "static_bytes", "heap": "heap_bytes"}
 
 
+def not_fit_kind(p: Mapping[str, Any]) -> str:
+    """Why a does-not-fit pair was not measured: "part" (the estimate exceeds the part's RAM or
+    flash) or "image" (the part could hold it, simprof-rt's image cannot)."""
+    f = p["fit"]
+    part = (f.get("ram_need_bytes") or 0) > f.get("ram_bytes", 0) or f.get("flash_need_bytes", 0) > f.get("flash_bytes", 0)
+    return "part" if part or not f.get("reason") else "image"
+
+
 def _keys(comp: str, measurement: Mapping[str, Any]) -> tuple[tuple[str, ...], str]:
     """(estimate keys, first present wins; measurement key) of a component. A QEMU measurement
     carries the verified minimum arena: the arena compared is then the minimum arena (estimators
@@ -148,7 +156,6 @@ def markdown_summary(results: Mapping[str, Any]) -> str:
     for p in results["pairs"]:
         st = p["status"]
         if st == "does-not-fit":
-            from .report import not_fit_kind
             st = "does-not-fit" if not_fit_kind(p) == "part" else "does-not-fit (image)"
         status.setdefault(p["platform"], {}).setdefault(st, 0)
         status[p["platform"]][st] += 1

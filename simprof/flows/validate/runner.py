@@ -99,6 +99,7 @@ def load_budgets(ids: Sequence[str]) -> list[PlatformBudget]:
 
 def validate(options: ValidateOptions, progress: Progress | None = None,
              budgets: Sequence[PlatformBudget] | None = None) -> dict[str, Any]:
+    """Estimate and measure every (model, platform) pair; compare; write results and the report."""
     if options.fit_estimator not in options.estimators:
         raise UsageError(f"the fit estimator {options.fit_estimator!r} is not among the estimators",
                          fix="include it in the estimators")
@@ -106,26 +107,69 @@ def validate(options: ValidateOptions, progress: Progress | None = None,
     budgets = list(budgets) if budgets is not None else load_budgets(options.platforms)
     cache = ResultCache(options.cache_dir or options.out / "cache")
     cache.clean_partial()
+    run = plan_pairs(models, budgets, options, cache)          # what the cache has, and the tasks to run
+    if progress:
+        progress(run.done, len(run.pairs), "cached")
+    _execute(run.tasks, options, lambda r: run.take(r, cache, options, progress))
+    if options.measure_operators is not None and options.measure is not None:
+        _operator_pass(run.pairs, run.model_of, run.keys, cache, options, progress)
+    results = assemble(list(run.pairs.values()), list(options.estimators), options)
+    write_outputs(results, options.out, report=options.report, timeline_models=options.timeline_models)
+    return results
+
+
+@dataclass
+class _Run:
+    """The pairs of a validate run: results so far (from the cache, then from tasks) and the tasks."""
+    pairs: dict[int, dict[str, Any]] = field(default_factory=dict)
+    keys: dict[int, dict[str, str]] = field(default_factory=dict)
+    model_of: dict[int, "ModelRef"] = field(default_factory=dict)
+    tasks: list[Task] = field(default_factory=list)
+    done: int = 0
+
+    def take(self, r: dict[str, Any], cache: ResultCache, options: ValidateOptions, progress: Progress | None) -> None:
+        """A task's result into its pair and into the cache (stale estimates are not cached)."""
+        p = self.pairs[r["index"]]
+        keys = self.keys[r["index"]]
+        for n, est in r["estimates"].items():
+            if not r.get("stale"):
+                cache.put(keys[n], est)
+            p["estimates"][n] = est
+        if r.get("stale"):
+            p["stale"] = True
+        if r["measurement"] is not None:
+            cache.put(keys["measurement"], r["measurement"])
+            p["measurement"] = r["measurement"]
+        elif r["fit"].get("reason"):
+            est = p["estimates"].get(options.fit_estimator) or {}
+            cache.put(keys["measurement"], {"skipped": r["fit"]["reason"],
+                                            "estimate_arena_min_bytes": est.get("arena_min_bytes")})
+        p["fit"], p["run_errors"], p["seconds"] = r["fit"], r["errors"], r["seconds"]
+        self.done += 1
+        if progress:
+            progress(self.done, len(self.pairs), f"{p['model']} @ {p['platform']}")
+
+
+def plan_pairs(models: Sequence["ModelRef"], budgets: Sequence[PlatformBudget], options: ValidateOptions,
+               cache: ResultCache) -> _Run:
+    """Every (model, platform) pair with what the cache already holds, its fit decision, and a task
+    for what is missing."""
     names = list(options.estimators)
     send_bytes = options.send_model_bytes if options.send_model_bytes is not None else bool(options.scheduler)
-
     # What the estimates depend on besides the model, snapshot now; a worker that finds it changed
     # (calibration regenerated, estimator edited mid-run) marks its estimates stale: not cached.
     inputs = {b.id: estimate_inputs_hash(b.id) for b in budgets}
-    pairs: dict[int, dict[str, Any]] = {}
-    keys: dict[int, dict[str, str]] = {}
-    model_of: dict[int, ModelRef] = {}
-    tasks: list[Task] = []
+    run = _Run()
     for m in models:
         for b in budgets:
-            i = len(pairs)
-            model_of[i] = m
+            i = len(run.pairs)
+            run.model_of[i] = m
             ihash = inputs[b.id]
             k = {n: make_key("estimate", m.sha256, b.id, ihash, n, options.estimator_versions.get(n, "")) for n in names}
             # A measurement depends on the platform file and the image, not on calibration data.
             k["measurement"] = make_key("measurement", m.sha256, b.id, platform_file_hash(b.id),
                                         options.firmware_hashes.get(b.id, options.firmware_hash))
-            keys[i] = k
+            run.keys[i] = k
             cached = {n: v for n in names if (v := cache.get(k[n])) is not None}
             meas = cache.get(k["measurement"]) if options.measure else None
             fit = fit_decision(cached.get(options.fit_estimator), m.flash_bytes, b)
@@ -138,9 +182,10 @@ def validate(options: ValidateOptions, progress: Progress | None = None,
                 fit = {**fit, "fits": False, "reason": meas["skipped"]}
             elif meas is not None and fit["fits"] is False:
                 fit = {**fit, "fits": True, "note": "measured: the estimate said it does not fit, a run showed it does"}
-            pairs[i] = {"model": m.name, "model_sha256": m.sha256, "family": m.family, "model_flash_bytes": m.flash_bytes,
-                        "platform": b.id, "estimates": cached, "measurement": None if skipped else meas,
-                        "errors": {}, "run_errors": {}, "fit": fit, "cached": True}
+            run.pairs[i] = {"model": m.name, "model_sha256": m.sha256, "family": m.family,
+                            "model_flash_bytes": m.flash_bytes, "platform": b.id, "estimates": cached,
+                            "measurement": None if skipped else meas, "errors": {}, "run_errors": {}, "fit": fit,
+                            "cached": True}
             fits = fit["fits"]
             # verify_no_fit: a measurement that can check a rejection cheaply (qemu: one run with the
             # whole arena must fail) gets the rejected pairs too, unless the model exceeds the flash.
@@ -148,44 +193,13 @@ def validate(options: ValidateOptions, progress: Progress | None = None,
             need_measure = options.measure is not None and meas is None and (fits is not False or verify)
             missing = {n: fn for n, fn in options.estimators.items() if n not in cached}
             if missing or need_measure:
-                pairs[i]["cached"] = False
-                tasks.append(Task(i, m.name, str(m.path), m.path.read_bytes() if send_bytes else None, m.flash_bytes, b,
-                                  missing, cached, options.measure if need_measure else None, options.fit_estimator,
-                                  options.verify_no_fit, inputs[b.id]))
-    total = len(pairs)
-    done = total - len(tasks)
-    if progress:
-        progress(done, total, "cached")
-    log.info("%d pairs, %d from cache, %d to run", total, done, len(tasks))
-
-    def take(r: dict[str, Any]) -> None:
-        nonlocal done
-        p = pairs[r["index"]]
-        for n, est in r["estimates"].items():
-            if not r.get("stale"):
-                cache.put(keys[r["index"]][n], est)
-            p["estimates"][n] = est
-        if r.get("stale"):
-            p["stale"] = True
-        if r["measurement"] is not None:
-            cache.put(keys[r["index"]]["measurement"], r["measurement"])
-            p["measurement"] = r["measurement"]
-        elif r["fit"].get("reason"):
-            est = p["estimates"].get(options.fit_estimator) or {}
-            cache.put(keys[r["index"]]["measurement"], {"skipped": r["fit"]["reason"],
-                                                        "estimate_arena_min_bytes": est.get("arena_min_bytes")})
-        p["fit"], p["run_errors"], p["seconds"] = r["fit"], r["errors"], r["seconds"]
-        done += 1
-        if progress:
-            progress(done, total, f"{p['model']} @ {p['platform']}")
-
-    _execute(tasks, options, take)
-    if options.measure_operators is not None and options.measure is not None:
-        _operator_pass(pairs, model_of, keys, cache, options, progress)
-
-    results = assemble(list(pairs.values()), names, options)
-    write_outputs(results, options.out, report=options.report, timeline_models=options.timeline_models)
-    return results
+                run.pairs[i]["cached"] = False
+                run.tasks.append(Task(i, m.name, str(m.path), m.path.read_bytes() if send_bytes else None,
+                                      m.flash_bytes, b, missing, cached, options.measure if need_measure else None,
+                                      options.fit_estimator, options.verify_no_fit, inputs[b.id]))
+    run.done = len(run.pairs) - len(run.tasks)
+    log.info("%d pairs, %d from cache, %d to run", len(run.pairs), run.done, len(run.tasks))
+    return run
 
 
 def _execute(tasks: list[Task], options: ValidateOptions, take: Callable[[dict[str, Any]], None]) -> None:

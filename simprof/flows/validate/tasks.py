@@ -20,24 +20,12 @@ from typing import Any, Callable, Mapping
 
 from simprof.core.errors import DoesNotFitError, PlatformError, SimprofError
 
+from simprof.flows.budget import PlatformBudget, fit_decision  # noqa: F401  (PlatformBudget: part of a Task)
+
 from .cache import file_sha256
 
 EstimateFn = Callable[[str, str], dict]
 MeasureFn = Callable[[str, str], dict]
-
-# Flash the firmware needs besides the model (simprof-rt, startup, libc): an upper-end assumption
-# used for the flash side of the fit decision.
-FIRMWARE_FLASH_RESERVE = 64 * 1024
-
-
-@dataclass(frozen=True)
-class PlatformBudget:
-    id: str
-    ram_bytes: int
-    flash_bytes: int
-    stack_bytes: int      # the stack region simprof-built firmware reserves
-    heap_bytes: int
-
 
 @dataclass(frozen=True)
 class Task:
@@ -59,22 +47,6 @@ def _one_line(exc: BaseException) -> str:
     if isinstance(exc, SimprofError):
         return exc.one_line()
     return f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
-
-
-def fit_decision(estimate: Mapping[str, Any] | None, model_flash_bytes: int, p: PlatformBudget) -> dict[str, Any]:
-    """Does the pair fit? RAM from the fit estimator's total (or its arena plus the platform's stack
-    and heap regions when the total is unknown); flash from the model plus the firmware reserve.
-    fits is None when there is no estimate to decide with."""
-    flash_need = model_flash_bytes + FIRMWARE_FLASH_RESERVE
-    out: dict[str, Any] = {"ram_bytes": p.ram_bytes, "flash_bytes": p.flash_bytes, "flash_need_bytes": flash_need}
-    if not estimate:
-        return {**out, "ram_need_bytes": None, "fits": None}
-    ram_need = estimate.get("total_bytes")
-    if ram_need is None:
-        arena = estimate.get("arena_min_bytes") or estimate.get("arena_bytes")
-        ram_need = None if arena is None else arena + p.stack_bytes + p.heap_bytes
-    fits = None if ram_need is None else (ram_need <= p.ram_bytes and flash_need <= p.flash_bytes)
-    return {**out, "ram_need_bytes": ram_need, "fits": fits}
 
 
 def platform_file_hash(pid: str) -> str:
