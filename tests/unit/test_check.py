@@ -278,9 +278,12 @@ def test_estimate_budget_and_margin_gate(tmp_path, models, capsys):
     free = 16384 - total
     assert main(["estimate", m, "--platform", "nrf51", "--margin", str(free)]) == 0
     assert main(["estimate", m, "--platform", "nrf51", "--margin", str(free + 1)]) == 3
-    assert main(["estimate", m, "--platform", "nrf51", "--budget", "6x"]) == 2
     assert main(["estimate", m, "--margin", "10%"]) == 2          # generic: no part, no RAM
-    assert main(["estimate", m, "--platform", "nrf51", "--margin", "100%"]) == 2
+    assert main(["estimate", m, "--baseline", "unas", "--budget", "1KiB"]) == 2
+    for bad in (["--budget", "6x"], ["--margin", "100%"]):
+        with pytest.raises(SystemExit) as exc:                      # argparse: usage error
+            main(["estimate", m, "--platform", "nrf51", *bad])
+        assert exc.value.code == 2
 
 
 def _sarif_validator():

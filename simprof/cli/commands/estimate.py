@@ -16,7 +16,7 @@ NAME = "estimate"
 HELP = "predict the RAM a .tflite model needs (arena head/tail, setup minimum, stack, static), per operator"
 
 BASELINE_CHOICES = ("unas", "mcunet", "tinyengine", "tensorscope", "mcufit", "tflm", "all")
-SHARED = ("json", "kernels")
+SHARED = ("json", "kernels", "budget")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,7 +29,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="arm-eabi: Cortex-M (default); lp64: the x86-64 tflite-micro wheel")
     parser.add_argument("--baseline", choices=BASELINE_CHOICES,
                         help="print a published estimator's figure instead (all: every one, with ours)")
-    _budget.add_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,9 +36,8 @@ def run(args: argparse.Namespace) -> int:
     from simprof.flows.estimate import estimate_model
     from simprof.model.reader import read_model
 
-    budget, margin = _budget.parse(args)
-    if args.baseline and (budget is not None or margin is not None):
-        from simprof.errors import UsageError
+    if args.baseline and (args.budget is not None or args.margin is not None):
+        from simprof.core.errors import UsageError
         raise UsageError("--budget/--margin gate simprof's estimate, not --baseline figures", fix="drop one of them")
     graph = read_model(args.model)
     if args.baseline:
@@ -48,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         write_json_atomic(args.json, e.to_json())
     _print(e, args.model.name)
-    _budget.apply(e, args.platform, budget, margin)
+    _budget.apply(e, args.platform, args.budget, args.margin)
     return 0
 
 

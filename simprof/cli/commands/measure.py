@@ -21,7 +21,7 @@ from simprof.core.kernels import DEFAULT_KERNELS
 
 from . import _budget
 
-SHARED = ("platform", "json", "kernels", "emulator", "timeout")
+SHARED = ("platform", "json", "kernels", "emulator", "timeout", "budget")
 NAME = "measure"
 HELP = ("measure the peak RAM (stack, arena, heap, static) of a .tflite model on the simprof-rt "
         "firmware, or of your own firmware ELF, under an emulator")
@@ -61,7 +61,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="unwritten bytes that separate arena blocks (default 256)")
     parser.add_argument("--allow-nonzero-exit", action="store_true",
                         help="report the marks even when the firmware exits with a non-zero status")
-    _budget.add_arguments(parser)
 
 
 def _conventions(args: argparse.Namespace):
@@ -95,7 +94,6 @@ def run(args: argparse.Namespace) -> int:
         value = getattr(args, name)
         if value is not None and value <= 0:
             raise UsageError(f"--{name.replace('_', '-')} must be positive", fix="give a byte count > 0")
-    args.gate = _budget.parse(args)
     platform = load(args.platform)
     if args.elf is None and args.model is not None and measure_target(args.model) == "elf":
         args.elf, args.model = args.model, None     # `simprof measure app.elf` means --elf app.elf
@@ -120,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         write_json_atomic(args.json, m.to_json())
     print_measurement(m)
-    _budget.apply(m, platform.id, *args.gate)
+    _budget.apply(m, platform.id, args.budget, args.margin)
     return 0
 
 
@@ -143,7 +141,7 @@ def _measure_model(args: argparse.Namespace, platform) -> int:
     if args.json:
         write_json_atomic(args.json, m.to_json())
     print_measurement(m)
-    _budget.apply(m, platform.id, *args.gate)
+    _budget.apply(m, platform.id, args.budget, args.margin)
     return 0
 
 
