@@ -10,7 +10,7 @@ Core classes, as CMSIS-NN picks its code from the compiler's feature macros:
 """
 from __future__ import annotations
 
-from .tflite_reader import Operator, Subgraph
+from simprof.model.reader import Operator, Subgraph
 
 CORE_CLASSES = ("none", "dsp", "mve")
 DEFAULT_CORE_CLASS = "dsp"   # the Cortex-M4 rules, when no platform is named

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from . import cmsis_nn_rules
 from .lifetimes import ScratchRequest
-from .tflite_reader import ModelGraph, Operator, Subgraph
+from simprof.model.reader import ModelGraph, Operator, Subgraph
 
 
 def _t(sg: Subgraph, op: Operator, k: int, outputs: bool = False):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from simprof.corpus import opmodels
+from simprof.flows.corpus import opmodels
 from simprof.estimator import estimate
 from simprof.firmware import SOURCE_DIR
 from simprof.platforms import load
@@ -59,7 +59,7 @@ def _static_by_size_tool(elf: Path) -> int:
 
 @pytest.mark.qemu
 def test_calibrate_elf_then_estimate_equals_measure_of_the_same_app(tmp_path):
-    from simprof.calibrate_elf import calibrate_elf
+    from simprof.flows.calibrate_elf import calibrate_elf
     from simprof.sim.measure import measure_elf
 
     model_a = opmodels.model("float_io_dscnn_block_int8")    # QUANTIZE, CONV, DW, ..., DEQUANTIZE
@@ -87,7 +87,7 @@ def test_calibrate_elf_then_estimate_equals_measure_of_the_same_app(tmp_path):
 
 @pytest.mark.qemu
 def test_named_calibration_in_the_user_cache_dir(tmp_path, monkeypatch):
-    from simprof.calibrate_elf import calibrate_elf
+    from simprof.flows.calibrate_elf import calibrate_elf
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     app = _app(tmp_path, opmodels.model("conv_2d_int8"), "c")

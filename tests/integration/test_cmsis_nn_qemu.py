@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from simprof.corpus import opmodels
+from simprof.flows.corpus import opmodels
 from simprof.estimator import estimate
 from simprof.estimator.cmsis_nn_rules import core_class
 from simprof.platforms import load
@@ -29,7 +29,7 @@ MIN_MODELS = ["conv_2d_int8", "depthwise_conv_2d_int8", "fully_connected_int8", 
 @pytest.mark.qemu
 @pytest.mark.parametrize("platform_id", PLATFORMS)
 def test_cmsis_nn_arena_and_outputs_equal_the_estimate(platform_id):
-    from simprof.sim.runtime import measure_model
+    from simprof.rt.runner import measure_model
 
     for name in MODELS:
         mb = opmodels.model(name)
@@ -51,7 +51,7 @@ def test_cmsis_nn_arena_and_outputs_equal_the_estimate(platform_id):
 def test_cmsis_nn_differs_from_reference_where_tflm_does():
     """The kernel set is really in the image: on a DSP core an int8 3x3 conv plans an im2col
     buffer and a float conv drops the per-channel arrays (facts: TFLM's cmsis_nn conv)."""
-    from simprof.sim.runtime import measure_model
+    from simprof.rt.runner import measure_model
 
     conv = opmodels.model("conv_2d_int8")
     ref = measure_model(conv, "stm32f4", per_operator=False, reference=False).runtime

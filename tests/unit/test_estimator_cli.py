@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from simprof import oracle
+from simprof.model import oracle
 from simprof.cli import main
 
 import _estimator_models as own
@@ -42,7 +42,7 @@ def test_cli_baseline_all_and_errors(tmp_path, capsys):
 def test_cli_kernels_all_side_by_side(tmp_path, capsys):
     """--kernels all: both kernel sets' estimates in one JSON, each equal to its own run; the
     table shows the difference CMSIS-NN makes (an int8 3x3 conv plans an im2col buffer on M4)."""
-    from simprof.estimator import estimate
+    from simprof.flows.estimate import estimate_model as estimate
 
     model = tmp_path / "cnn.tflite"
     data = own.cnn("int8")
@@ -65,3 +65,29 @@ def test_cli_measure_kernels_applies_to_models_only(tmp_path):
     assert main(["measure", "--elf", str(elf), "--platform", "stm32f4", "--kernels", "cmsis-nn"]) == 2
     assert main(["calibrate", "--platform", "stm32f4", "--model", "x.tflite"]) == 2
     assert main(["calibrate", "--elf", str(elf), "--platform", "all"]) == 2
+
+
+def test_estimate_needs_no_toolchain_and_builds_nothing(tmp_path):
+    """A static estimate with an empty firmware cache and no Arm compiler anywhere: it works, gives
+    the same figures as in process, and the cache stays empty (nothing was built or hashed)."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from simprof.flows.estimate import estimate_model
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "kws_dscnn_int8.tflite"
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    env = {"PATH": str(tmp_path / "empty-bin"), "SIMPROF_CACHE_DIR": str(cache), "SIMPROF_CC": str(tmp_path / "no-gcc"),
+           "HOME": str(tmp_path)}
+    out = tmp_path / "e.json"
+    r = subprocess.run([sys.executable, "-m", "simprof", "estimate", str(example), "--platform", "stm32f4",
+                        "--json", str(out)], env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert list(cache.iterdir()) == []
+    got = json.loads(out.read_text())
+    want = estimate_model(example, "stm32f4").to_json()
+    assert {k: got[k] for k in ("total_bytes", "stack_bytes", "arena_min_bytes")} == \
+        {k: want[k] for k in ("total_bytes", "stack_bytes", "arena_min_bytes")}

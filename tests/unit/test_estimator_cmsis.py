@@ -7,7 +7,7 @@ import numpy as np
 
 from simprof.estimator import estimate
 from simprof.estimator.scratch import scratch_requests
-from simprof.estimator.tflite_reader import read_model
+from simprof.model.reader import read_model
 
 import _estimator_models as own
 
@@ -109,7 +109,7 @@ def test_average_pool_only_dsp():
 
 
 def test_fully_connected_mve_kernel_sums_are_persistent():
-    from simprof.corpus import opmodels
+    from simprof.flows.corpus import opmodels
     mb = opmodels.model("fully_connected_int8")      # 21 -> 10, constant weights and bias
     assert _core_sizes(mb, "mve") == []              # the sums go to the tail instead of scratch
     dsp = estimate(mb, "stm32f4", kernels="cmsis-nn")

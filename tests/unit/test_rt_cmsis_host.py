@@ -8,12 +8,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simprof import oracle
-from simprof.corpus import opmodels
+from simprof.model import oracle
+from simprof.flows.corpus import opmodels
 from simprof.estimator.scratch import scratch_requests
-from simprof.estimator.tflite_reader import read_model
-from simprof.sim import rt_host
-from simprof.sim.runtime import default_inputs
+from simprof.model.reader import read_model
+from simprof.rt import host as rt_host
+from simprof.rt.runner import default_inputs
 
 MODELS = ["conv_2d_int8", "conv_2d_relu6_int8", "conv_2d_valid_stride2_int8", "conv_2d_float32",
           "depthwise_conv_2d_int8", "depthwise_conv_2d_mult2_int8", "depthwise_conv_2d_relu6_int8",

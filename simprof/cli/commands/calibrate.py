@@ -17,14 +17,15 @@ import argparse
 import sys
 from pathlib import Path
 
+from simprof.cli.options import DEFAULT_TIMEOUT_S, positive_seconds
+
+SHARED = ("kernels",)
 NAME = "calibrate"
 HELP = "measure the stack per kernel path and static RAM of a platform's simprof-rt image for the estimator"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--platform", required=True, help="platform id, or 'all'")
-    parser.add_argument("--kernels", choices=("reference", "cmsis-nn"), default="reference",
-                        help="kernel set of the simprof-rt image (cmsis-nn: a section of the same file)")
     parser.add_argument("--out", type=Path, metavar="DIR",
                         help="directory for <platform>.json (default: platforms/calibration, read by the estimator)")
     parser.add_argument("--static-only", action="store_true",
@@ -36,18 +37,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     app.add_argument("--model", type=Path, help="the .tflite the application runs (default: found in the ELF)")
     app.add_argument("--name", help="name of the calibration (default: the ELF's file name without extension)")
     app.add_argument("--stop", metavar="SYMBOL", help="function whose entry ends the run (default: exit)")
-    app.add_argument("--timeout", type=float, default=30.0, metavar="S", help="seconds per run (default 30)")
+    app.add_argument("--timeout", type=positive_seconds, default=DEFAULT_TIMEOUT_S, metavar="S",
+                     help=f"seconds per run (default {DEFAULT_TIMEOUT_S:g})")
 
 
 def run(args: argparse.Namespace) -> int:
-    from simprof.estimator.calibrate import generate
+    from simprof.flows.calibrate import generate
     from simprof.platforms import ids
 
     if args.elf is not None:
         return _calibrate_elf(args)
     for flag in ("model", "name", "stop"):
         if getattr(args, flag):
-            from simprof.errors import UsageError
+            from simprof.core.errors import UsageError
             raise UsageError(f"--{flag} applies to --elf (your own firmware)", fix="add --elf app.elf or drop it")
 
     platforms = list(ids()) if args.platform == "all" else [args.platform]
@@ -65,8 +67,8 @@ def run(args: argparse.Namespace) -> int:
 def _calibrate_elf(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from simprof.calibrate_elf import calibrate_elf
-    from simprof.errors import UsageError
+    from simprof.flows.calibrate_elf import calibrate_elf
+    from simprof.core.errors import UsageError
     from simprof.sim.layout import SymbolConventions
 
     if args.platform == "all":

@@ -11,8 +11,9 @@ import importlib
 import sys
 from pathlib import Path
 
-from simprof.errors import BudgetExceeded, UsageError
+from simprof.core.errors import BudgetExceeded, UsageError
 
+SHARED = ("kernels",)
 NAME = "validate"
 HELP = "estimate and measure a folder of models on several platforms; results.json/csv and an HTML report"
 
@@ -33,8 +34,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="an extra estimator callable (model_path, platform_id) -> dict; repeatable")
     parser.add_argument("--timeline", action="append", default=[], metavar="MODEL",
                         help="model to draw per-operator timelines for (default: the worst three)")
-    parser.add_argument("--kernels", choices=("reference", "cmsis-nn"), default="reference",
-                        help="kernel set of the simprof-rt images measured and estimated (qemu mode)")
     parser.add_argument("--tolerance", type=float, help="exit 3 if simprof's mean |error| of total RAM exceeds PCT")
     parser.add_argument("--no-report", action="store_true", help="skip report.html")
 
@@ -55,7 +54,7 @@ def resolve_callable(spec: str):
 def run(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from simprof.validate import ValidateOptions, adapters, validate
+    from simprof.flows.validate import ValidateOptions, adapters, validate
 
     platforms = tuple(p.strip() for p in args.platforms.split(",") if p.strip())
     if platforms == ("all",):
@@ -70,8 +69,6 @@ def run(args: argparse.Namespace) -> int:
         measure, measure_ops, fw_hashes = adapters.qemu_measure_for(platforms, args.kernels)
     else:
         measure = adapters.default_measure(mode) if mode != "custom" else resolve_callable(args.measure)
-    if args.kernels != "reference" and mode != "qemu":
-        raise UsageError(f"--kernels {args.kernels} needs --measure qemu", fix="drop --kernels or measure under QEMU")
     all_est = adapters.default_estimators("host" if mode == "host" else "qemu", kernels=args.kernels)
     wanted = list(all_est) if args.estimators == "all" else [n.strip() for n in args.estimators.split(",") if n.strip()]
     unknown = [n for n in wanted if n not in all_est]
