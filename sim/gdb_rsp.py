@@ -98,6 +98,8 @@ class GdbClient:
         self.max_packet_size = max_packet_size
         self.closed = False
         self.dropped_stop_replies = 0
+        # Renode steps off the breakpoint it resumes from by itself; QEMU re-reports it.
+        self.resume_steps_off_breakpoints = False
         self.breakpoints: set[int] = set()
         self._regs: list[int] | None = None
 
@@ -328,7 +330,7 @@ class GdbClient:
 
         QEMU re-reports a breakpoint at the PC it resumes from, so a stop on one of our
         breakpoints is stepped over first (remove, single-step, re-insert)."""
-        if self.breakpoints:
+        if self.breakpoints and not self.resume_steps_off_breakpoints:
             pc = self.read_registers()[15] & ~1
             if pc in self.breakpoints:
                 self.request(f"z0,{pc:x},2")

@@ -192,6 +192,9 @@ def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, patter
         read = getattr(session, "read_memory", None) or gdb.read_memory
         fill = getattr(session, "fill_memory", None) or gdb.fill_memory
         write = getattr(session, "write_memory", None) or gdb.write_memory
+        # Several reads and a fill in one call, when the session can (Renode: one monitor command).
+        batch = getattr(session, "read_and_fill", None)
+        arena_range = (layout.arena.start, layout.arena.size) if layout.arena else (0, 0)
         regs = gdb.read_registers()
         top = layout.stack_top if layout.stack_top is not None else regs[13]
         bottom = layout.stack_bottom if layout.stack_bottom is not None else top - layout.stack_size
@@ -236,13 +239,20 @@ def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, patter
             if markers and pc == layout.op_begin & ~1:
                 index, sp = regs[0], regs[13]
                 # Everything below the live SP is dead here: record what was written, re-paint it.
-                low = _scan_stack(read, bottom, sp, pattern)
+                if batch is not None:
+                    # One round trip: both reads, then the re-paint of all of [bottom, sp) (the
+                    # bytes below the lowest write still hold the pattern: same memory after).
+                    dump, snap = batch([(bottom, sp - bottom), arena_range], (bottom, sp - bottom, pattern))
+                    low = _scan_stack(lambda a, n: dump, bottom, sp, pattern)
+                    snap = snap if layout.arena else None
+                else:
+                    low = _scan_stack(read, bottom, sp, pattern)
+                    start = low if low is not None else sp
+                    fill(start, sp - start, pattern)
+                    snap = read(layout.arena.start, layout.arena.size) if layout.arena else None
                 stack_lowest = _min(stack_lowest, low)
                 for entry in open_ops.values():
                     entry[2] = _min(entry[2], low)
-                start = low if low is not None else sp
-                fill(start, sp - start, pattern)
-                snap = read(layout.arena.start, layout.arena.size) if layout.arena else None
                 open_ops[index] = [sp, snap, None]
             elif markers and pc == layout.op_end & ~1:
                 index = regs[0]
@@ -250,7 +260,12 @@ def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, patter
                     log.warning("simprof_op_end(%d) without simprof_op_begin(%d)", index, index)
                     continue
                 sp_begin, snap, seen = open_ops.pop(index)
-                low = _scan_stack(read, bottom, sp_begin, pattern)
+                if batch is not None:
+                    dump, arena_now = batch([(bottom, sp_begin - bottom), arena_range], None)
+                    low = _scan_stack(lambda a, n: dump, bottom, sp_begin, pattern)
+                else:
+                    low = _scan_stack(read, bottom, sp_begin, pattern)
+                    arena_now = read(layout.arena.start, layout.arena.size) if snap is not None else None
                 stack_lowest = _min(stack_lowest, low)
                 for entry in open_ops.values():
                     entry[2] = _min(entry[2], low)
@@ -258,7 +273,7 @@ def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, patter
                 rec.calls += 1
                 rec.lowest_stack = _min(rec.lowest_stack, _min(_min(seen, low), sp_begin))
                 if snap is not None:
-                    changed = paint.changed_mask(snap, read(layout.arena.start, layout.arena.size))
+                    changed = paint.changed_mask(snap, arena_now)
                     rec.arena_changed = changed if rec.arena_changed is None else rec.arena_changed | changed
             else:
                 raise EmulatorError(f"firmware stopped at PC 0x{pc:08x} in {info.symbolize(pc)} for no known "

@@ -230,7 +230,7 @@ class MonitorClient:
                     raise EmulatorError(f"Renode's monitor did not accept connections on port {port} "
                                         f"within {timeout_s:.0f} s", fix="check that Renode starts "
                                         "headless (renode --disable-xwt --plain -P PORT)") from exc
-                time.sleep(0.1)
+                time.sleep(0.02)
         client = cls(sock)
         sock.sendall(TELNET_ANSWERS)
         # A monitor that shows no prompt until it gets input is nudged with empty lines (an empty
@@ -425,6 +425,7 @@ class RenodeGroup:
             for i, port in enumerate(ports):
                 gdb = GdbClient.connect("127.0.0.1", port, timeout_s=max(timeout_s, 10.0),
                                         max_packet_size=RENODE_PACKET_SIZE)
+                gdb.resume_steps_off_breakpoints = True
                 self.sessions.append(RenodeSession(platform, self.elf, timeout_s=timeout_s,
                                                    _group=self, _machine=f"{MACHINE_NAME}{i}", _gdb=gdb))
             # The gdb servers run with autostart off: each CPU stays halted for its client, but
@@ -529,6 +530,10 @@ class RenodeSession:
 
     def fill_memory(self, address: int, length: int, value: int) -> None:
         self._mem().fill(address, length, value)
+
+    def read_and_fill(self, reads, fill):
+        """Reads, then a fill, in one monitor round trip (measure_elf's operator boundaries)."""
+        return self._mem().read_and_fill(reads, fill)
 
     def _mem(self) -> MonitorMemory:
         if self._memory is None:

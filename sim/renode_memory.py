@@ -34,6 +34,14 @@ def simprof_read(name, address, count, path):
 def simprof_write(name, address, path):
     simprof_buses[name].WriteBytes(File.ReadAllBytes(path), UInt64(address))
 
+def simprof_batch(name, reads, fill):
+    # reads: [(address, count, path)]; then fill: (address, count, path) or None
+    bus = simprof_buses[name]
+    for address, count, path in reads:
+        File.WriteAllBytes(path, bus.ReadBytes(UInt64(address), count))
+    if fill is not None:
+        simprof_fill(name, fill[0], fill[1], fill[2])
+
 def simprof_fill(name, address, count, path):
     # path holds at least `count` bytes of the paint value; kept in memory after the first use
     data = simprof_fills.get(path)
@@ -98,15 +106,43 @@ class MonitorMemory:
         finally:
             path.unlink(missing_ok=True)
 
+    def _fill_file(self, length: int, value: int) -> Path:
+        """A file of at least `length` bytes of `value` (one per value, grown when needed; Renode
+        keeps its bytes after the first use). Call with the lock held."""
+        path = self._dir / f"fill-{value:02x}.bin"
+        if self._fill_size.get(value, 0) < length:
+            if not path.exists() or path.stat().st_size < length:
+                path.write_bytes(bytes([value]) * max(length, 64 * 1024))
+            self._fill_size[value] = path.stat().st_size
+        return path
+
     def fill(self, address: int, length: int, value: int) -> None:
         if length <= 0:
             return
-        path = self._dir / f"fill-{value:02x}.bin"
         with self._lock:
-            # One pattern file per value, grown when a longer fill comes; Renode caches it.
-            if self._fill_size.get(value, 0) < length or not path.exists():
-                size = max(length, 64 * 1024)
-                if not path.exists() or path.stat().st_size < length:
-                    path.write_bytes(bytes([value]) * size)
-                self._fill_size[value] = path.stat().st_size
+            path = self._fill_file(length, value)
             self._command(f"python \"simprof_fill('{self._machine}', {address:#x}, {length}, '{path}')\"")
+
+    def read_and_fill(self, reads: list[tuple[int, int]],
+                      fill: tuple[int, int, int] | None) -> list[bytes]:
+        """Read every (address, length) region, then fill (address, length, value): one command."""
+        paths = [self._file("batch") for _ in reads]
+        spec = ", ".join(f"({a:#x}, {max(n, 0)}, '{p}')" for (a, n), p in zip(reads, paths))
+        with self._lock:
+            fill_spec = "None"
+            if fill is not None and fill[1] > 0:
+                fill_spec = f"({fill[0]:#x}, {fill[1]}, '{self._fill_file(fill[1], fill[2])}')"
+            self._command(f"python \"simprof_batch('{self._machine}', [{spec}], {fill_spec})\"")
+        out = []
+        try:
+            for (a, n), p in zip(reads, paths):
+                data = p.read_bytes()
+                if len(data) != max(n, 0):
+                    from simprof.errors import EmulatorError
+                    raise EmulatorError(f"Renode returned {len(data)} of {n} bytes at 0x{a:08x}",
+                                        fix="read only memory the platform description maps")
+                out.append(data)
+        finally:
+            for p in paths:
+                p.unlink(missing_ok=True)
+        return out
