@@ -355,8 +355,13 @@ def _cont(gdb: GdbClient, session, info: ElfInfo, layout: Layout, deadline: _Run
         raise EmulatorTimeout(f"firmware did not reach '{layout.stop_symbol}' within {timeout_s:g} s{where}",
                               fix="raise --timeout, or fix the firmware so it reaches the stop symbol "
                                   "(or pass --stop SYMBOL)") from None
-    except EmulatorError:
+    except EmulatorError as exc:
         session.wait_exit(1.0)
+        if session.returncode is None and not getattr(session, "reports_exit", True):
+            # The emulator still runs (Renode never exits by itself): the stub failed, say how.
+            raise EmulatorError(f"the emulator's gdb stub failed while the firmware ran: {exc.message}",
+                                fix="rerun; if it persists, report it with the emulator's log "
+                                    "(simprof -v)") from None
         lines = session.console.strip().splitlines()
         last = next((l for l in lines if "qemu" in l.lower()), lines[-1] if lines else "no output")
         if "lockup" in last.lower():
