@@ -13,6 +13,7 @@ Reproduced from real Renode 1.15.3 runs:
   `S02` for Ctrl-C, and no exit report ever (semihosting exit is ignored);
 - it never exits by itself.
 """
+import ast
 import os
 import re
 import select
@@ -41,6 +42,7 @@ class Rsp:
         for _ in range(200):
             try:
                 self.sock = socket.create_connection(("127.0.0.1", port))
+                self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 break
             except OSError:
                 time.sleep(0.02)
@@ -90,6 +92,8 @@ class Machine:
         self.rsp: Rsp | None = None
         self.client: socket.socket | None = None
         self.client_ready = threading.Event()
+        self.breakpoints: set[int] = set()
+        self.exited = False
 
     def start_gdb(self, port: int) -> None:
         listener = socket.socket()
@@ -109,6 +113,7 @@ class Machine:
 
     def _serve(self, server: socket.socket) -> None:
         conn, _ = server.accept()
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.client = conn
         self.client_ready.set()
         buf = b""
@@ -137,6 +142,15 @@ class Machine:
                 for reply in self._handle(payload, conn):
                     conn.sendall(frame(reply))
 
+    def _step_off_breakpoint(self) -> None:
+        """Renode resumes from a breakpoint without re-reporting it (QEMU re-reports it)."""
+        regs = bytes.fromhex(self.rsp.request(b"g").decode()[:128])
+        pc = int.from_bytes(regs[60:64], "little") & ~1
+        if pc in self.breakpoints:
+            self.rsp.request(b"z0,%x,2" % pc)
+            self.rsp.request(b"s")
+            self.rsp.request(b"Z0,%x,2" % pc)
+
     def _run(self, p: bytes, conn: socket.socket) -> tuple[bytes, bool]:
         """Resume QEMU; wait for its stop reply while forwarding a Ctrl-C from the client."""
         rsp, interrupted = self.rsp, False
@@ -145,7 +159,15 @@ class Machine:
             start = rsp.buf.find(b"$")
             end = rsp.buf.find(b"#", start)
             if start >= 0 and end >= 0 and len(rsp.buf) >= end + 3:
-                return rsp.read_packet(), interrupted
+                reply = rsp.read_packet()
+                if reply[:1] not in (b"W", b"X"):
+                    return reply, interrupted
+                # QEMU ended with the firmware's semihosting exit; under Renode that exit is
+                # ignored and the core keeps running: nothing is reported until a Ctrl-C.
+                self.exited = True
+                while b"\x03" not in conn.recv(4096):
+                    pass
+                return b"T02", True
             ready, _, _ = select.select([rsp.sock, conn], [], [])
             if conn in ready:
                 data = conn.recv(4096)
@@ -161,13 +183,20 @@ class Machine:
                 rsp.buf += chunk
 
     def _handle(self, p: bytes, conn: socket.socket) -> list[bytes]:
+        if self.exited:
+            # QEMU is gone, a Renode core would spin after the ignored exit: registers of a core
+            # halted there (PC unknown here: 0), no memory, no further stops.
+            return [b"00" * 4 * 17] if p == b"g" else [b"E01"] if p[:1] == b"m" else [b"OK"]
         if p.startswith(b"qSupported"):
             return [b"PacketSize=1024;qXfer:features:read+;swbreak+;hwbreak+;t32extensions+"]
+        if p[:2] in (b"Z0", b"z0"):
+            address = int(p.split(b",")[1], 16)
+            (self.breakpoints.add if p[:1] == b"Z" else self.breakpoints.discard)(address)
         if p in (b"c", b"s"):
             with self.rsp.lock:
+                if p == b"c":
+                    self._step_off_breakpoint()
                 reply, interrupted = self._run(p, conn)
-            if reply[:1] in (b"W", b"X"):
-                return []                      # Renode ignores semihosting exit: no report
             if interrupted:
                 return [b"S02"]
             if p == b"s":
@@ -178,6 +207,10 @@ class Machine:
 
 
 def main() -> int:
+    if sys.argv[1:] == ["--version"]:      # Renode 1.15.3 built from its sources prints this
+        print("Renode v1.15.3.29877\n  build: 03756cb5-202612041635\n  build type: Release\n"
+              "  runtime: Mono 4.0.30319.42000")
+        return 0
     if sys.argv[1:4] != ["--disable-xwt", "--plain", "-P"] or len(sys.argv) != 5:
         print("stand-in renode: unexpected arguments", sys.argv[1:], flush=True)
         return 2
@@ -192,12 +225,23 @@ def main() -> int:
     listener.listen(1)
     print(f"[INFO] Monitor available in telnet mode on port {port}", flush=True)
     conn, _ = listener.accept()
+    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     conn.sendall(bytes.fromhex("fffb01fffb03fffd00") + b"Renode, version 1.15.3.0\r\n(monitor) ")
     data = b""
     while len(data) < 9:
         data += conn.recv(64)
     buf, machines, current, helpers = data[9:], {}, None, False
     fills: dict[str, bytes] = {}
+
+    def read_to(m: Machine, address: int, count: int, path: str) -> None:
+        with open(path, "wb") as f:
+            f.write(m.rsp.read(address, count))
+
+    def fill(m: Machine, address: int, count: int, path: str) -> None:
+        data = fills.get(path, b"")
+        if len(data) < count:                 # as simprof's helper: re-read a grown file
+            data = fills[path] = open(path, "rb").read()
+        m.rsp.write(address, data[:count])
     while True:
         while b"\n" in buf:
             line, buf = buf.split(b"\n", 1)
@@ -218,6 +262,8 @@ def main() -> int:
                     m.elf = text.split("@", 1)[1]
                 elif (mm := re.fullmatch(r"machine StartGdbServer (\d+) false", text)) and m:
                     m.start_gdb(int(mm.group(1)))
+                elif re.fullmatch(r'emulation SetGlobalQuantum "[0-9.]+"', text):
+                    pass
                 elif text == "start":
                     for each in machines.values():
                         if each.client_ready.wait(5):
@@ -225,19 +271,20 @@ def main() -> int:
                 elif mm := re.fullmatch(r"""python "execfile\('(.*)'\)\"""", text):
                     helpers = "def simprof_read" in open(mm.group(1)).read()
                 elif (mm := re.fullmatch(r"""python "simprof_(\w+)\((.*)\)\"""", text)) and helpers:
-                    op, args = mm.group(1), [a.strip().strip("'") for a in mm.group(2).split(",")]
+                    op, args = mm.group(1), ast.literal_eval("(" + mm.group(2) + ",)")
                     if op == "bind":
                         pass
                     elif op == "read":
-                        data = machines[args[0]].rsp.read(int(args[1], 0), int(args[2]))
-                        with open(args[3], "wb") as f:
-                            f.write(data)
+                        read_to(machines[args[0]], *args[1:])
                     elif op == "write":
-                        machines[args[0]].rsp.write(int(args[1], 0), open(args[2], "rb").read())
+                        machines[args[0]].rsp.write(args[1], open(args[2], "rb").read())
                     elif op == "fill":
-                        data = fills.get(args[3]) or open(args[3], "rb").read()
-                        fills[args[3]] = data
-                        machines[args[0]].rsp.write(int(args[1], 0), data[:int(args[2])])
+                        fill(machines[args[0]], *args[1:])
+                    elif op == "batch":
+                        for address, count, path in args[1]:
+                            read_to(machines[args[0]], address, count, path)
+                        if args[2] is not None:
+                            fill(machines[args[0]], *args[2])
                     else:
                         raise NameError(f"name 'simprof_{op}' is not defined")
                 else:
