@@ -7,7 +7,8 @@ hand: `SystemBus.ReadBytes`/`WriteBytes` move a whole region in one call, and a 
 session's private directory carries the bytes, so one monitor round trip moves any amount.
 
 The helpers below are loaded once per Renode process (`python "execfile('...')"`); every call is
-one monitor line. They bind each machine's bus by name, so several machines (one per paint
+one monitor line, with file names relative to the private directory (short lines: the monitor
+echoes every character). They bind each machine's bus by name, so several machines (one per paint
 pattern) share one Renode process.
 """
 from __future__ import annotations
@@ -25,20 +26,24 @@ from System.IO import File
 simprof_buses = {}
 simprof_fills = {}
 
+def simprof_path(name):
+    # transfer files live in the session's private directory (simprof_dir, set below)
+    return simprof_dir + '/' + name
+
 def simprof_bind(name):
     simprof_buses[name] = self.Machine.SystemBus
 
 def simprof_read(name, address, count, path):
-    File.WriteAllBytes(path, simprof_buses[name].ReadBytes(UInt64(address), count))
+    File.WriteAllBytes(simprof_path(path), simprof_buses[name].ReadBytes(UInt64(address), count))
 
 def simprof_write(name, address, path):
-    simprof_buses[name].WriteBytes(File.ReadAllBytes(path), UInt64(address))
+    simprof_buses[name].WriteBytes(File.ReadAllBytes(simprof_path(path)), UInt64(address))
 
 def simprof_batch(name, reads, fill):
     # reads: [(address, count, path)]; then fill: (address, count, path) or None
     bus = simprof_buses[name]
     for address, count, path in reads:
-        File.WriteAllBytes(path, bus.ReadBytes(UInt64(address), count))
+        File.WriteAllBytes(simprof_path(path), bus.ReadBytes(UInt64(address), count))
     if fill is not None:
         simprof_fill(name, fill[0], fill[1], fill[2])
 
@@ -46,7 +51,7 @@ def simprof_fill(name, address, count, path):
     # path holds at least `count` bytes of the paint value; kept in memory after the first use
     data = simprof_fills.get(path)
     if data is None or data.Length < count:
-        data = File.ReadAllBytes(path)
+        data = File.ReadAllBytes(simprof_path(path))
         simprof_fills[path] = data
     simprof_buses[name].WriteBytes(data, UInt64(address), Int64(count))
 '''
@@ -68,7 +73,7 @@ class MonitorMemory:
     @staticmethod
     def load_helpers(command: Callable[[str], str], workdir: Path) -> None:
         script = workdir / "simprof_helpers.py"
-        script.write_text(HELPERS)
+        script.write_text(HELPERS + f"\nsimprof_dir = {str(workdir)!r}\n")
         command(f"python \"execfile('{script}')\"")
 
     def bind(self) -> None:
@@ -77,14 +82,14 @@ class MonitorMemory:
 
     def _file(self, what: str) -> Path:
         self._seq += 1
-        return self._dir / f"{self._machine}-{what}-{self._seq}.bin"
+        return self._dir / f"{self._machine[-1]}{what[0]}{self._seq}"
 
     def read(self, address: int, length: int) -> bytes:
         if length <= 0:
             return b""
         path = self._file("read")
         with self._lock:
-            self._command(f"python \"simprof_read('{self._machine}', {address:#x}, {length}, '{path}')\"")
+            self._command(f"python \"simprof_read('{self._machine}', {address:#x}, {length}, '{path.name}')\"")
         try:
             data = path.read_bytes()
         finally:
@@ -102,14 +107,14 @@ class MonitorMemory:
         path.write_bytes(data)
         try:
             with self._lock:
-                self._command(f"python \"simprof_write('{self._machine}', {address:#x}, '{path}')\"")
+                self._command(f"python \"simprof_write('{self._machine}', {address:#x}, '{path.name}')\"")
         finally:
             path.unlink(missing_ok=True)
 
     def _fill_file(self, length: int, value: int) -> Path:
         """A file of at least `length` bytes of `value` (one per value, grown when needed; Renode
         keeps its bytes after the first use). Call with the lock held."""
-        path = self._dir / f"fill-{value:02x}.bin"
+        path = self._dir / f"f{value:02x}"
         if self._fill_size.get(value, 0) < length:
             if not path.exists() or path.stat().st_size < length:
                 path.write_bytes(bytes([value]) * max(length, 64 * 1024))
@@ -121,17 +126,17 @@ class MonitorMemory:
             return
         with self._lock:
             path = self._fill_file(length, value)
-            self._command(f"python \"simprof_fill('{self._machine}', {address:#x}, {length}, '{path}')\"")
+            self._command(f"python \"simprof_fill('{self._machine}', {address:#x}, {length}, '{path.name}')\"")
 
     def read_and_fill(self, reads: list[tuple[int, int]],
                       fill: tuple[int, int, int] | None) -> list[bytes]:
         """Read every (address, length) region, then fill (address, length, value): one command."""
         paths = [self._file("batch") for _ in reads]
-        spec = ", ".join(f"({a:#x}, {max(n, 0)}, '{p}')" for (a, n), p in zip(reads, paths))
+        spec = ", ".join(f"({a:#x}, {max(n, 0)}, '{p.name}')" for (a, n), p in zip(reads, paths))
         with self._lock:
             fill_spec = "None"
             if fill is not None and fill[1] > 0:
-                fill_spec = f"({fill[0]:#x}, {fill[1]}, '{self._fill_file(fill[1], fill[2])}')"
+                fill_spec = f"({fill[0]:#x}, {fill[1]}, '{self._fill_file(fill[1], fill[2]).name}')"
             self._command(f"python \"simprof_batch('{self._machine}', [{spec}], {fill_spec})\"")
         out = []
         try:

@@ -230,17 +230,17 @@ def main() -> int:
     data = b""
     while len(data) < 9:
         data += conn.recv(64)
-    buf, machines, current, helpers = data[9:], {}, None, False
+    buf, machines, current, helpers, workdir = data[9:], {}, None, False, "."
     fills: dict[str, bytes] = {}
 
     def read_to(m: Machine, address: int, count: int, path: str) -> None:
-        with open(path, "wb") as f:
+        with open(os.path.join(workdir, path), "wb") as f:
             f.write(m.rsp.read(address, count))
 
     def fill(m: Machine, address: int, count: int, path: str) -> None:
         data = fills.get(path, b"")
         if len(data) < count:                 # as simprof's helper: re-read a grown file
-            data = fills[path] = open(path, "rb").read()
+            data = fills[path] = open(os.path.join(workdir, path), "rb").read()
         m.rsp.write(address, data[:count])
     while True:
         while b"\n" in buf:
@@ -269,7 +269,10 @@ def main() -> int:
                         if each.client_ready.wait(5):
                             each.client.sendall(frame(b"S05"))    # unsolicited, as Renode's stub
                 elif mm := re.fullmatch(r"""python "execfile\('(.*)'\)\"""", text):
-                    helpers = "def simprof_read" in open(mm.group(1)).read()
+                    text_of = open(mm.group(1)).read()
+                    helpers = "def simprof_read" in text_of
+                    workdir = re.search(r"^simprof_dir = (.*)$", text_of, re.M)
+                    workdir = ast.literal_eval(workdir.group(1)) if workdir else "."
                 elif (mm := re.fullmatch(r"""python "simprof_(\w+)\((.*)\)\"""", text)) and helpers:
                     op, args = mm.group(1), ast.literal_eval("(" + mm.group(2) + ",)")
                     if op == "bind":
@@ -277,7 +280,7 @@ def main() -> int:
                     elif op == "read":
                         read_to(machines[args[0]], *args[1:])
                     elif op == "write":
-                        machines[args[0]].rsp.write(args[1], open(args[2], "rb").read())
+                        machines[args[0]].rsp.write(args[1], open(os.path.join(workdir, args[2]), "rb").read())
                     elif op == "fill":
                         fill(machines[args[0]], *args[1:])
                     elif op == "batch":
