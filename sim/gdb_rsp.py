@@ -306,7 +306,11 @@ class GdbClient:
         """r0..r15 (r13 = SP, r14 = LR, r15 = PC), from one `g` packet."""
         if self._regs is None:      # registers only change when the target runs
             reply = self.request("g")
-            raw = bytes.fromhex(reply[: 16 * 8])
+            try:
+                raw = bytes.fromhex(reply[: 16 * 8])
+            except ValueError:
+                raise GdbError(f"the gdb stub answered {reply[:40]!r} to a register read",
+                               fix="rerun; if it persists, report it with the emulator's log (simprof -v)") from None
             if len(raw) < 64:
                 raise GdbError("short register packet from the gdb stub", fix="report this as a bug")
             self._regs = [int.from_bytes(raw[i * 4:(i + 1) * 4], "little") for i in range(16)]
