@@ -14,6 +14,7 @@ Every blocking call has a timeout; a dead peer raises `GdbError` (an `EmulatorEr
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import time
 from dataclasses import dataclass
@@ -24,6 +25,10 @@ log = logging.getLogger(__name__)
 
 SIGTRAP = 5
 SIGINT = 2
+# "Enn" per the protocol; Renode also sends "E9999" (any exception inside a command).
+_ERROR_REPLY = re.compile(r"E[0-9a-fA-F]{2,4}")
+TRANSIENT_RETRIES = 5
+TRANSIENT_DELAY_S = 0.02
 
 
 class GdbError(EmulatorError):
@@ -100,6 +105,8 @@ class GdbClient:
         self.dropped_stop_replies = 0
         # Renode steps off the breakpoint it resumes from by itself; QEMU re-reports it.
         self.resume_steps_off_breakpoints = False
+        # Error replies that mean "try again" on this stub (Renode: E9999).
+        self.transient_errors: tuple[str, ...] = ()
         self.breakpoints: set[int] = set()
         self._regs: list[int] | None = None
 
@@ -231,9 +238,16 @@ class GdbClient:
 
     def request(self, payload: str | bytes, timeout_s: float | None = None) -> str:
         data = payload.encode() if isinstance(payload, str) else payload
-        self._send_packet(data)
-        reply = self._read_packet(timeout_s, skip_stops=data != b"?").decode("ascii", errors="replace")
-        if reply.startswith("E") and len(reply) == 3:
+        for attempt in range(TRANSIENT_RETRIES + 1):
+            self._send_packet(data)
+            reply = self._read_packet(timeout_s, skip_stops=data != b"?").decode("ascii", errors="replace")
+            if reply not in self.transient_errors or attempt == TRANSIENT_RETRIES:
+                break
+            # Renode answers E9999 when a command threw inside it, seen for `g` and `Z0` right
+            # after `start` or a stop under load; the same request a moment later succeeds.
+            log.debug("gdb stub answered %s to %r; retrying", reply, data[:20])
+            time.sleep(TRANSIENT_DELAY_S * (attempt + 1))
+        if _ERROR_REPLY.fullmatch(reply):
             raise GdbError(f"gdb stub error {reply} for {data[:20]!r}", fix="check the address range")
         return reply
 

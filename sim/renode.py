@@ -431,6 +431,7 @@ class RenodeGroup:
                 gdb = GdbClient.connect("127.0.0.1", port, timeout_s=max(timeout_s, 10.0),
                                         max_packet_size=RENODE_PACKET_SIZE)
                 gdb.resume_steps_off_breakpoints = True
+                gdb.transient_errors = ("E9999",)
                 self.sessions.append(RenodeSession(platform, self.elf, timeout_s=timeout_s,
                                                    _group=self, _machine=f"{MACHINE_NAME}{i}", _gdb=gdb))
             # Machines of one emulation synchronise every quantum of virtual time; the default

@@ -21,6 +21,7 @@ class FakeStub(threading.Thread):
     def __init__(self, packet_size=0x40, size=0x400, program=(), silent_continue=False, renode=False):
         super().__init__(daemon=True)
         self.renode = renode
+        self.flaky: dict[str, int] = {}     # request -> how many more times to answer E9999
         self.conn: socket.socket | None = None
         self.connected = threading.Event()
         self.listener = socket.socket()
@@ -47,6 +48,10 @@ class FakeStub(threading.Thread):
 
     def handle(self, p: str) -> str | list[str] | None:
         self.packets.append(p)
+        key = p[:2] if p[:2] in ("Z0", "z0") else p[:1]
+        if self.flaky.get(key):
+            self.flaky[key] -= 1
+            return "E9999"      # Renode: an exception inside the command (seen under load)
         if p.startswith("qSupported"):
             if self.renode:     # Renode's literal text: decimal, although the protocol says hex
                 return f"PacketSize={self.packet_size};qXfer:features:read+;swbreak+;hwbreak+;t32extensions+"
@@ -211,3 +216,19 @@ def test_renode_decimal_packet_size_is_capped():
     assert gdb.packet_size == 1024                  # "1024" read as hex is 0x1024, capped
     gdb.fill_memory(0x1000, 0x400, 0xAA)
     assert gdb.read_memory(0x1000, 0x400) == b"\xaa" * 0x400
+
+
+def test_renode_transient_e9999_is_retried_and_otherwise_one_error():
+    stub = FakeStub(program=[0x100, 0x200], renode=True)
+    gdb = connect(stub)
+    stub.flaky = {"g": 2, "Z0": 1}
+    gdb.transient_errors = ("E9999",)
+    stub.regs[0] = 7
+    assert gdb.read_registers()[0] == 7
+    gdb.set_breakpoint(0x200)
+    assert stub.packets.count("g") == 3
+    gdb.transient_errors = ()
+    gdb._regs = None
+    stub.flaky = {"g": 1}
+    with pytest.raises(GdbError, match="E9999"):      # a one-line error, not a ValueError
+        gdb.read_registers()
