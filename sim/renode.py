@@ -346,8 +346,15 @@ class RenodeProcess(ConsoleProcessMixin):
             self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._console_file,
                                           stderr=subprocess.STDOUT, start_new_session=True, env=env,
                                           cwd=self.workdir)
-        self.monitor = MonitorClient.connect("127.0.0.1", monitor_port, timeout_s=STARTUP_TIMEOUT_S,
-                                             alive=lambda: self._proc.poll() is None)
+        try:
+            self.monitor = MonitorClient.connect("127.0.0.1", monitor_port, timeout_s=STARTUP_TIMEOUT_S,
+                                                 alive=lambda: self._proc.poll() is None)
+        except EmulatorError as exc:
+            if self._proc.poll() is None:
+                raise
+            self._end_process()
+            raise EmulatorError(f"{exc.message} (status {self.returncode}): {self._last_console_line()}",
+                                fix=f"run `{' '.join(cmd)}` by hand to see why") from None
         MonitorMemory.load_helpers(self.command, self.workdir)
 
     def command(self, line: str, timeout_s: float | None = None) -> str:
