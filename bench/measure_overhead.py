@@ -123,7 +123,7 @@ def renode_ratio(platform_id: str, rounds: int) -> None:
     """Per-operator model measurement, Renode vs QEMU, each from the call to the result (Renode's
     start-up included); the firmware image is built and cached before timing."""
     from simprof.sim.renode import DESCRIPTIONS, renode_available
-    from simprof.sim.runtime import measure_model
+    from simprof.rt.runner import measure_model
 
     if not renode_available():
         print("renode not on PATH: Renode ratio skipped")

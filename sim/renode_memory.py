@@ -17,6 +17,8 @@ import threading
 from pathlib import Path
 from typing import Callable
 
+from simprof.core.errors import EmulatorError
+
 # IronPython 2.7 (Renode's monitor). `self` is the monitor; its `Machine` is the current machine,
 # which `mach set`/`mach create` selects before `simprof_bind`.
 HELPERS = '''\
@@ -95,7 +97,6 @@ class MonitorMemory:
         finally:
             path.unlink(missing_ok=True)
         if len(data) != length:
-            from simprof.errors import EmulatorError
             raise EmulatorError(f"Renode returned {len(data)} of {length} bytes at 0x{address:08x}",
                                 fix="read only memory the platform description maps")
         return data
@@ -143,8 +144,7 @@ class MonitorMemory:
             for (a, n), p in zip(reads, paths):
                 data = p.read_bytes()
                 if len(data) != max(n, 0):
-                    from simprof.errors import EmulatorError
-                    raise EmulatorError(f"Renode returned {len(data)} of {n} bytes at 0x{a:08x}",
+                            raise EmulatorError(f"Renode returned {len(data)} of {n} bytes at 0x{a:08x}",
                                         fix="read only memory the platform description maps")
                 out.append(data)
         finally:

@@ -81,7 +81,7 @@ def test_renode_timeout_is_one_error_and_leaves_nothing(stand_in_renode, user_tm
     # A stop symbol the firmware never reaches (it exits, which Renode ignores): the run times out
     # (Ctrl-C is answered with S02), and Renode and its files are gone afterwards.
     from simprof import api
-    from simprof.errors import EmulatorTimeout
+    from simprof.core.errors import EmulatorTimeout
     from simprof.sim.layout import SymbolConventions
     from simprof.platforms import load
     from simprof.sim.measure import measure_elf
