@@ -254,3 +254,20 @@ def test_unknown_backend_lists_the_valid_ones(tmp_path):
     with pytest.raises(EmulatorError) as info:
         api.measure(tmp_path / "missing.elf", "stm32f4", emulator="bochs")
     assert info.value.one_line() == "unknown emulator backend 'bochs' — fix: use one of qemu, renode"
+
+
+def test_firmware_clock_charges_only_the_time_inside_continue():
+    # Renode's stub and monitor make the host's work at an operator boundary slow; that time must
+    # not count against the firmware's --timeout (it did: per-operator runs timed out on nrf52840).
+    import time
+    from simprof.core.errors import EmulatorTimeout
+    from simprof.sim.measure import _RunClock
+
+    clock = _RunClock(0.3)
+    for _ in range(3):
+        assert clock.run(lambda left: (time.sleep(0.05), left)[1]) > 0.1
+        time.sleep(0.2)                     # host-side work between stops: not charged
+    assert 0.1 < clock.left < 0.2
+    clock.run(lambda left: time.sleep(0.2))
+    with pytest.raises(EmulatorTimeout):
+        clock.run(lambda left: left)
