@@ -39,7 +39,8 @@ class PackResult:
     method: str                       # "exact", "bound" (reached the lower bound) or "heuristic"
 
 
-def plan_offline(graph: ModelGraph, score: Scorer, kernels: str = "reference") -> PackResult:
+def plan_offline(graph: ModelGraph, score: Scorer, kernels: str = "reference",
+                 improve_seconds: float | None = None) -> PackResult:
     from simprof.estimator.planner import plan as greedy
     online = replace(graph, offline_offsets=None)
     life = compute_lifetimes(online, scratch_requests(online, kernels))
@@ -47,7 +48,7 @@ def plan_offline(graph: ModelGraph, score: Scorer, kernels: str = "reference") -
     greedy_head = greedy(life.buffers).head_bytes
     before = score(online)
     bound = _live_bound(bufs)
-    offsets, head, method = pack(bufs, bound)
+    offsets, head, method = pack(bufs, bound, IMPROVE_SECONDS if improve_seconds is None else improve_seconds)
     if head >= greedy_head:
         return PackResult(None, before, before, greedy_head, head, bound, method)
     per_tensor = [-1] * len(graph.main.tensors)
@@ -90,7 +91,7 @@ def _place(bufs: list[Buffer], order, limit: int | None = None) -> tuple[list[in
     return offsets, head
 
 
-def pack(bufs: list[Buffer], bound: int) -> tuple[list[int], int, str]:
+def pack(bufs: list[Buffer], bound: int, seconds: float = IMPROVE_SECONDS) -> tuple[list[int], int, str]:
     n = len(bufs)
     if n == 0:
         return [], 0, "bound"
@@ -110,7 +111,7 @@ def pack(bufs: list[Buffer], bound: int) -> tuple[list[int], int, str]:
             best_off, best = off, h
         return best_off, best, "exact"
     rng = random.Random(0)
-    stop = time.monotonic() + IMPROVE_SECONDS
+    stop = time.monotonic() + seconds
     order = list(best_order)
     while time.monotonic() < stop and best > bound:
         a, b = rng.randrange(n), rng.randrange(n)
