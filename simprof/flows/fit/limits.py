@@ -13,7 +13,7 @@ def what_limits(graph: ModelGraph, platform: str) -> str:
     e = estimate(graph, platform, runtime="simprof-rt")
     sg = graph.main
     op = sg.operators[k]
-    text = (f"the peak is at operator {k} ({op.opcode}): {extent:,} B of activations + "
+    text = (f"the peak is at operator {k} ({op.opcode}): {extent:,} B of activations live + "
             f"{e.arena_tail_bytes:,} B of persistent tail")
     sizes = sorted(((ceil16(sg.tensors[t].nbytes), t) for t in live), reverse=True)
     if sizes:

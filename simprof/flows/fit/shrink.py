@@ -39,14 +39,16 @@ class ShrinkResult:
 
 
 def live_at_peak(graph: ModelGraph, platform: str) -> tuple[int, set, int]:
-    """(peak operator, tensors live there, arena bytes there) of simprof's estimate."""
+    """(peak operator, tensors live there, live planned bytes there) of simprof's estimate. The
+    peak is where the most bytes are live: what an optimal (offline) plan needs, whereas the
+    greedy plan's extent at an operator also counts gaps left by its placement."""
     e = estimate(graph, platform, runtime="simprof-rt")
     ops = e.operators
-    k = max(range(len(ops)), key=lambda i: ops[i].arena_head_bytes)
+    k = max(range(len(ops)), key=lambda i: (ops[i].live_bytes, ops[i].arena_head_bytes))
     life = compute_lifetimes(graph, scratch_requests(graph, "reference"))
     a, b = life.op_scopes[(0, k)]
     live = {t for (sg, t), (f, l_) in life.tensor_scopes.items() if sg == 0 and f <= b and l_ >= a and f >= 0}
-    return k, live, ops[k].arena_head_bytes
+    return k, live, ops[k].live_bytes
 
 
 def shrink(data: bytes, figure: Callable[[bytes], int], budget: int, platform: str, *,
