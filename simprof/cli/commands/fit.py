@@ -29,7 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a.add_argument("--max-drop", type=float, metavar="D", help="largest accuracy drop allowed")
     parser.add_argument("--guidance", default="simprof", help="estimate that guides the fit: simprof (default), "
                         "unas, mcunet or tflm-host (for comparison; arena budgets only)")
-    parser.add_argument("--keras", type=Path, metavar="MODEL.keras", help=argparse.SUPPRESS)
+    parser.add_argument("--keras", type=Path, metavar="MODEL.keras",
+                        help="prune and fine-tune the Keras model instead (not implemented yet: exits with an error)")
     parser.add_argument("--out", type=Path, metavar="FITTED.tflite", help="write the fitted model")
     parser.add_argument("--json", type=Path, metavar="OUT", help="write the report as JSON")
     parser.add_argument("--html", type=Path, metavar="OUT", help="write the report as HTML")

@@ -8,18 +8,17 @@ the guiding estimate fits; then prove the result under QEMU.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from simprof.errors import BudgetExceeded, UsageError
 from simprof.estimator import estimate
-from simprof.estimator.tflite_reader import ModelGraph, read_model
+from simprof.estimator.tflite_reader import read_model
 from simprof.platforms import load
 
 from . import _rewrite as rw
-from .accuracy import Accuracy, compare, load_data, run
-from .budget import Budget, resolve
-from .graph import check_single_subgraph, reordered
+from .accuracy import compare, load_data, run
+from .budget import resolve
+from .graph import check_single_subgraph
 from .guidance import scorer
 from .limits import what_limits
 from .offline_plan import plan_offline
