@@ -221,3 +221,13 @@ def test_cli_bad_arguments(tmp_path):
     assert r.returncode == 2 and "not a size" in r.stderr
     r = _cli(str(src), "--platform", "nosuchpart")
     assert r.returncode != 0 and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_a_models_own_offline_plan_is_replaced_not_reused_with_stale_offsets():
+    import _rt_models as own
+    from simprof.flows.fit import fit
+    data = own.offline_plan_model()
+    r = fit(data, PLATFORM, arena_budget="0.95", measure=False, allow_over_budget=True)
+    assert r.steps[0].name == "drop offline plan"
+    assert r.accuracy.bit_exact
+    assert score(read_model(r.fitted)) == r.figure_after

@@ -54,5 +54,5 @@ def resolve(arena: str | int | float | None, ram: str | int | float | None, *, c
         raise UsageError("a RAM budget needs the platform's stack and static calibration, which is missing",
                          fix="use --arena-budget, or calibrate the platform (`simprof calibrate`)")
     if ram is None:
-        return Budget("ram", part_ram, f"{part_ram} (the part's RAM)")
+        return Budget("ram", part_ram, "the part's RAM")
     return Budget("ram", parse_size(ram, current_ram or 0, "--ram-budget"), str(ram))

@@ -47,12 +47,19 @@ def fit(model: bytes | str | Path, platform: str, *, arena_budget: str | int | f
     steps: list[Step] = []
     fig0 = score(graph)
 
-    # 1. operator order (lossless)
+    # An existing offline plan fixes offsets for the stored order and sizes: drop it, plan anew.
     current, fig = original, fig0
+    if graph.offline_offsets is not None:
+        current = rw.set_offline_plan(original, None)
+        graph = read_model(current)
+        fig = score(graph)
+        steps.append(Step("drop offline plan", True, fig0, fig, "the model's own plan is replaced by a new one"))
+
+    # 1. operator order (lossless)
     if fig > budget.bytes:
         o = search_order(graph, score)
         if o.changed and o.after_bytes < fig:
-            current = rw.reorder(original, list(o.order))
+            current = rw.reorder(current, list(o.order))
         steps.append(Step("operator order", True, fig, o.after_bytes,
                           f"{o.method} search, {o.scored} orders scored" + ("" if o.changed else "; stored order kept")))
         fig = o.after_bytes
