@@ -35,6 +35,8 @@ class Unit:
     positions: tuple[tuple[int, tuple[int, ...]], ...]
     sources: tuple[tuple[int, int], ...]
     importance: float          # sum over its source channels of weight L1 / the layer's mean L1
+    tail_bytes: int = 0        # expected persistent-tail saving: TFLM's CONV_2D/DEPTHWISE_CONV_2D (and
+                               # per-channel FC) keep two 4-byte arrays per output channel, 16-aligned
 
     def removed_from(self, tensor: int) -> int:
         return sum(len(p) for t, p in self.positions if t == tensor)
@@ -93,6 +95,7 @@ def analyse(model: schema.ModelT) -> Analysis:
     blocked: set = set(sg.inputs) | set(sg.outputs)
     blocked |= {t for t in acts if sg.tensors[t].isVariable}
     sources: list = []
+    per_channel_ops: set = set()   # output tensors of ops whose tail grows per output channel
 
     def tie_all(ts) -> None:
         ts = [t for t in ts if t in acts]
@@ -113,10 +116,14 @@ def analyse(model: schema.ModelT) -> Analysis:
                     _shape(model, a_ins[0])[-1] != _shape(model, ins[1])[1]:
                 blocked.update(outs + a_ins)
                 continue
+            q = sg.tensors[ins[1]].quantization
+            if name == "CONV_2D" or (q is not None and q.scale is not None and len(q.scale) > 1):
+                per_channel_ops.add(outs[0])
             for c in range(channels[outs[0]]):
                 sources.append((i, c, outs[0]))
                 uf.find((outs[0], c))
         elif name == "DEPTHWISE_CONV_2D" and a_ins and outs and outs[0] in acts:
+            per_channel_ops.add(outs[0])
             mult = channels[outs[0]] // max(1, channels[a_ins[0]])
             for k in range(channels[outs[0]]):
                 uf.union((outs[0], k), (a_ins[0], k // mult))
@@ -188,7 +195,8 @@ def analyse(model: schema.ModelT) -> Analysis:
         if any(len(cs) >= channels[t] for t, cs in pos):
             continue   # a unit that is a whole tensor cannot go
         srcs = tuple(sorted(src_of[root]))
-        units.append(Unit(len(units), pos, srcs, float(sum(l1[i][c] for i, c in srcs))))
+        tail = 8 * sum(len(cs) for t, cs in pos if t in per_channel_ops)
+        units.append(Unit(len(units), pos, srcs, float(sum(l1[i][c] for i, c in srcs)), tail))
     bpp = {}
     for t in acts:
         tt = sg.tensors[t]

@@ -2,7 +2,8 @@
 guiding figure fits, or the accuracy floor or the prunable channels run out.
 
 Each round: simprof's per-operator estimate names the peak operator; every prunable unit is
-ranked by the planned bytes it removes from tensors live there per unit of importance (weight L1;
+ranked by the bytes it saves (planned bytes of tensors live there, plus the per-channel arrays it
+removes from the persistent tail) per unit of importance (weight L1;
 with --data, times the measured output change when the unit alone is removed, for the best few);
 units are taken in that order until they cover the gap to the budget (at most a quarter of them,
 no tensor loses its last channel). A round whose accuracy falls below the floor is retried with
@@ -65,7 +66,7 @@ def shrink(data: bytes, figure: Callable[[bytes], int], budget: int, platform: s
         _, live, _ = live_at_peak(read_model(cur), platform)
         ranked = []
         for u in an.units:
-            save = sum(len(ps) * an.bytes_per_position[t] for t, ps in u.positions if t in live)
+            save = sum(len(ps) * an.bytes_per_position[t] for t, ps in u.positions if t in live) + u.tail_bytes
             if save > 0:
                 ranked.append([save / (u.importance + 0.05), save, u])
         if not ranked:
