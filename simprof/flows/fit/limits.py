@@ -15,6 +15,9 @@ def what_limits(graph: ModelGraph, platform: str) -> str:
     op = sg.operators[k]
     text = (f"the peak is at operator {k} ({op.opcode}): {extent:,} B of activations live + "
             f"{e.arena_tail_bytes:,} B of persistent tail")
+    if e.arena_min_bytes > e.arena_head_bytes + e.arena_tail_bytes:
+        text += (f"; setup needs {e.arena_min_bytes:,} B, more than head + tail "
+                 f"({e.arena_min_stage})")
     sizes = sorted(((ceil16(sg.tensors[t].nbytes), t) for t in live), reverse=True)
     if sizes:
         big, t = sizes[0]
