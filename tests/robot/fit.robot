@@ -12,6 +12,7 @@ ${EXAMPLE}          ${CURDIR}/../../examples/kws_dscnn_int8.tflite
 
 *** Test Cases ***
 KWS DS-CNN Fits 90 Percent Of Its Arena On STM32F4
+    Require Emulator    qemu
     ${r}=    Fit Model To Budget    ${EXAMPLE}    stm32f4    arena_budget=90%
     ...    out=${OUTPUT DIR}/kws_fitted.tflite
     Should Be True    ${r.proof.fits}
