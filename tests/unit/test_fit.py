@@ -231,3 +231,10 @@ def test_a_models_own_offline_plan_is_replaced_not_reused_with_stale_offsets():
     assert r.steps[0].name == "drop offline plan"
     assert r.accuracy.bit_exact
     assert score(read_model(r.fitted)) == r.figure_after
+
+
+def test_pruned_model_is_smaller_in_flash_too():
+    data = fm.model("resnet8_int8")
+    an = prune.analyse(rw.load(data))
+    pruned = prune.apply(data, list(an.units[: len(an.units) // 2]))
+    assert len(pruned) < len(data) * 0.8

@@ -44,6 +44,16 @@ def dump(model: schema.ModelT) -> bytes:
     return bytes(builder.Output())
 
 
+def drop_unreferenced(model: schema.ModelT) -> None:
+    """Empty every buffer no tensor or metadata points at (weights replaced by an edit), so the
+    rewritten model does not carry them in flash. Indices stay, an empty buffer costs 8 bytes."""
+    used = {int(t.buffer) for sg in model.subgraphs for t in sg.tensors}
+    used |= {int(md.buffer) for md in model.metadata or []}
+    for i, b in enumerate(model.buffers or []):
+        if i not in used and b.data is not None:
+            b.data = None
+
+
 def opname(model: schema.ModelT, op: schema.OperatorT) -> str:
     code = model.operatorCodes[op.opcodeIndex]
     return OPNAMES.get(max(code.builtinCode, code.deprecatedBuiltinCode), "CUSTOM")

@@ -320,4 +320,5 @@ def apply(data: bytes, units: list[Unit]) -> bytes:
             sig = [int(v) for v in tensor.shapeSignature]
             sig[-1] = shape[-1] if sig[-1] != -1 else -1
             tensor.shapeSignature = sig
+    rw.drop_unreferenced(model)
     return rw.dump(model)
