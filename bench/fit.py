@@ -13,8 +13,8 @@ import argparse
 import time
 
 
-from simprof.corpus.layers import Graph
-from simprof.corpus.builder import ModelBuilder
+from simprof.flows.corpus.layers import Graph
+from simprof.model.builder import ModelBuilder
 from simprof.flows.fit import fit
 from simprof.flows.fit.report import text
 
@@ -45,7 +45,7 @@ def main() -> None:
     ap.add_argument("--platform", default="stm32f4")
     args = ap.parse_args()
     data = model_30_ops()
-    from simprof.estimator.tflite_reader import read_model
+    from simprof.model.reader import read_model
     n_ops = len(read_model(data).main.operators)
     t0 = time.perf_counter()
     r = fit(data, args.platform, arena_budget=args.budget)

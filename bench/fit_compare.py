@@ -26,18 +26,18 @@ from pathlib import Path
 
 import numpy as np
 
-from simprof import oracle
-from simprof.corpus.families import build_model
-from simprof.corpus.generate import GenerateOptions, plan
-from simprof.errors import SimprofError
+from simprof.model import oracle
+from simprof.flows.corpus.families import build_model
+from simprof.flows.corpus.generate import GenerateOptions, plan
+from simprof.core.errors import SimprofError
 from simprof.estimator import estimate
-from simprof.estimator.tflite_reader import read_model
+from simprof.model.reader import read_model
 from simprof.flows.fit import _rewrite as rw
 from simprof.flows.fit import fit
 from simprof.flows.fit.digits import build as build_digits
 from simprof.flows.fit.offline_plan import plan_offline
 from simprof.flows.fit.order import search_order
-from simprof.sim.runtime import default_inputs, measure_model
+from simprof.rt.runner import default_inputs, measure_model
 
 ROOT = Path(__file__).resolve().parents[1]
 BRANCHED = ("resnet8", "branches", "mobilenet_v2", "planner_stress")

@@ -42,7 +42,7 @@ class FitKeywords:
                     max_drop=None if max_drop is None else float(max_drop), measure=measure)
         log.info("%s", text(r))
         if out:
-            from simprof.outputs import write_bytes_atomic
+            from simprof.core.outputs import write_bytes_atomic
             write_bytes_atomic(out, r.fitted)
         if r.proof is not None and not r.proof.fits:
             raise ValueError(f"{Path(model).name}: fitted model measured {r.proof.arena_min_bytes:,} B of arena, "

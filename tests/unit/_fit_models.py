@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from simprof.corpus.families import build_model
-from simprof.corpus.generate import GenerateOptions, plan
+from simprof.flows.corpus.families import build_model
+from simprof.flows.corpus.generate import GenerateOptions, plan
 
 FAMILIES = ("resnet8", "branches", "mobilenet_v2", "planner_stress")
 # name -> index in the plan of `corpus generate --count 12 --seed 3` over FAMILIES

@@ -13,19 +13,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simprof import oracle
-from simprof.errors import UsageError
+from simprof.model import oracle
+from simprof.core.errors import UsageError
 from simprof.estimator import estimate
 from simprof.estimator.lifetimes import Buffer
 from simprof.estimator.planner import plan as greedy_plan
-from simprof.estimator.tflite_reader import read_model
+from simprof.model.reader import read_model
 from simprof.flows.fit import _rewrite as rw
 from simprof.flows.fit import order as order_mod
 from simprof.flows.fit import prune
 from simprof.flows.fit.budget import parse_size
 from simprof.flows.fit.graph import op_graph, reordered
 from simprof.flows.fit.offline_plan import _live_bound, _place, pack, plan_offline
-from simprof.sim.runtime import default_inputs
+from simprof.rt.runner import default_inputs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _fit_models as fm  # noqa: E402

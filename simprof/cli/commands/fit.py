@@ -10,13 +10,13 @@ import sys
 from pathlib import Path
 
 NAME = "fit"
+SHARED = ("platform", "json")
 HELP = ("make a .tflite model fit a RAM budget: operator order and offline memory plan (lossless), "
         "then channel pruning under an accuracy floor; the result is measured under QEMU")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", type=Path, help="the .tflite model")
-    parser.add_argument("--platform", required=True, help="platform id (`simprof platforms` lists them)")
     g = parser.add_mutually_exclusive_group()
     g.add_argument("--arena-budget", metavar="N", help="bound on the smallest working arena: bytes, 96KiB, 75%% "
                    "or 0.75 of the current figure")
@@ -32,17 +32,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keras", type=Path, metavar="MODEL.keras",
                         help="prune and fine-tune the Keras model instead (not implemented yet: exits with an error)")
     parser.add_argument("--out", type=Path, metavar="FITTED.tflite", help="write the fitted model")
-    parser.add_argument("--json", type=Path, metavar="OUT", help="write the report as JSON")
     parser.add_argument("--html", type=Path, metavar="OUT", help="write the report as HTML")
     parser.add_argument("--no-measure", action="store_true", help="skip the QEMU proof")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random inputs without --data")
 
 
 def run(args: argparse.Namespace) -> int:
-    from simprof.errors import BudgetExceeded, UsageError
+    from simprof.core.errors import BudgetExceeded, UsageError
     from simprof.flows.fit import fit
     from simprof.flows.fit.report import html, text
-    from simprof.outputs import write_bytes_atomic, write_json_atomic, write_text_atomic
+    from simprof.core.outputs import write_bytes_atomic, write_json_atomic, write_text_atomic
 
     if args.keras is not None:
         raise UsageError("--keras (prune and fine-tune the Keras model) is not implemented yet",

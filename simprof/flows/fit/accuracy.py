@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from simprof.errors import UsageError
+from simprof.core.errors import UsageError
 
 SEEDED_SAMPLES = 32
 HOST_ARENA = 8 << 20
@@ -46,7 +46,7 @@ def _interpreter(model: bytes):
 
 def _io_counts(model: bytes) -> tuple[int, int]:
     # from the model, not by probing the wrapper (it prints a line for every index past the end)
-    from simprof.estimator.tflite_reader import read_model
+    from simprof.model.reader import read_model
     sg = read_model(model).main
     return len(sg.inputs), len(sg.outputs)
 

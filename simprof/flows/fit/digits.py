@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
-from simprof.corpus.builder import ModelBuilder, Quant
-from simprof.errors import ToolchainError
-from simprof.outputs import write_bytes_atomic
+from simprof.model.builder import ModelBuilder, Quant
+from simprof.core.errors import ToolchainError
+from simprof.core.outputs import write_bytes_atomic
 
 TEST_SAMPLES = 400
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from simprof.errors import BudgetExceeded, UsageError
+from simprof.core.errors import BudgetExceeded, UsageError
 from simprof.estimator import estimate
-from simprof.estimator.tflite_reader import read_model
+from simprof.model.reader import read_model
 from simprof.platforms import load
 
 from . import _rewrite as rw

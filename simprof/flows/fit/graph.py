@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from simprof.errors import UnsupportedOperatorError
+from simprof.core.errors import UnsupportedOperatorError
 from simprof.estimator.lifetimes import ceil16, needs_allocation
-from simprof.estimator.tflite_reader import ModelGraph
+from simprof.model.reader import ModelGraph
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Callable
 
-from simprof.errors import UsageError
+from simprof.core.errors import UsageError
 from simprof.estimator import estimate
 from simprof.estimator.baselines import run_baseline
-from simprof.estimator.tflite_reader import ModelGraph
+from simprof.model.reader import ModelGraph
 
 GUIDES = ("simprof", "unas", "mcunet", "tflm-host")
 

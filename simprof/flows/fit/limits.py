@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from simprof.estimator import estimate
 from simprof.estimator.lifetimes import ceil16
-from simprof.estimator.tflite_reader import ModelGraph
+from simprof.model.reader import ModelGraph
 
 from .shrink import live_at_peak
 

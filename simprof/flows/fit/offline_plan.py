@@ -21,7 +21,7 @@ from typing import Callable
 
 from simprof.estimator.lifetimes import Buffer, compute_lifetimes
 from simprof.estimator.scratch import scratch_requests
-from simprof.estimator.tflite_reader import ModelGraph
+from simprof.model.reader import ModelGraph
 
 EXACT_MAX = 7
 IMPROVE_SECONDS = 0.5

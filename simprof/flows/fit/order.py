@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from simprof.estimator.tflite_reader import ModelGraph
+from simprof.model.reader import ModelGraph
 
 from .graph import OpGraph, is_topological, op_graph, reordered
 

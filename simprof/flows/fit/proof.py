@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from simprof import oracle
+from simprof.model import oracle
 from simprof.platforms import Platform
 
 from .accuracy import Dataset
@@ -16,7 +16,7 @@ from .result import Proof
 
 
 def prove(fitted: bytes, original: bytes, plat: Platform, dataset: Dataset, budget: Budget, est_after) -> Proof:
-    from simprof.sim.runtime import measure_model
+    from simprof.flows.measure import measure_model
     t0 = time.monotonic()
     inputs = [np.ascontiguousarray(x) for x in dataset.inputs[0]]
     m = measure_model(fitted, plat, input=inputs, min_arena=True, per_operator=False)

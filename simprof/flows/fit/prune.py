@@ -248,9 +248,7 @@ def apply(data: bytes, units: list[Unit]) -> bytes:
 
     def set_const(t: int, arr: np.ndarray) -> None:
         tensor = sg.tensors[t]
-        b = schema.BufferT()
-        b.data = np.frombuffer(np.ascontiguousarray(arr).tobytes(), np.uint8)
-        model.buffers.append(b)
+        model.buffers.append(rw.new_buffer(np.ascontiguousarray(arr).tobytes()))
         tensor.buffer = len(model.buffers) - 1
         tensor.shape = list(arr.shape)
         if tensor.shapeSignature is not None and len(tensor.shapeSignature):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from simprof.validate.svg import lines
+from simprof.flows.validate.svg import lines
 
 from .result import FitResult
 

@@ -19,7 +19,7 @@ import numpy as np
 from simprof.estimator import estimate
 from simprof.estimator.lifetimes import compute_lifetimes
 from simprof.estimator.scratch import scratch_requests
-from simprof.estimator.tflite_reader import ModelGraph, read_model
+from simprof.model.reader import ModelGraph, read_model
 
 from . import _rewrite as rw
 from . import prune
