@@ -57,21 +57,24 @@ def file_kind(path: PathLike) -> str:
 
 
 def measure_target(path: PathLike) -> str:
-    """"tflite" or "elf": what `measure` does with this file (the rule the CLI uses too). A file that
-    is neither, or cannot be read, is a one-line error."""
+    """"tflite" or "elf": what `measure` does with this file (the rule the CLI uses too). A .tflite
+    model by its identifier, whatever it is called (a file named .tflite that is not one is an
+    error); anything else goes the ELF way, where the
+    emulator is checked first and the ELF reader then names what is wrong with the file. A
+    directory, or a missing file named .tflite, is a one-line error here."""
     from simprof.core.errors import ModelFormatError
     kind = file_kind(path)
-    if kind in ("tflite", "elf"):
+    if kind == "tflite":
         return kind
     p = Path(path)
     if p.is_dir():
         raise ModelFormatError(f"{p} is a directory", fix="pass a .tflite model or a firmware ELF")
-    if kind == "missing":
-        if p.suffix != ".tflite":
-            return "elf"     # the ELF path checks the emulator first, then says the file is missing
+    if kind == "missing" and p.suffix == ".tflite":
         raise ModelFormatError(f"model file {p} does not exist", fix="check the path")
-    raise ModelFormatError(f"{p} is neither a .tflite model (no TFL3 identifier) nor an ELF file",
-                           fix="pass a .tflite model or a firmware ELF")
+    if kind == "unknown" and p.suffix == ".tflite":
+        from simprof.model.reader import load_model_bytes
+        load_model_bytes(p)          # raises: says why this is not a model
+    return "elf"
 
 
 def is_model(path: PathLike) -> bool:
@@ -103,8 +106,9 @@ def fit(model: PathLike | bytes, platform: Any, **opts: Any):
 def measure(path_or_elf: PathLike, platform: Any, *, emulator: str = "qemu", **opts: Any):
     """Measure peak RAM under an emulator (`simprof.core.results.Measurement`).
 
-    A .tflite model runs on the simprof-rt firmware (`measure_model`); an ELF is measured by
-    fill-and-read (`simprof.flows.measure.measure_elf`); anything else is an error (`measure_target`).
+    A .tflite model runs on the simprof-rt firmware (`measure_model`); any other file is taken as
+    a firmware ELF and measured by fill-and-read (`simprof.flows.measure.measure_elf`); see
+    `measure_target`.
     emulator: a registered backend name (`emulators()`), "qemu" by default.
     opts for an ELF: timeout_s, per_operator, parallel, check_exit, island_gap, symbols (a
     `SymbolConventions`) or the shorthands of `symbol_conventions` (stop, arena, stack_size, ...)."""

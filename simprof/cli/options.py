@@ -47,7 +47,37 @@ def _timeout(p: argparse.ArgumentParser) -> None:
                    help=f"wall-clock seconds each emulator run may take (default {DEFAULT_TIMEOUT_S:g})")
 
 
-SHARED = {"platform": _platform, "json": _json, "kernels": _kernels, "emulator": _emulator, "timeout": _timeout}
+def byte_size(text: str) -> int:
+    """A size as a user writes it: 98304, 96KiB, 1.5 MiB."""
+    from simprof.core.sizes import parse_size
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def margin(text: str):
+    """Bytes (4KiB) or a percentage below 100% (10%) that must stay free."""
+    from simprof.core.sizes import parse_amount
+    try:
+        amount = parse_amount(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if amount.fraction is not None and amount.fraction >= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} leaves nothing: give less than 100%")
+    return amount
+
+
+def _budget(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("budget gate (exit 3 when the total RAM is over)")
+    g.add_argument("--budget", type=byte_size, metavar="SIZE",
+                   help="total RAM allowed, e.g. 96KiB (default with --margin: the part's RAM)")
+    g.add_argument("--margin", type=margin, metavar="AMOUNT",
+                   help="part of the budget that must stay free: bytes (4KiB) or %% of the budget (10%%)")
+
+
+SHARED = {"platform": _platform, "json": _json, "kernels": _kernels, "emulator": _emulator, "timeout": _timeout,
+          "budget": _budget}
 
 
 def parents(names: tuple[str, ...]) -> list[argparse.ArgumentParser]:

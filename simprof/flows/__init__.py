@@ -1,1 +1,2 @@
-"""Flows: multi-step procedures built on the estimator, the model format and simprof-rt."""
+"""Flows: the steps simprof runs for a user's goal (check, measure, validate, ...), each a driver
+that calls the layers below (estimator, sim, simprof-rt host) through `simprof.api`."""

@@ -2,6 +2,7 @@
 
     simprof estimate model.tflite --platform ID [--runtime tflm|simprof-rt] [--abi arm-eabi|lp64]
                      [--kernels reference|cmsis-nn] [--json OUT] [--baseline NAME|all]
+                     [--budget SIZE] [--margin AMOUNT]      (exit 3 when over budget)
 """
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from . import _budget
+
 NAME = "estimate"
 HELP = "predict the RAM a .tflite model needs (arena head/tail, setup minimum, stack, static), per operator"
 
 BASELINE_CHOICES = ("unas", "mcunet", "tinyengine", "tensorscope", "mcufit", "tflm", "all")
-SHARED = ("json", "kernels")
+SHARED = ("json", "kernels", "budget")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,6 +36,9 @@ def run(args: argparse.Namespace) -> int:
     from simprof.flows.estimate import estimate_model
     from simprof.model.reader import read_model
 
+    if args.baseline and (args.budget is not None or args.margin is not None):
+        from simprof.core.errors import UsageError
+        raise UsageError("--budget/--margin gate simprof's estimate, not --baseline figures", fix="drop one of them")
     graph = read_model(args.model)
     if args.baseline:
         return _baselines(graph, args)
@@ -40,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         write_json_atomic(args.json, e.to_json())
     _print(e, args.model.name)
+    _budget.apply(e, args.platform, args.budget, args.margin)
     return 0
 
 

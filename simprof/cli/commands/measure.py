@@ -6,6 +6,7 @@ fill-and-read through the gdb stub (docs/measurement.md).
                     [--stack-top SYMBOL] [--stack-bottom SYMBOL | --stack-size N]
                     [--arena SYMBOL] [--arena-size N] [--heap-start SYMBOL --heap-end SYMBOL]
                     [--no-operators] [--sequential] [--island-gap N] [--allow-nonzero-exit]
+    either form: [--budget SIZE] [--margin AMOUNT]     (exit 3 when the total RAM is over budget)
 """
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from simprof.api import measure_target
 from simprof.core.errors import UsageError
 from simprof.core.kernels import DEFAULT_KERNELS
 
-SHARED = ("platform", "json", "kernels", "emulator", "timeout")
+from . import _budget
+
+SHARED = ("platform", "json", "kernels", "emulator", "timeout", "budget")
 NAME = "measure"
 HELP = ("measure the peak RAM (stack, arena, heap, static) of a .tflite model on the simprof-rt "
         "firmware, or of your own firmware ELF, under an emulator")
@@ -115,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         write_json_atomic(args.json, m.to_json())
     print_measurement(m)
+    _budget.apply(m, platform.id, args.budget, args.margin)
     return 0
 
 
@@ -137,6 +141,7 @@ def _measure_model(args: argparse.Namespace, platform) -> int:
     if args.json:
         write_json_atomic(args.json, m.to_json())
     print_measurement(m)
+    _budget.apply(m, platform.id, args.budget, args.margin)
     return 0
 
 

@@ -1,16 +1,15 @@
 """Budgets and the figures they bound. An arena budget bounds the smallest arena the model runs
 with (`arena_min_bytes`); a RAM budget bounds static + arena + stack (`total_bytes`).
 
-Sizes: plain bytes (`98304`), with a unit (`96KiB`, `96K`, `1MiB`, `100kB` = 100,000), a
+Sizes: plain bytes (`98304`), with a unit (`96KiB`, `96K`, `1.5 MiB`; K, KB and KiB are 1024), a
 percentage (`75%`) or a fraction (`0.75`) of the model's current figure."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+from simprof.core import sizes
 from simprof.core.errors import UsageError
-
-_UNITS = {"": 1, "b": 1, "k": 1024, "kib": 1024, "kb": 1000, "m": 1 << 20, "mib": 1 << 20, "mb": 1_000_000}
 
 
 @dataclass(frozen=True)
@@ -21,27 +20,25 @@ class Budget:
 
 
 def parse_size(spec: str | int | float, current: int, flag: str) -> int:
-    """Bytes for `spec`; fractions and percentages are of `current`."""
-    if isinstance(spec, int):
-        return spec
-    if isinstance(spec, float):
-        if 0 < spec <= 1:
-            return int(spec * current)
-        raise UsageError(f"{flag} {spec}: a fraction must be in (0, 1]", fix="write e.g. 0.75, 75% or 96KiB")
-    text = str(spec).strip().replace(",", "").replace("_", "")
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*%", text)
-    if m:
-        return parse_size(float(m.group(1)) / 100, current, flag)
-    m = re.fullmatch(r"(\d*\.\d+|\d+\.?\d*)", text)
-    if m and ("." in text):
-        return parse_size(float(text), current, flag)
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([A-Za-z]*)", text)
-    if not m or m.group(2).lower() not in _UNITS:
-        raise UsageError(f"{flag} {spec!r} is not a size", fix="write bytes (98304), 96KiB, 1MiB, 75% or 0.75")
-    value = float(m.group(1)) * _UNITS[m.group(2).lower()]
-    if value <= 0:
-        raise UsageError(f"{flag} {spec!r} must be positive", fix="give a size above 0")
-    return int(value)
+    """Bytes for `spec`; fractions and percentages are of `current`. Byte forms are the ones every
+    front end takes (simprof.core.sizes: K/KB/KiB = 1024)."""
+    text = str(spec).strip()
+    try:
+        if isinstance(spec, float) or (isinstance(spec, str) and re.fullmatch(r"\d*\.\d+|\d+\.", text)):
+            share = float(text)
+        elif text.endswith("%"):
+            share = float(text[:-1].strip()) / 100.0
+        else:
+            value = sizes.parse_size(spec)
+            if value <= 0:
+                raise ValueError(f"{spec!r} must be above 0")
+            return value
+    except ValueError as exc:
+        raise UsageError(f"{flag} {spec!r}: {exc}", fix=f"write bytes ({sizes.SIZE_FORMS}), 75% or 0.75") from None
+    if not 0 < share <= 1:
+        raise UsageError(f"{flag} {spec!r}: a share of the current figure must be in (0, 1]",
+                         fix="write e.g. 0.75 or 75%")
+    return int(share * current)
 
 
 def resolve(arena: str | int | float | None, ram: str | int | float | None, *, current_arena: int,
