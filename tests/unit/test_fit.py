@@ -238,3 +238,17 @@ def test_pruned_model_is_smaller_in_flash_too():
     an = prune.analyse(rw.load(data))
     pruned = prune.apply(data, list(an.units[: len(an.units) // 2]))
     assert len(pruned) < len(data) * 0.8
+
+
+def test_cli_writes_model_json_and_html(tmp_path):
+    import json
+    src = tmp_path / "m.tflite"
+    src.write_bytes(fm.model("mobilenet_v2_int8_plan"))
+    out, js, page = tmp_path / "f.tflite", tmp_path / "r.json", tmp_path / "r.html"
+    r = _cli(str(src), "--platform", PLATFORM, "--arena-budget", "0.86", "--no-measure",
+             "--out", str(out), "--json", str(js), "--html", str(page))
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(js.read_text())
+    assert doc["fits_estimate"] and doc["figure_after"] == score(read_model(out.read_bytes()))
+    assert [s["name"] for s in doc["steps"] if s["saved_bytes"] > 0] == ["offline plan"]
+    assert "<svg" in page.read_text() and "offline plan" in page.read_text()
