@@ -47,7 +47,7 @@ def resolve(arena: str | int | float | None, ram: str | int | float | None, *, c
         raise UsageError("give --arena-budget or --ram-budget, not both", fix="drop one of them")
     if arena is not None:
         return Budget("arena", parse_size(arena, current_arena, "--arena-budget"), str(arena))
-    if ram is not None and current_ram is None:
+    if arena is None and current_ram is None:
         raise UsageError("a RAM budget needs the platform's stack and static calibration, which is missing",
                          fix="use --arena-budget, or calibrate the platform (`simprof calibrate`)")
     if ram is None:
