@@ -252,3 +252,30 @@ def test_cli_writes_model_json_and_html(tmp_path):
     assert doc["fits_estimate"] and doc["figure_after"] == score(read_model(out.read_bytes()))
     assert [s["name"] for s in doc["steps"] if s["saved_bytes"] > 0] == ["offline plan"]
     assert "<svg" in page.read_text() and "offline plan" in page.read_text()
+
+
+def test_labelled_accuracy_on_digits_equals_an_independent_count(tmp_path):
+    """The labelled path without an emulator: the accuracy fit reports for the int8 digits CNN on
+    its held-out split equals a count made here with the wheel on inputs quantized by hand."""
+    from simprof.flows.fit import fit
+    from simprof.flows.fit.accuracy import compare, load_data
+    from simprof.flows.fit.digits import build
+    from tflite_micro.python.tflite_micro import runtime
+
+    d = build(tmp_path, epochs=3)
+    data = d.int8.read_bytes()
+    npz = np.load(d.data)
+    it = runtime.Interpreter.from_bytes(data, arena_size=1 << 20)
+    q = it.get_input_details(0)["quantization_parameters"]
+    scale, zp = float(q["scales"][0]), int(q["zero_points"][0])
+    hits = 0
+    for x, y in zip(npz["x"], npz["y"]):
+        it.set_input(np.clip(np.round(x[None] / scale) + zp, -128, 127).astype(np.int8), 0)
+        it.invoke()
+        hits += int(np.argmax(it.get_output(0)) == y)
+    want = hits / len(npz["y"])
+    assert want > 0.85
+    assert compare(data, data, load_data(d.data, data)).labelled == want
+    r = fit(d.int8, PLATFORM, arena_budget="0.8", data=d.data, min_accuracy=0.8, measure=False)
+    assert r.accuracy_before == want and r.layers
+    assert 0.8 <= r.accuracy.labelled < want + 0.05
