@@ -2,7 +2,7 @@
 against brute force, channel pruning against models where the pruned channels are zero by
 construction (removing them must leave TFLM's outputs bit-exact), budgets, and the CLI's
 one-line errors. Oracles: TFLM's host interpreter (the tflite-micro wheel) and its
-print_allocations(). Runtime: ~15 s."""
+print_allocations(); a labelled digits CNN trained here. Runtime: ~18 s."""
 from __future__ import annotations
 
 import itertools
