@@ -79,6 +79,28 @@ def imports(module: str, path: Path):
                 yield node.lineno, target, rest
 
 
+def private_attributes(module: str, path: Path):
+    """(line, module, name) of every `alias._name` where alias is another simprof module imported
+    here (`import simprof.x as m`, `from simprof import x as m`)."""
+    tree = ast.parse(path.read_text(), str(path))
+    aliases = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name.startswith("simprof") and a.asname:
+                    aliases[a.asname] = a.name
+        elif isinstance(node, ast.ImportFrom):
+            target = _resolve(module, path, node)
+            for a in node.names:
+                if f"{target}.{a.name}" in MODULES:
+                    aliases[a.asname or a.name] = f"{target}.{a.name}"
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases
+                and node.attr.startswith("_") and not node.attr.startswith("__")
+                and aliases[node.value.id] != module):
+            yield node.lineno, aliases[node.value.id], node.attr
+
+
 def _where(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else path.name
 
@@ -99,6 +121,8 @@ def _violations():
                 private = [n for n in names if n.startswith("_") and not n.startswith("__")]
                 if private:
                     out.append(f"{_where(path)}:{line}: uses private {', '.join(private)} of {target}")
+        for line, target, name in private_attributes(module, path):
+            out.append(f"{_where(path)}:{line}: uses private {name} of {target}")
     return out
 
 
@@ -113,11 +137,13 @@ def test_no_module_imports_a_higher_layer_or_a_private_name():
 def test_the_checker_sees_a_violation(tmp_path, monkeypatch):
     """The check itself must be able to fail: an estimator module importing the emulator layer."""
     bad = tmp_path / "bad.py"
-    bad.write_text("def f():\n    from simprof.sim.qemu import QemuSession\n    from simprof.rt.runner import _x\n")
+    bad.write_text("def f():\n    from simprof.sim.qemu import QemuSession\n    from simprof.rt.runner import _x\n"
+                   "    from simprof.rt import protocol as p\n    return p._parse_header\n")
     monkeypatch.setitem(MODULES, "simprof.estimator.bad", bad)
     found = [v for v in _violations() if "bad.py" in v]
     assert any("estimator imports simprof.sim.qemu (emulator)" in v for v in found)
     assert any("private _x" in v for v in found)
+    assert any("private _parse_header of simprof.rt.protocol" in v for v in found)
 
 
 @pytest.mark.parametrize("module", ["simprof.cli.commands.estimate", "simprof.flows.estimate"])
