@@ -86,7 +86,8 @@ def estimate(path: PathLike | bytes, platform: Any = "generic", **opts: Any):
     """Static estimate of a .tflite model (`simprof.core.results.Estimate`).
 
     opts: runtime ("tflm" | "simprof-rt"), abi ("arm-eabi" | "lp64"), kernels ("reference" |
-    "cmsis-nn"), calibration_dir (see `simprof.flows.estimate.estimate_model`)."""
+    "cmsis-nn"), calibration_dir, calibration (a named calibration of your own firmware, see
+    `simprof.flows.estimate.estimate_model`)."""
     from simprof.flows.estimate import estimate_model
     pid = getattr(platform, "id", platform)
     model = path if isinstance(path, bytes) else Path(path)
