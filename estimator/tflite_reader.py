@@ -13,6 +13,7 @@ from pathlib import Path
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as fb
 
 from simprof.errors import ModelFormatError
+from simprof.model.checks import require_valid
 
 # element sizes as TFLM's TfLiteTypeGetSize sees them (micro/memory_helpers.cc)
 _TYPE_INFO = {
@@ -171,6 +172,7 @@ def read_model(source: bytes | str | Path, name: str | None = None) -> ModelGrap
     if len(data) < 8 or data[4:8] != b"TFL3":
         raise ModelFormatError(f"{name or 'model'} is not a .tflite flatbuffer (no TFL3 identifier)",
                                fix="pass a TensorFlow Lite model file")
+    require_valid(data, name or "model")   # simprof-rt's load checks: every index and size bounded
     try:
         return _parse(data, name or "model")
     except (IndexError, struct.error, ValueError) as exc:

@@ -33,11 +33,18 @@ class QmpClient:
     @classmethod
     def connect(cls, host: str, port: int, timeout_s: float) -> "QmpClient":
         try:
-            client = cls(socket.create_connection((host, port), timeout=timeout_s), timeout_s)
+            sock = socket.create_connection((host, port), timeout=timeout_s)
+        except OSError as exc:
+            raise QmpError(f"QMP connection failed: {exc}", fix="none needed: reads fall back to gdb") from exc
+        client = cls(sock, timeout_s)
+        try:
             client._reply()                                  # greeting
             client.execute("qmp_capabilities")
-        except (OSError, ValueError) as exc:
-            raise QmpError(f"QMP connection failed: {exc}", fix="none needed: reads fall back to gdb") from exc
+        except BaseException as exc:
+            client.close()                                   # its temporary folder too
+            if isinstance(exc, (OSError, ValueError)):
+                raise QmpError(f"QMP connection failed: {exc}", fix="none needed: reads fall back to gdb") from exc
+            raise
         return client
 
     def _reply(self) -> dict:

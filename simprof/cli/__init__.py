@@ -13,6 +13,7 @@ from simprof import __version__
 from simprof.errors import SimprofError
 
 from . import commands as _commands
+from . import signals as _signals
 
 
 def _command_modules():
@@ -38,6 +39,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The `simprof` program (argv None) or the CLI called in-process (argv given)."""
+    with _signals.handled(keep=argv is None):
+        try:
+            return _main(argv)
+        except KeyboardInterrupt as exc:   # SIGINT, SIGTERM, SIGHUP: cleanup ran while unwinding
+            line, code = _signals.message(exc)
+            print(line, file=sys.stderr)
+            return code
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -53,9 +65,6 @@ def main(argv: list[str] | None = None) -> int:
     except SimprofError as exc:
         print(f"simprof: error: {exc.one_line()}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("simprof: interrupted", file=sys.stderr)
-        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover
