@@ -33,8 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from simprof.estimator import estimate
     from simprof.estimator.tflite_reader import read_model
-    from simprof.outputs import write_json_atomic
+    from simprof.outputs import check_output, write_json_atomic
 
+    if args.json:
+        check_output(args.json, inputs=[args.model], what="--json file")
     graph = read_model(args.model)
     if args.baseline:
         return _baselines(graph, args)

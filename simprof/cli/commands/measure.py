@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -95,14 +96,23 @@ def run(args: argparse.Namespace) -> int:
         value = getattr(args, name)
         if value is not None and value <= 0:
             raise UsageError(f"--{name.replace('_', '-')} must be positive", fix="give a byte count > 0")
-    if args.timeout <= 0:
-        raise UsageError("--timeout must be positive", fix="give seconds > 0")
+    if not math.isfinite(args.timeout) or args.timeout <= 0:
+        raise UsageError(f"--timeout must be a positive, finite number of seconds, not {args.timeout}",
+                         fix="e.g. --timeout 60")
+    if args.json:   # before the emulation, not after it
+        from simprof.outputs import check_output
+        check_output(args.json, inputs=[args.model, args.elf, args.input], what="--json file")
     platform = load(args.platform)
     if args.elf is None and args.model is not None and _is_elf(args.model):
         args.elf, args.model = args.model, None     # `simprof measure app.elf` means --elf app.elf
     if args.elf is None:
         if args.model is None:
             raise UsageError("nothing to measure", fix="pass --elf FILE (or a .tflite model)")
+        for flag in ("stop", "stack_top", "stack_bottom", "stack_size", "arena", "arena_size", "heap_start",
+                     "heap_end", "island_gap", "sequential", "allow_nonzero_exit"):
+            if getattr(args, flag) not in (None, False):
+                raise UsageError(f"--{flag.replace('_', '-')} applies to a firmware ELF (--elf), not to a .tflite "
+                                 "model (simprof-rt's symbols are fixed)", fix="drop it, or measure your ELF")
         return _measure_model(args, platform)
     if args.model is not None:
         raise UsageError("give either a model or --elf, not both", fix="drop one of them")
@@ -159,6 +169,11 @@ def _measure_model(args: argparse.Namespace, platform) -> int:
 
     if not args.model.is_file():
         from simprof.errors import ModelFormatError
+        if args.model.is_dir():
+            raise UsageError(f"{args.model} is a folder; measure takes one model file",
+                             fix="pass a .tflite file (simprof validate measures a folder of models)")
+        if args.model.exists():
+            raise ModelFormatError(f"{args.model} is not a regular file", fix="pass a .tflite file")
         raise ModelFormatError(f"model file {args.model} does not exist", fix="check the path")
     m = measure_model(args.model, platform, emulator=args.emulator, timeout_s=args.timeout,
                       per_operator=not args.no_operators, input=args.input, min_arena=args.min_arena,
