@@ -190,11 +190,17 @@ _U32 = struct.Struct("<I").unpack_from
 _U64 = struct.Struct("<Q").unpack_from
 
 
-def _field(buf: bytes, tab: int, i: int) -> int:
-    """Offset of field i inside table `tab`, 0 if absent."""
+def _field(buf: bytes, tab: int, i: int, width: int = 4) -> int:
+    """Offset of field i inside table `tab`, 0 if absent, or if it lies outside its table, where
+    simprof-rt's reader (fb.c) also takes the default."""
     vt = tab - _I32(buf, tab)[0]
     o = 4 + 2 * i
-    return _U16(buf, vt + o)[0] if o < _U16(buf, vt)[0] else 0
+    if o + 2 > _U16(buf, vt)[0]:
+        return 0
+    f = _U16(buf, vt + o)[0]
+    if f and (f + width > _U16(buf, vt + 2)[0] or tab + f + width > len(buf)):
+        return 0
+    return f
 
 
 def _table(buf: bytes, tab: int, i: int) -> int:
@@ -221,14 +227,21 @@ def _tables(buf: bytes, tab: int, i: int) -> list[int]:
     return [start + 4 * k + _U32(buf, start + 4 * k)[0] for k in range(n)]
 
 
+_WIDTH = {_U8: 1, _U16: 2, _I32: 4, _U32: 4, _U64: 8}
+
+
 def _scalar(buf: bytes, tab: int, i: int, reader, default: int = 0) -> int:
-    o = _field(buf, tab, i)
+    o = _field(buf, tab, i, _WIDTH.get(reader, 4))
     return reader(buf, tab + o)[0] if o else default
 
 
 def _string(buf: bytes, tab: int, i: int) -> str:
-    start, n = _vector(buf, tab, i)
-    return buf[start:start + n].decode(errors="replace") if n else ""
+    """A name (a label only, never read by the runtime): an unreadable one is empty."""
+    try:
+        start, n = _vector(buf, tab, i)
+    except struct.error:
+        return ""
+    return buf[start:start + n].decode(errors="replace") if n and start + n <= len(buf) else ""
 
 
 def _parse(data: bytes, name: str) -> ModelGraph:
@@ -236,17 +249,22 @@ def _parse(data: bytes, name: str) -> ModelGraph:
     root = _U32(buf, 0)[0]
     codes = []
     for oc in _tables(buf, root, 1):
-        code = max(_scalar(buf, oc, 3, _I32), struct.unpack_from("<b", buf, oc + _field(buf, oc, 0))[0]
-                   if _field(buf, oc, 0) else 0)
+        code = max(_scalar(buf, oc, 3, _I32), struct.unpack_from("<b", buf, oc + _field(buf, oc, 0, 1))[0]
+                   if _field(buf, oc, 0, 1) else 0)
         if code == fb.BuiltinOperator.CUSTOM:
             codes.append("CUSTOM:" + _string(buf, oc, 1))
         else:
             codes.append(_OP_NAMES.get(code, f"BUILTIN_{code}"))
-    has_data = []
-    for b in _tables(buf, root, 4):
+    buffers_at, n_buffers = _vector(buf, root, 4)
+
+    def has_data(bi: int) -> bool:
+        # Only buffers a tensor refers to are read (and checked, by simprof.model.checks).
+        if bi >= n_buffers:
+            return False
+        b = buffers_at + 4 * bi + _U32(buf, buffers_at + 4 * bi)[0]
         _, n = _vector(buf, b, 0)
         # a buffer stored outside the flatbuffer (offset > 1) also holds data
-        has_data.append(n > 0 or (_scalar(buf, b, 1, _U64) > 1 and _scalar(buf, b, 2, _U64) > 0))
+        return n > 0 or (_scalar(buf, b, 1, _U64) > 1 and _scalar(buf, b, 2, _U64) > 0)
     model = fb.Model.GetRootAs(data, 0)  # generated accessors only for builtin options
     subgraphs = []
     for s, sg in enumerate(_tables(buf, root, 2)):
@@ -265,7 +283,7 @@ def _parse(data: bytes, name: str) -> ModelGraph:
             bi = _scalar(buf, ten, 2, _U32)
             tensors.append(Tensor(
                 index=t, name=_string(buf, ten, 3), shape=shape, dtype=dtype, nbytes=max(n * esize, 0),
-                has_data=bi < len(has_data) and has_data[bi], is_variable=bool(_scalar(buf, ten, 5, _U8)),
+                has_data=has_data(bi), is_variable=bool(_scalar(buf, ten, 5, _U8)),
                 n_scales=ns, quantized=ns > 0 and nz > 0, n_zero_points=nz))
         ops = []
         for o, op in enumerate(_tables(buf, sg, 3)):

@@ -318,8 +318,9 @@ def require_valid(data: bytes, name: str = "model") -> None:
     """Raise the error simprof reports for a model simprof-rt would refuse to load."""
     v = check_model(data)
     if v.status == "model":
-        raise ModelFormatError(f"{name} is corrupt: {v.message}",
-                               fix="re-export the model (the file is damaged or was not written by a converter)",
+        raise ModelFormatError(f"{name} is corrupt or beyond the runtime's limits: {v.message}",
+                               fix="re-export the model; simprof-rt (like TFLM) refuses indices out of range, "
+                                   "negative dimensions and tensors over 2 GiB",
                                reason=v.message)
     if v.status == "unsupported":
         raise UnsupportedOperatorError(f"{name}: {v.message}", fix="convert the model to supported tensor types",
