@@ -10,6 +10,8 @@ from simprof.sim.elf import SHF_ALLOC, SHF_WRITE, ElfInfo
 
 # Sections that hold no program data but reserve the stack/heap (CMSIS/CubeMX/simprof names).
 _RESERVATION_SECTIONS = (".heap", ".stack", "._user_heap_stack", ".stack_dummy", ".heap_dummy")
+# Sections that always hold program data, wherever a linker script's stack symbols put them.
+_DATA_SECTIONS = (".data", ".bss", ".noinit", ".tdata", ".tbss", ".sdata", ".sbss")
 
 
 @dataclass(frozen=True)
@@ -163,8 +165,10 @@ def resolve_layout(info: ElfInfo, platform: Platform, conv: SymbolConventions) -
         if not platform.link_ram.contains(sec.address, 1) or sec.name in _RESERVATION_SECTIONS:
             continue
         end = sec.address + sec.size
-        if stack_region and stack_region.start <= sec.address and end <= stack_region.end:
-            continue
+        inside = stack_region and stack_region.start <= sec.address and end <= stack_region.end
+        holds_arena = arena is not None and sec.address <= arena.start and arena.end <= end
+        if inside and not holds_arena and not sec.name.startswith(_DATA_SECTIONS):
+            continue            # a reservation of the stack under another name (e.g. ".stackish")
         if heap and heap.overlaps(sec.address, end):
             continue
         static += sec.size

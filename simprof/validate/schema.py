@@ -40,6 +40,10 @@ def _check_summary(summary: Any, where: str) -> None:
                   f"{w}.components.{c}", "an object of numbers")
 
 
+REPORT_COMPONENTS = ("arena", "stack", "static")      # the per-component chart of the report
+ERROR_KEYS = ("estimated", "measured", "error_bytes", "error_pct")
+
+
 def _check_pair(p: Any, i: int, estimators: list[str]) -> None:
     w = f"pairs[{i}]"
     _need(isinstance(p, dict), w, "an object")
@@ -54,8 +58,9 @@ def _check_pair(p: Any, i: int, estimators: list[str]) -> None:
     for name, errs in (p.get("errors") or {}).items():
         _need(isinstance(errs, dict), f"{w}.errors.{name}", "an object")
         for c, e in errs.items():
-            _need(isinstance(e, dict) and all(_num_or_none(v) for v in e.values()),
-                  f"{w}.errors.{name}.{c}", "an object of numbers")
+            _need(isinstance(e, dict) and all(k in e for k in ERROR_KEYS)
+                  and all(_num_or_none(v) for v in e.values()),
+                  f"{w}.errors.{name}.{c}", "an object of numbers with " + ", ".join(ERROR_KEYS))
     for k in ("measurement", "operator_measurement"):
         _need(p.get(k) is None or isinstance(p.get(k), dict), f"{w}.{k}", "an object or null")
     for k, v in (p.get("measurement") or {}).items():
@@ -79,6 +84,11 @@ def check_results(results: Any, source: str) -> dict:
         _need(isinstance(results.get("platforms", []), list), "platforms", "a list")
         _need(isinstance(results.get("fit_estimator", "simprof"), str), "fit_estimator", "a string")
         _check_summary(results["summary"], "summary")
+        for name in estimators:
+            comps = results["summary"].get(name, {}).get("components", {})
+            _need(name in results["summary"] and all(isinstance(comps.get(c), dict) and "mean_abs_error_pct" in comps[c]
+                                                     for c in REPORT_COMPONENTS),
+                  f"summary.{name}", "present, with components " + ", ".join(REPORT_COMPONENTS))
         by_platform = results.get("summary_by_platform") or {}
         _need(isinstance(by_platform, dict), "summary_by_platform", "an object")
         for pid, s in by_platform.items():

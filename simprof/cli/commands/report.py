@@ -35,10 +35,16 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot read {args.results}: {exc}", fix="pass the results.json of simprof validate") from None
     from simprof.validate.schema import check_results
     check_results(results, str(args.results))
-    html = render_html(results, timeline_models=tuple(args.timeline))
-    if args.markdown:
-        from simprof.validate.results import markdown_summary
-        markdown = markdown_summary(results)
+    try:
+        html = render_html(results, timeline_models=tuple(args.timeline))
+        if args.markdown:
+            from simprof.validate.results import markdown_summary
+            markdown = markdown_summary(results)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        # check_results covers the fields we know of; a file edited in ways it does not foresee
+        # still gets one line
+        raise UsageError(f"{args.results} has a missing or malformed field ({type(exc).__name__}: {exc})",
+                         fix="pass the results.json written by simprof validate (or rerun validate)") from None
     write_text_atomic(out, html)
     print(f"wrote {out}")
     if args.markdown:

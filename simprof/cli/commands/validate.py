@@ -114,8 +114,9 @@ def run(args: argparse.Namespace) -> int:
                              fix="see the worst cases in report.html")
     if failed and not args.keep_going:
         from simprof.errors import SimprofError
+        where = "the Failures in report.html" if not args.no_report else "run_errors in results.json"
         raise SimprofError(f"{failed} of {len(results['pairs'])} pairs failed (results written to {args.out})",
-                           fix="see the Failures in report.html or results.json; --keep-going exits 0 anyway")
+                           fix=f"see {where}; --keep-going exits 0 anyway")
     return 0
 
 
