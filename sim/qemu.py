@@ -102,6 +102,7 @@ class QemuSession(ConsoleProcessMixin):
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _stopped: bool = field(default=False, init=False, repr=False)
     _qmp: QmpClient | None = field(default=None, init=False, repr=False)
+    _dump_file: object = field(default=None, init=False, repr=False)
 
     def __enter__(self) -> "QemuSession":
         self.start()
@@ -119,6 +120,9 @@ class QemuSession(ConsoleProcessMixin):
         qmp_listener = _listener() if FAST_READS else None
         try:
             fds = [gdb_listener.fileno()] + ([qmp_listener.fileno()] if qmp_listener else [])
+            if qmp_listener:   # memsave's target: unlinked, so nothing can be left on disk
+                self._dump_file = tempfile.TemporaryFile(prefix="simprof-memsave-")
+                fds.append(self._dump_file.fileno())
             extra = ["-chardev", f"socket,id=simprof_gdb,fd={fds[0]},server=on,wait=off,nodelay=on"]
             if qmp_listener:
                 extra += ["-chardev", f"socket,id=simprof_qmp,fd={fds[1]},server=on,wait=off,nodelay=on",
@@ -155,7 +159,8 @@ class QemuSession(ConsoleProcessMixin):
             raise
         if qmp_port is not None:
             try:
-                self._qmp = QmpClient.connect("127.0.0.1", qmp_port, self.timeout_s)
+                self._qmp = QmpClient.connect("127.0.0.1", qmp_port, self.timeout_s,
+                                              dump_fd=self._dump_file.fileno())
             except QmpError as exc:
                 log.debug("no fast memory reads: %s", exc)
             except BaseException:   # a signal while connecting: __exit__ will not run, end QEMU here
@@ -193,6 +198,8 @@ class QemuSession(ConsoleProcessMixin):
         if self._qmp is not None:
             self._qmp.close()
         self._end_process()
+        if self._dump_file is not None:
+            self._dump_file.close()
 
     @property
     def console(self) -> str:
