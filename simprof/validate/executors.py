@@ -128,7 +128,7 @@ def _kill_orphaned_emulators() -> None:
 def run_pool(tasks: Sequence[Task], jobs: int) -> Iterator[dict[str, Any]]:
     reaper = _subreaper(True)
     ex = cf.ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=mp.get_context("fork"),
-                                initializer=_worker_init)
+                                initializer=_worker_init, initargs=(os.getpid(),))
     procs: dict[int, Any] = {}
     clean = False
     try:
