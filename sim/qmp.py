@@ -1,7 +1,8 @@
 """A minimal QMP client for one thing the gdb stub does slowly: reading memory. QEMU's HMP
 `memsave` (through QMP's human-monitor-command) writes guest memory, as the CPU sees it, to a file
-in binary: ~2 ms for 500 KiB against ~90 ms through hex `m` packets. DESIGN.md §5: `memsave` is
-right on every machine (unlike `pmemsave`/`-device loader`, which use the system address space).
+in binary: ~2 ms for 500 KiB against ~90 ms through hex `m` packets. `memsave` is right on every
+machine (unlike `pmemsave`/`-device loader`, which use the system address space: wrong on microbit,
+an505 and an547, whose RAM is not there).
 """
 from __future__ import annotations
 
