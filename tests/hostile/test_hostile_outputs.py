@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import os
+import socket
 import stat
 from pathlib import Path
 
@@ -38,13 +39,33 @@ def model(tmp_path) -> Path:
     return p
 
 
-def test_device_node_is_refused_and_stays_a_device(capsys, model):
-    rc, err = run_cli(capsys, "estimate", str(model), "--json", "/dev/full")
+@pytest.fixture
+def special(tmp_path) -> Path:
+    """A private special file: a character device like /dev/full (c 1 7) where mknod is allowed,
+    else a Unix socket. Never the machine's own /dev/full: a broken build would replace it."""
+    path = tmp_path / "full"
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 7))
+    except PermissionError:
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(str(path))
+        sock.close()
+    return path
+
+
+def is_special(path: Path) -> bool:
+    mode = os.lstat(path).st_mode
+    return stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
+
+
+def test_device_node_is_refused_and_stays_a_device(capsys, model, special):
+    rc, err = run_cli(capsys, "estimate", str(model), "--json", str(special))
     assert rc == 1 and "not a regular file" in one_error_line(err)
-    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+    assert is_special(special)
 
 
 def test_fifo_symlink_and_proc_fd_are_refused(capsys, model, tmp_path):
+    # (without the fix these are replaced by regular files; /proc/self/fd/1 cannot be renamed over)
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
     target = tmp_path / "real.json"
@@ -93,7 +114,7 @@ def test_full_disk_leaves_old_file_and_no_temporary(monkeypatch, tmp_path):
     assert out.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["r.json"]
 
 
-def test_measure_refuses_the_output_before_running_the_emulator(capsys, monkeypatch, tmp_path):
+def test_measure_refuses_the_output_before_running_the_emulator(capsys, monkeypatch, tmp_path, special):
     elf = tmp_path / "app.elf"
     elf.write_bytes(b"\x7fELF" + bytes(60))
 
@@ -102,8 +123,8 @@ def test_measure_refuses_the_output_before_running_the_emulator(capsys, monkeypa
 
     monkeypatch.setattr("simprof.sim.measure.measure_elf", never)
     monkeypatch.setattr("simprof.api.measure_model", never)
-    rc, err = run_cli(capsys, "measure", "--elf", str(elf), "--platform", "stm32f4", "--json", "/dev/full")
-    assert rc == 1 and "regular file" in one_error_line(err)
+    rc, err = run_cli(capsys, "measure", "--elf", str(elf), "--platform", "stm32f4", "--json", str(special))
+    assert rc == 1 and "regular file" in one_error_line(err) and is_special(special)
     rc, err = run_cli(capsys, "measure", str(h.EXAMPLE), "--platform", "stm32f4", "--json", str(tmp_path))
     assert rc == 1 and "folder" in one_error_line(err)
 
