@@ -113,11 +113,8 @@ def test_second_ctrl_c_exits_at_once_with_one_line(tmp_path, forever):
     assert_all_gone(started, tmp, forever)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
-def test_validate_ends_its_workers_and_their_emulators(tmp_path, forever, sig):
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
-    # a measurement that runs the never-ending firmware under real QEMU in each worker
+def validate_cmd(tmp_path: Path, tmp: Path, forever: Path) -> list[str]:
+    """`simprof validate` whose measurement runs the never-ending firmware under QEMU in each worker."""
     (tmp / "forever_measure.py").write_text(textwrap.dedent(f"""
         from simprof import api
         def measure(model, platform):
@@ -127,8 +124,50 @@ def test_validate_ends_its_workers_and_their_emulators(tmp_path, forever, sig):
     models.mkdir()
     for n in ("softmax_int8", "fully_connected_int8"):
         (models / f"{n}.tflite").write_bytes(opmodels.model(n))
-    cmd = [sys.executable, "-m", "simprof", "validate", str(models), "--platforms", "stm32f4", "--jobs", "2",
-           "--estimators", "simprof", "--measure", "forever_measure:measure", "--out", str(tmp_path / "out")]
+    return [sys.executable, "-m", "simprof", "validate", str(models), "--platforms", "stm32f4", "--jobs", "2",
+            "--estimators", "simprof", "--measure", "forever_measure:measure", "--out", str(tmp_path / "out")]
+
+
+def test_second_ctrl_c_during_validate_exits_at_once(tmp_path, forever):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    proc = start(validate_cmd(tmp_path, tmp, forever), tmp, forever, want=4)
+    workers, started = children(proc.pid), qemus(forever)
+    try:
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        t0 = time.monotonic()
+        _, err = proc.communicate(timeout=30)
+        took = time.monotonic() - t0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130 and took < 2.0, (proc.returncode, took, err)
+    assert len([l for l in err.splitlines() if l.strip()]) == 1, err
+    assert_all_gone(workers + started, tmp, forever)
+
+
+def test_signal_after_the_command_finished_exits_130_with_one_line(tmp_path):
+    # a Ctrl-C that lands after the work is done (output written, interpreter shutting down)
+    script = textwrap.dedent("""
+        import os, signal, sys, time
+        from simprof.cli import main
+        sys.argv = ["simprof", "platforms"]
+        rc = main()
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(5)
+        sys.exit(rc)
+    """)
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 130 and r.stderr.strip().splitlines() == ["simprof: interrupted (SIGINT), exiting now"], r
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_validate_ends_its_workers_and_their_emulators(tmp_path, forever, sig):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    cmd = validate_cmd(tmp_path, tmp, forever)
     proc = start(cmd, tmp, forever, want=4)       # two workers, two paint runs each
     workers = children(proc.pid)
     started = qemus(forever)
