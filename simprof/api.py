@@ -12,6 +12,7 @@ module that does the work. No figure is computed here.
 """
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -76,6 +77,7 @@ def measure(path_or_elf: PathLike, platform: Any, *, emulator: str = "qemu", **o
     opts for an ELF: timeout_s, per_operator, parallel, check_exit, island_gap, symbols (a
     `SymbolConventions`) or the shorthands of `symbol_conventions` (stop, arena, stack_size, ...)."""
     platform_obj = load_platform(platform)
+    _check_timeout(opts)
     target = Path(path_or_elf)
     if is_model(target):
         return measure_model(target, platform_obj, emulator=emulator, **opts)
@@ -99,10 +101,25 @@ def measure_model(model: PathLike, platform: Any, *, emulator: str = "qemu", **o
                              "which this build lacks",
                              fix="measure a firmware ELF instead (simprof measure --elf app.elf)") from None
     platform_obj = load_platform(platform)
+    _check_timeout(opts)
     if emulator != "qemu":
         _require_emulator(emulator)
         opts["emulator"] = emulator
     return _measure_model(Path(model), platform_obj, **opts)
+
+
+def _check_timeout(opts: dict) -> None:
+    """A wall-clock limit is a positive, finite number of seconds (inf would overflow a socket
+    timeout deep inside a run, nan would never expire)."""
+    value = opts.get("timeout_s")
+    if value is None:
+        return
+    try:
+        ok = math.isfinite(float(value)) and float(value) > 0
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise UsageError(f"timeout_s must be a positive, finite number of seconds, not {value!r}", fix="e.g. 60")
 
 
 def _require_emulator(name: str) -> None:

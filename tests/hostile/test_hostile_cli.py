@@ -155,3 +155,22 @@ def test_pytest_fixtures_take_an_explicit_platform(pytester):
     """)
     result = pytester.runpytest_subprocess("-q")
     result.assert_outcomes(passed=4)
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), -5, "soon"])
+def test_api_timeout_must_be_positive_and_finite(value):
+    from simprof import api
+    from simprof.errors import UsageError
+    with pytest.raises(UsageError, match="timeout_s"):
+        api.measure(h.EXAMPLE, "stm32f4", timeout_s=value)
+
+
+def test_validate_output_folder_that_is_a_file_is_refused_before_work(capsys, tmp_path):
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "a.tflite").write_bytes(h.fc_model())
+    out = tmp_path / "out"
+    out.write_text("a file")
+    rc, _, err = run_cli(capsys, "validate", str(models), "--platforms", "stm32f4", "--measure", "none",
+                         "--jobs", "0", "--out", str(out))
+    assert rc == 1 and "not a folder" in one_error_line(err) and out.read_text() == "a file"
