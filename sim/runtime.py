@@ -195,18 +195,17 @@ def check_fits(model: bytes, inputs: bytes, fw: FirmwareBuild, platform: Platfor
             fix="use a platform with more RAM, or a smaller model", needed=est, available=reg.arena_size)
 
 
-def _check_input_room(model: bytes, fw: FirmwareBuild, platform: Platform) -> None:
-    """Refuse a model whose inputs alone cannot fit the flash model region (a hostile shape can
-    ask for gigabytes) before simprof allocates them; corrupt models are refused by the reader."""
-    from simprof.estimator.tflite_reader import read_model
-
-    sg = read_model(model).subgraphs[0]
+def _check_input_room(graph, model_bytes: int, fw: FirmwareBuild, platform: Platform) -> None:
+    """Refuse a model whose inputs cannot fit the flash model region beside it (a hostile shape
+    can ask for gigabytes) before simprof allocates them."""
+    sg = graph.subgraphs[0]
     need = sum(sg.tensors[i].nbytes for i in sg.inputs)
     room = _regions(fw).model_capacity
-    if need + len(model) > room:
-        raise DoesNotFitError(f"the model's inputs need {need:,} B and the model {len(model):,} B of flash; "
+    if need + model_bytes > room:
+        raise DoesNotFitError(f"the model's inputs need {need:,} B and the model {model_bytes:,} B of flash; "
                               f"{platform.id} has {room:,} B for both",
-                              fix="use a platform with more flash, or a smaller model", needed=need, available=room)
+                              fix="use a platform with more flash, or a smaller model", needed=need, available=room,
+                              before_run=True)
 
 
 def run_image(fw: FirmwareBuild, platform: Platform, image: bytes | Sequence[tuple[int, bytes]], *,
@@ -317,8 +316,11 @@ def measure_model(model: bytes | str | Path, platform: Platform | str, *, input:
     data, name = _as_bytes(model)
     if len(data) < 8 or data[4:8] != b"TFL3":
         raise ModelFormatError(f"{name} is not a .tflite model (no TFL3 identifier)", fix="pass a .tflite file")
+    from simprof.estimator.tflite_reader import read_model
+
+    graph = read_model(data, name=Path(name).name)     # simprof-rt's checks, before any build or run
     fw = firmware_for(plat, cache_dir=cache_dir)
-    _check_input_room(data, fw, plat)      # before any input array is allocated
+    _check_input_room(graph, len(data), fw, plat)      # before any input array is allocated
     arrays = _load_inputs(input, data)
     inputs = b"".join(np.ascontiguousarray(a).tobytes() for a in arrays)
     check_fits(data, inputs, fw, plat)
