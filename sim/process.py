@@ -55,13 +55,15 @@ def kill_group(proc: subprocess.Popen) -> None:
             pass
 
 
-def reap(proc: subprocess.Popen) -> int:
-    """Wait for `proc` to end; a KeyboardInterrupt while waiting must not leave a zombie."""
+def reap(proc: subprocess.Popen) -> tuple[int, KeyboardInterrupt | None]:
+    """Wait for `proc` to end: (exit status, the interrupt that arrived meanwhile, if any). An
+    interrupt must neither leave a zombie nor be lost: the caller re-raises it once reaped."""
+    pending: KeyboardInterrupt | None = None
     while True:
         try:
-            return proc.wait(timeout=10)
-        except KeyboardInterrupt:
-            continue
+            return proc.wait(timeout=10), pending
+        except KeyboardInterrupt as exc:
+            pending = exc
 
 
 def read_console(f: IO[bytes] | None) -> str | None:
@@ -89,9 +91,12 @@ class ConsoleProcessMixin:
         proc = self._proc
         if proc is not None:
             kill_group(proc)
-            rc = reap(proc)
+            rc, interrupt = reap(proc)
             if self.returncode is None:
                 self.returncode = rc
+            self._read_console()
+            if interrupt is not None:
+                raise interrupt
         self._read_console()
 
     def _read_console(self) -> None:

@@ -197,9 +197,9 @@ class QemuSession(ConsoleProcessMixin):
             self.gdb.close()
         if self._qmp is not None:
             self._qmp.close()
-        self._end_process()
         if self._dump_file is not None:
-            self._dump_file.close()
+            self._dump_file.close()    # unlinked; QEMU's own descriptor ends with QEMU
+        self._end_process()
 
     @property
     def console(self) -> str:

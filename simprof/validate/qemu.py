@@ -192,8 +192,18 @@ def min_arena(fw: _Loaded, model: bytes, inputs: bytes, hint: int, *, floor: int
     return ArenaCheck(hi, hint, runs, "search")
 
 
-def _inputs(model: bytes) -> bytes:
+def _inputs(model: bytes, capacity: int, platform: str) -> bytes:
+    """The default inputs, after checking the model (simprof-rt's checks) and that they can fit
+    the flash beside it: a hostile input shape must not make simprof allocate gigabytes."""
+    from simprof.estimator.tflite_reader import read_model
     from simprof.sim.runtime import default_inputs
+
+    sg = read_model(model).subgraphs[0]
+    need = len(model) + sum(sg.tensors[i].nbytes for i in sg.inputs)
+    if need > capacity:
+        raise DoesNotFitError(f"model + input need {need:,} B of flash; simprof-rt leaves {capacity:,} B for them "
+                              f"on {platform}", fix="use a platform with more flash", before_run=True,
+                              needed=need, available=capacity)
     return b"".join(np.ascontiguousarray(a).tobytes() for a in default_inputs(model))
 
 
@@ -214,7 +224,7 @@ def measure(model_path: str, platform: str, *, firmwares: Mapping[str, FirmwareR
     data = Path(model_path).read_bytes()
     if len(data) < 8 or data[4:8] != b"TFL3":
         raise ModelFormatError(f"{model_path} is not a .tflite model (no TFL3 identifier)", fix="pass a .tflite file")
-    inputs = _inputs(data)
+    inputs = _inputs(data, fw.model_capacity, platform)
     image = pack_image(data, inputs)
     # Pairs the part could hold but simprof-rt's image cannot (its stack and heap regions are sized
     # for any model, not for this one) are not measured: `before_run` tells validate it is a fit
