@@ -1,10 +1,11 @@
-"""Byte-level fuzz of real models through the estimator and simprof-rt's own load checks.
+"""Byte-level fuzz of real models through the estimator, its static baselines and simprof-rt's
+own load checks.
 
 2,400 seeded mutants of the bundled keyword-spotting model and seven per-operator corpus models:
 every one gives an estimate or a SimprofError (never another exception), and the estimator's
 verdict is simprof-rt's: `simprof.model.checks` answers what `srt_model_load` (the C runtime,
 host build, `srt_check`) answers, status and message, on every mutant; a mutant the estimator
-rejects beyond those checks is one simprof-rt's setup rejects too. ~10 s."""
+rejects beyond those checks is one simprof-rt's setup rejects too. ~15 s."""
 from __future__ import annotations
 
 import json
@@ -83,3 +84,23 @@ def test_estimator_never_raises_anything_else_and_agrees_with_simprof_rt(mutants
             run = rt_host.run_host(mutants[i], invoke=False, build=build)
             assert run.status_name in ("model", "unsupported"), \
                 f"mutant {i}: the estimator rejects it, simprof-rt sets it up ({run.status_name})"
+
+
+def test_static_baselines_never_raise_anything_else(mutants):
+    # `simprof estimate --baseline NAME` on every mutant the model checks accept (the others
+    # never reach a baseline): a figure or a SimprofError
+    from simprof.estimator.baselines import run_baseline
+    from simprof.estimator.tflite_reader import read_model
+
+    figures = 0
+    for data in mutants:
+        if not check_model(data).ok:
+            continue
+        graph = read_model(data)
+        for name in ("unas", "mcunet", "tinyengine", "tensorscope"):
+            try:
+                run_baseline(name, graph, abi="arm-eabi", runtime="tflm", kernels="reference")
+                figures += 1
+            except SimprofError:
+                pass
+    assert figures > MUTANTS // 10
