@@ -174,3 +174,16 @@ def test_validate_output_folder_that_is_a_file_is_refused_before_work(capsys, tm
     rc, _, err = run_cli(capsys, "validate", str(models), "--platforms", "stm32f4", "--measure", "none",
                          "--jobs", "0", "--out", str(out))
     assert rc == 1 and "not a folder" in one_error_line(err) and out.read_text() == "a file"
+
+
+def test_names_from_the_model_are_printed_as_text_not_markup(capsys, tmp_path):
+    # a custom operator and a tensor named like rich markup closing tags made the table raise
+    def edit(m):
+        oc = m.operatorCodes[0]
+        oc.builtinCode = oc.deprecatedBuiltinCode = 32          # CUSTOM
+        oc.customCode = b"[/oops]"
+        m.subgraphs[0].tensors[0].name = b"[/x]"
+    p = tmp_path / "[bold]custom.tflite"
+    p.write_bytes(h.edited(h.fc_model(), edit))
+    rc, out, err = run_cli(capsys, "estimate", str(p), "--platform", "stm32f4")
+    assert rc == 0 and "CUSTOM:[/oops]" in out and "[bold]custom.tflite" in out, err

@@ -186,12 +186,14 @@ def _measure_model(args: argparse.Namespace, platform) -> int:
 
 def print_measurement(m) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
+    # Names come from the model, the ELF and the file system: text, never rich markup.
     console = Console(width=None if sys.stdout.isatty() else 120)
     model = getattr(m, "model", "")
     subject = Path(model).name if model else Path(m.elf).name
-    table = Table(title=f"{subject} on {m.platform} ({m.emulator})")
+    table = Table(title=escape(f"{subject} on {m.platform} ({m.emulator})"))
     table.add_column("RAM")
     table.add_column("bytes", justify="right")
     table.add_column("of region", justify="right")
@@ -219,10 +221,10 @@ def print_measurement(m) -> None:
         for col in ("op", "type", "stack B", "arena written B", "calls"):
             ops.add_column(col, justify="left" if col == "type" else "right")
         for op in m.operators:
-            ops.add_row(str(op.index), names.get(op.index, ""), f"{op.stack_bytes:,}",
+            ops.add_row(str(op.index), escape(names.get(op.index, "")), f"{op.stack_bytes:,}",
                         f"{op.arena_written_bytes:,}", str(op.calls))
         console.print(ops)
     for note in m.notes:
-        console.print(f"note: {note}")
+        console.print(f"note: {escape(note)}")
     if m.exit_status is not None:
         console.print(f"firmware exit status {m.exit_status}; {m.wall_seconds:.2f} s")

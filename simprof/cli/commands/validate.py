@@ -122,16 +122,17 @@ def run(args: argparse.Namespace) -> int:
 
 def _print_summary(results: dict, out: Path, *, report: bool = True) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     files = "results.json, results.csv" + (", report.html" if report else "")
-    t = Table(title=f"{len(results['pairs'])} pairs → {out}/{files}")
+    t = Table(title=escape(f"{len(results['pairs'])} pairs → {out}/{files}"))
     for col in ("estimator", "pairs", "mean |err| %", "max |err| %", "max |err| B", "arena exact"):
         t.add_column(col, justify="left" if col == "estimator" else "right")
     fmt = lambda v: "–" if v is None else f"{v:.2f}"  # noqa: E731
     for name, s in results["summary"].items():
         arena = s.get("components", {}).get("arena", {})
-        t.add_row(name, str(s["pairs"]), fmt(s["mean_abs_error_pct"]), fmt(s["max_abs_error_pct"]),
+        t.add_row(escape(name), str(s["pairs"]), fmt(s["mean_abs_error_pct"]), fmt(s["max_abs_error_pct"]),
                   str(s.get("max_abs_error_bytes", "–")), f"{arena.get('exact', 0)}/{arena.get('compared', 0)}")
     Console().print(t)
     if results.get("stale_pairs"):
