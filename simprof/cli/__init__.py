@@ -40,13 +40,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """The `simprof` program (argv None) or the CLI called in-process (argv given)."""
-    with _signals.handled(keep=argv is None):
+    program = argv is None
+    with _signals.handled(keep=program):
         try:
-            return _main(argv)
+            code = _main(argv)
         except KeyboardInterrupt as exc:   # SIGINT, SIGTERM, SIGHUP: cleanup ran while unwinding
             line, code = _signals.message(exc)
             print(line, file=sys.stderr)
-            return code
+        except SystemExit as exc:          # argparse: --help, --version, usage errors
+            if not program:
+                raise
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    if program:
+        _signals.exit_program(code)        # never returns
+    return code
 
 
 def _main(argv: list[str] | None) -> int:

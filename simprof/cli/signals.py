@@ -9,6 +9,7 @@ and ends with it.
 """
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -48,6 +49,20 @@ def _handler(signum: int, frame: object) -> None:
         _exit_now(signum)
     _state["raised"] = True
     raise Terminated(signum)
+
+
+def exit_program(code: int) -> None:
+    """End the `simprof` program: flush its output, then leave without Python's finalization.
+    Finalization restores the default signal actions before the process is gone, so a Ctrl-C in
+    that window killed it with no message (status -2); the work is done, nothing is left to
+    finalize (emulators and workers have ended, files are written)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    logging.shutdown()
+    os._exit(code)
 
 
 def message(exc: KeyboardInterrupt) -> tuple[str, int]:

@@ -122,7 +122,8 @@ def _kill_orphaned_emulators() -> None:
                 os.waitpid(int(pid), 0)
             except (ProcessLookupError, ChildProcessError):
                 pass
-            log.warning("killed emulator %s left behind by a stopped worker", pid)
+            # expected after a second Ctrl-C cut the workers' grace period short: not news to the user
+            log.info("killed emulator %s left behind by a stopped worker", pid)
 
 
 def run_pool(tasks: Sequence[Task], jobs: int) -> Iterator[dict[str, Any]]:

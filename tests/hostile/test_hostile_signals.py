@@ -143,21 +143,27 @@ def test_second_ctrl_c_during_validate_exits_at_once(tmp_path, forever):
     finally:
         if proc.poll() is None:
             proc.kill()
+    # (two signals sent this close together may reach the process as one: either way, 130 at once)
     assert proc.returncode == 130 and took < 2.0, (proc.returncode, took, err)
-    assert len([l for l in err.splitlines() if l.strip()]) == 1, err
+    lines = [l for l in err.splitlines() if l.strip()]
+    assert len(lines) == 1 and lines[0].startswith("simprof: interrupted"), err
     assert_all_gone(workers + started, tmp, forever)
 
 
 def test_signal_after_the_command_finished_exits_130_with_one_line(tmp_path):
-    # a Ctrl-C that lands after the work is done (output written, interpreter shutting down)
+    # A Ctrl-C that lands after the work is done, while the program ends: once it killed simprof
+    # with status -2 and no message (Python's finalization had restored the default action). The
+    # program now ends without that window; the hook puts the signal at the last moment it can come.
     script = textwrap.dedent("""
         import os, signal, sys, time
-        from simprof.cli import main
+        from simprof.cli import main, signals
+        def late_ctrl_c():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        signals.logging.shutdown = late_ctrl_c
         sys.argv = ["simprof", "platforms"]
-        rc = main()
-        os.kill(os.getpid(), signal.SIGINT)
-        time.sleep(5)
-        sys.exit(rc)
+        main()
+        print("main returned", file=sys.stderr)
     """)
     r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert r.returncode == 130 and r.stderr.strip().splitlines() == ["simprof: interrupted (SIGINT), exiting now"], r
