@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from simprof.errors import ModelFormatError
+from simprof.core.errors import ModelFormatError
 
 from .abi import PLANNER_BYTES_PER_BUFFER, SCRATCH_REQUESTS_RESERVED, Abi, op_cost
 from .lifetimes import Lifetimes, ScratchRequest
 from .tail import ArenaSim, ceil_to
-from .tflite_reader import ModelGraph, Operator, Subgraph
+from simprof.model.reader import ModelGraph, Operator, Subgraph
 
 CAT_EVAL = "TfLiteEvalTensor data"
 CAT_IO = "Persistent TfLiteTensor data"

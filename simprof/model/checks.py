@@ -17,7 +17,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from simprof.errors import ModelFormatError, UnsupportedOperatorError
+from simprof.core.errors import ModelFormatError, UnsupportedOperatorError
 
 SCHEMA_VERSION = 3
 MAX_SUBGRAPHS = 16

@@ -12,8 +12,8 @@ from typing import Callable
 import flatbuffers
 import numpy as np
 
-from simprof.corpus import opmodels
-from simprof.corpus.builder import schema
+from simprof.flows.corpus import opmodels
+from simprof.model.builder import schema
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "kws_dscnn_int8.tflite"

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from simprof.platforms import all_platforms
-from simprof.sim import runtime
+from simprof.rt.image import firmware_for
+from simprof.rt.protocol import STOP_SYMBOL
 from simprof.sim.elf import SHF_ALLOC, SHF_WRITE, read_elf
 from simprof.sim.layout import SymbolConventions, resolve_layout
 
@@ -15,9 +16,9 @@ pytestmark = pytest.mark.qemu
 
 @pytest.mark.parametrize("platform", all_platforms(), ids=lambda p: p.id)
 def test_firmware_regions_are_disjoint(platform):
-    fw = runtime.firmware_for(platform)
+    fw = firmware_for(platform)
     info = read_elf(fw.elf)
-    layout = resolve_layout(info, platform, SymbolConventions(stop=(runtime.STOP_SYMBOL,)))
+    layout = resolve_layout(info, platform, SymbolConventions(stop=(STOP_SYMBOL,)))
     assert not any("clipped" in n for n in layout.notes), layout.notes
     regions = {"stack": (layout.stack_bottom, layout.stack_top), "arena": (layout.arena.start, layout.arena.end)}
     if layout.heap:

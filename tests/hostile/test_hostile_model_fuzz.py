@@ -14,10 +14,10 @@ import subprocess
 
 import pytest
 
-from simprof.errors import ModelFormatError, SimprofError, UnsupportedOperatorError
+from simprof.core.errors import ModelFormatError, SimprofError, UnsupportedOperatorError
 from simprof.estimator import estimate
 from simprof.model.checks import check_model
-from simprof.sim import rt_host
+from simprof.rt import host as rt_host
 
 import _hostile as h
 
@@ -90,7 +90,7 @@ def test_static_baselines_never_raise_anything_else(mutants):
     # `simprof estimate --baseline NAME` on every mutant the model checks accept (the others
     # never reach a baseline): a figure or a SimprofError
     from simprof.estimator.baselines import run_baseline
-    from simprof.estimator.tflite_reader import read_model
+    from simprof.model.reader import read_model
 
     figures = 0
     for data in mutants:

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from simprof.cli import main
-from simprof.errors import OutputError
-from simprof.outputs import check_output, write_json_atomic
+from simprof.core.errors import OutputError
+from simprof.core.outputs import check_output, write_json_atomic
 
 import _hostile as h
 
@@ -108,7 +108,7 @@ def test_full_disk_leaves_old_file_and_no_temporary(monkeypatch, tmp_path):
     def full(*a, **k):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr("simprof.outputs.os.replace", full)
+    monkeypatch.setattr("simprof.core.outputs.os.replace", full)
     with pytest.raises(OutputError, match="No space left"):
         write_json_atomic(out, {"a": 1})
     assert out.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["r.json"]
@@ -121,8 +121,8 @@ def test_measure_refuses_the_output_before_running_the_emulator(capsys, monkeypa
     def never(*a, **k):
         raise AssertionError("the emulation ran before the output path was checked")
 
-    monkeypatch.setattr("simprof.sim.measure.measure_elf", never)
-    monkeypatch.setattr("simprof.api.measure_model", never)
+    monkeypatch.setattr("simprof.flows.measure.measure_elf", never)
+    monkeypatch.setattr("simprof.flows.measure.measure_model", never)
     rc, err = run_cli(capsys, "measure", "--elf", str(elf), "--platform", "stm32f4", "--json", str(special))
     assert rc == 1 and "regular file" in one_error_line(err) and is_special(special)
     rc, err = run_cli(capsys, "measure", str(h.EXAMPLE), "--platform", "stm32f4", "--json", str(tmp_path))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from simprof.corpus import opmodels
+from simprof.flows.corpus import opmodels
 from simprof.platforms import load
 from simprof.sim.build import build_firmware
 

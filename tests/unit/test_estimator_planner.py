@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simprof.errors import ModelFormatError
+from simprof.core.errors import ModelFormatError
 from simprof.estimator import estimate
 from simprof.estimator.lifetimes import Buffer
 from simprof.estimator.planner import ArenaPlan, plan

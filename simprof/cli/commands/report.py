@@ -5,7 +5,7 @@ import argparse
 import json
 from pathlib import Path
 
-from simprof.errors import UsageError
+from simprof.core.errors import UsageError
 
 NAME = "report"
 HELP = "re-render report.html from a validation results.json"
@@ -21,8 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from simprof.outputs import check_output, write_text_atomic
-    from simprof.validate.report import render_html
+    from simprof.core.outputs import check_output, write_text_atomic
+    from simprof.flows.validate.report import render_html
 
     out = args.out or args.results.with_name("report.html")
     check_output(out, inputs=[args.results], what="report")      # every output before writing any
@@ -33,12 +33,12 @@ def run(args: argparse.Namespace) -> int:
         results = json.loads(args.results.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise UsageError(f"cannot read {args.results}: {exc}", fix="pass the results.json of simprof validate") from None
-    from simprof.validate.schema import check_results
+    from simprof.flows.validate.schema import check_results
     check_results(results, str(args.results))
     try:
         html = render_html(results, timeline_models=tuple(args.timeline))
         if args.markdown:
-            from simprof.validate.results import markdown_summary
+            from simprof.flows.validate.results import markdown_summary
             markdown = markdown_summary(results)
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
         # check_results covers the fields we know of; a file edited in ways it does not foresee
