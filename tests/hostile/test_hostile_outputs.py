@@ -144,3 +144,18 @@ def test_check_output_accepts_regular_files_and_new_paths(tmp_path):
     existing.write_text("x")
     assert check_output(existing) == existing
     assert check_output(tmp_path / "new" / "deeper" / "b.json") == tmp_path / "new" / "deeper" / "b.json"
+
+
+def test_check_refuses_its_outputs_before_evaluating_anything(capsys, monkeypatch, tmp_path, model):
+    budgets = tmp_path / "simprof.yaml"
+    budgets.write_text(f"entries:\n  - name: fc\n    models: {model.name}\n    platforms: stm32f4\n"
+                       "    budget: {total: 64KiB}\n")
+
+    def never(*a, **k):
+        raise AssertionError("models were evaluated before the outputs were checked")
+
+    monkeypatch.setattr("simprof.flows.check.flow.evaluate", never)
+    rc, err = run_cli(capsys, "check", str(budgets), "--junit", str(budgets))
+    assert rc == 1 and "input" in one_error_line(err)
+    rc, err = run_cli(capsys, "check", str(budgets), "--sarif", str(tmp_path))
+    assert rc == 1 and "folder" in one_error_line(err)
