@@ -1,8 +1,8 @@
-"""Byte-level fuzz of real models through `measure` under QEMU (simprof-rt on stm32f4): 60 seeded
+"""Byte-level fuzz of real models through `measure` under QEMU (simprof-rt on stm32f4): 100 seeded
 mutants. Each one is run as it is on the firmware (no host check in between) to get simprof-rt's
 own load verdict from its report, which must equal `simprof.model.checks` (status and message);
 then measured through the API: a measurement or a SimprofError, never another exception, no hang,
-and afterwards no QEMU and no temporary file left. ~40 s on 2 cores."""
+and afterwards no QEMU and no temporary file left. ~15 s on 2 cores."""
 from __future__ import annotations
 
 import random
@@ -23,7 +23,7 @@ from simprof.rt.runner import run_bare
 import _hostile as h
 
 pytestmark = pytest.mark.qemu
-MUTANTS = 60
+MUTANTS = 100
 PHASE_LOAD = 1
 SEEDS = ("conv_2d_int8", "fully_connected_int8", "softmax_int8", "add_broadcast_int8", "max_pool_2d_float32")
 
