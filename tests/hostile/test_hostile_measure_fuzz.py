@@ -2,7 +2,8 @@
 mutants. Each one is run as it is on the firmware (no host check in between) to get simprof-rt's
 own load verdict from its report, which must equal `simprof.model.checks` (status and message);
 then measured through the API: a measurement or a SimprofError, never another exception, no hang,
-and afterwards no QEMU and no temporary file left. ~15 s on 2 cores."""
+and afterwards no QEMU and no temporary file left; and `simprof measure` itself on 20 mutants:
+a table or one error line. ~20 s on 2 cores."""
 from __future__ import annotations
 
 import random
@@ -77,3 +78,23 @@ def test_absurd_input_shape_is_refused_before_anything_is_allocated(tmp_path):
     path.write_bytes(data)
     with pytest.raises(DoesNotFitError, match=r"its inputs need 1,600,001,200 B"):
         api.measure_model(path, "stm32f4", reference=False)
+
+
+def test_measure_cli_on_mutants_ends_in_a_table_or_one_line(tmp_path, capsys):
+    # the command itself (printing included) on 20 mutants, in-process: any exception fails here
+    from simprof.cli import main
+
+    rng = random.Random(7)
+    seeds = [opmodels.model(n) for n in SEEDS]
+    codes = []
+    for i in range(20):
+        path = tmp_path / f"m{i}.tflite"
+        path.write_bytes(h.mutate(seeds[i % len(seeds)], rng))
+        rc = main(["measure", str(path), "--platform", "stm32f4", "--no-reference", "--no-operators",
+                   "--timeout", "20"])
+        err = capsys.readouterr().err
+        lines = [l for l in err.splitlines() if l.strip() and not l.startswith(("WARNING", "INFO"))]
+        assert rc in (0, 1) and "Traceback" not in err, err
+        assert rc == 0 or (len(lines) == 1 and lines[0].startswith("simprof: error: ")), err
+        codes.append(rc)
+    assert 0 in codes and 1 in codes
