@@ -159,3 +159,15 @@ def test_check_refuses_its_outputs_before_evaluating_anything(capsys, monkeypatc
     assert rc == 1 and "input" in one_error_line(err)
     rc, err = run_cli(capsys, "check", str(budgets), "--sarif", str(tmp_path))
     assert rc == 1 and "folder" in one_error_line(err)
+
+
+def test_read_only_folder_is_refused_before_the_work(capsys, monkeypatch, model, tmp_path):
+    # root ignores permission bits, so the folder is made read-only the way the kernel would
+    # answer a normal user: access(2) says no
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    real_access = os.access
+    monkeypatch.setattr("simprof.core.outputs.os.access",
+                        lambda p, mode: False if Path(p) == ro else real_access(p, mode))
+    rc, err = run_cli(capsys, "estimate", str(model), "--json", str(ro / "out.json"))
+    assert rc == 1 and "not writable" in one_error_line(err) and list(ro.iterdir()) == []
