@@ -20,7 +20,7 @@ from typing import Any, Sequence
 
 from simprof.core.errors import UsageError
 
-__all__ = ["estimate", "measure", "measure_model", "file_kind", "measure_target", "platforms", "load_platform", "emulators",
+__all__ = ["estimate", "measure", "fit", "measure_model", "file_kind", "measure_target", "platforms", "load_platform", "emulators",
            "symbol_conventions", "build_elf", "write_models", "is_model", "can_measure_models",
            "check_tools", "result_json", "save_json", "load_json"]
 
@@ -92,6 +92,16 @@ def estimate(path: PathLike | bytes, platform: Any = "generic", **opts: Any):
     pid = getattr(platform, "id", platform)
     model = path if isinstance(path, bytes) else Path(path)
     return estimate_model(model, str(pid), **opts)
+
+
+def fit(model: PathLike | bytes, platform: Any, **opts: Any):
+    """Make a .tflite model fit a RAM budget on `platform` (`simprof.flows.fit.FitResult`; the
+    rewritten model is `.fitted`, the QEMU proof `.proof`). opts go to `simprof.flows.fit.fit`:
+    arena_budget / ram_budget ("96KiB", "75%", 0.75, bytes; default RAM budget = the part's RAM),
+    data (.npz), min_accuracy / max_drop, guidance, measure, seed."""
+    from simprof.flows.fit import fit as _fit
+    pid = getattr(platform, "id", platform)
+    return _fit(model if isinstance(model, bytes) else Path(model), str(pid), **opts)
 
 
 def measure(path_or_elf: PathLike, platform: Any, *, emulator: str = "qemu", **opts: Any):
