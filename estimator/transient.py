@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from simprof.core.errors import ModelFormatError
+
 from . import cmsis_nn_rules
 from .abi import PLANNER_BYTES_PER_BUFFER, SCRATCH_REQUESTS_RESERVED, Abi, op_cost
 from .lifetimes import Lifetimes, ScratchRequest
@@ -104,9 +106,19 @@ def _temps_for(tokens, sg: Subgraph, op: Operator):
 
 def _prepare_persistent(rule: str | None, sg: Subgraph, op: Operator, cfg: SetupConfig,
                         resource_sizes: dict) -> list[int]:
-    """Sizes of the P16 allocations a kernel's Prepare makes (facts §3b)."""
+    """Sizes of the P16 allocations a kernel's Prepare makes (facts §3b). An operator without the
+    inputs or ranks its kernel reads is a corrupt model (the kernel's Prepare rejects it too)."""
     if rule is None:
         return []
+    try:
+        return _prepare_sizes(rule, sg, op, cfg, resource_sizes)
+    except (IndexError, AttributeError, TypeError) as exc:
+        raise ModelFormatError(
+            f"operator {op.index} ({op.opcode}) of subgraph {sg.index} lacks the inputs or tensor ranks "
+            f"its kernel needs ({exc})", fix="re-export the model") from None
+
+
+def _prepare_sizes(rule: str, sg: Subgraph, op: Operator, cfg: SetupConfig, resource_sizes: dict) -> list[int]:
     x = _tensor(sg, op.inputs[0]) if op.inputs else None
     w = _tensor(sg, op.inputs[1]) if len(op.inputs) > 1 else None
     if rule == "conv_per_channel":
