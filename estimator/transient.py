@@ -11,7 +11,7 @@ from simprof.core.errors import ModelFormatError
 from . import cmsis_nn_rules
 from .abi import PLANNER_BYTES_PER_BUFFER, SCRATCH_REQUESTS_RESERVED, Abi, op_cost
 from .lifetimes import Lifetimes, ScratchRequest
-from .tail import ArenaSim, ceil_to
+from .tail import ArenaSim
 from simprof.model.reader import ModelGraph, Operator, Subgraph
 
 CAT_EVAL = "TfLiteEvalTensor data"
