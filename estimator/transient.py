@@ -199,8 +199,8 @@ def simulate_setup(model: ModelGraph, abi: Abi, cfg: SetupConfig, life: Lifetime
             if cost is None:
                 continue
             name = cost.opdata.get(cfg.kernels) or cost.opdata.get("reference")
-            if name:
-                size = abi.size(name)[0]
+            size = abi.size(name)[0] if name else 0
+            if size:  # 0: this build of TFLM registers the kernel without an Init
                 op_tail[(sg.index, op.index)] = op_tail.get((sg.index, op.index), 0) + sim.persist(size, 16, CAT_BUF)
 
     # 10: Prepare, node by node: temps accumulate until the node ends
