@@ -3,7 +3,9 @@ and the math, comparison and logical operators, each in every type TFLM's refere
 Expected outputs come from the tflite-micro wheel (kcases.reference), never from our code."""
 from __future__ import annotations
 
-from kcases import Cases, qt
+import numpy as np
+
+from kcases import Cases, _model, qt
 
 QUANT_PAIRS = [  # (input type, quant, output type, quant): TFLM's requantising QUANTIZE pairs
     ("int8", qt(0.05, -3), "uint8", qt(0.05, 125)),     # the wake-word models' output: a shift of 128
@@ -37,5 +39,124 @@ def quantize_cases(c: Cases) -> None:
     c.add("dequantize_uint8_0", dq, [(shape, "uint8")])
 
 
+def _unary(c: Cases, op: str, dt: str, k: int, qi=None, qo=None, shape=(4, 37), inputs=None) -> None:
+    def build(g):
+        x = g.input("x", shape, dt, qi)
+        y = g.tensor("y", shape, dt, qo)
+        g.op(op, [x], [y])
+        g.mark_outputs(y)
+    name = f"{op.lower()}_{dt}_{k}"
+    if inputs is None:
+        c.add(name, build, [(shape, dt)])
+    else:
+        c.items.append((name, _model(build), inputs))
+
+
+def unary_math_cases(c: Cases) -> None:
+    rng = np.random.default_rng(31)
+    f = (rng.standard_normal((4, 37)) * 4).astype(np.float32)
+    f[0, :6] = [0.5, 1.5, 2.5, -0.5, -2.5, 3.5]           # ROUND's halves go to even
+    pos = np.abs(f) + np.float32(0.001)                    # SQRT: no NaN (its bits differ per target)
+    for op in ("NEG", "CEIL", "FLOOR", "ROUND", "EXP", "SQUARE"):
+        _unary(c, op, "float32", 0, inputs=[f])
+    _unary(c, "SQRT", "float32", 0, inputs=[pos])
+    _unary(c, "ABS", "float32", 0, inputs=[f])
+    _unary(c, "ABS", "int8", 0, qt(0.05, -7), qt(0.05, -7))      # same scale: no rescale
+    _unary(c, "ABS", "int8", 1, qt(0.05, 9), qt(0.03, -100))     # rescaled
+    _unary(c, "ABS", "int16", 0, qt(0.001, 0), qt(0.0007, 0))
+    i16 = rng.integers(-32768, 32768, (4, 37)).astype(np.int16)
+    i16[0, 0] = -32768
+    _unary(c, "ABS", "int16", 1, inputs=[i16])                   # no quantisation: |-32768| wraps
+    _unary(c, "LOGICAL_NOT", "bool", 0)
+
+
+def _binary(c: Cases, op: str, dt: str, k: int, sa, sb, so, qa=None, qb=None, qo=None, out_dt=None,
+            options=None, inputs=None) -> None:
+    def build(g):
+        a = g.input("a", sa, dt, qa)
+        b = g.input("b", sb, dt, qb)
+        y = g.tensor("y", so, out_dt or dt, qo)
+        g.op(op, [a, b], [y], options)
+        g.mark_outputs(y)
+    name = f"{op.lower()}_{dt}_{k}"
+    if inputs is None:
+        c.add(name, build, [(sa, dt), (sb, dt)])
+    else:
+        c.items.append((name, _model(build), inputs))
+
+
+def compare_cases(c: Cases) -> None:
+    rng = np.random.default_rng(32)
+    for op in ("EQUAL", "NOT_EQUAL", "GREATER", "GREATER_EQUAL", "LESS", "LESS_EQUAL"):
+        for dt in ("float32", "int32", "int64", "int8"):
+            q = (qt(0.05, 3), qt(0.07, -2)) if dt == "int8" else (None, None)
+            # small integers so that equal values occur
+            a = rng.integers(-3, 4, (2, 3, 5)).astype(np.int64)
+            b = rng.integers(-3, 4, (2, 3, 5)).astype(np.int64)
+            cast = {"float32": np.float32, "int32": np.int32, "int64": np.int64, "int8": np.int8}[dt]
+            _binary(c, op, dt, 0, (2, 3, 5), (2, 3, 5), (2, 3, 5), *q, out_dt="bool",
+                    inputs=[a.astype(cast), b.astype(cast)])
+            _binary(c, op, dt, 1, (2, 3, 5), (1, 5), (2, 3, 5), *q, out_dt="bool",
+                    inputs=[a.astype(cast), b[0, :1].astype(cast)])
+        if op in ("EQUAL", "NOT_EQUAL"):
+            _binary(c, op, "bool", 0, (3, 7), (3, 7), (3, 7))
+    for op in ("LOGICAL_AND", "LOGICAL_OR"):
+        _binary(c, op, "bool", 0, (3, 7), (3, 7), (3, 7))
+        _binary(c, op, "bool", 1, (2, 3, 7), (3, 1), (2, 3, 7))
+
+
+def select_cases(c: Cases) -> None:
+    for k, (dt, sc, sx, sy, so, q) in enumerate([
+        ("float32", (3, 8), (3, 8), (3, 8), (3, 8), None),
+        ("int8", (3, 8), (3, 8), (3, 8), (3, 8), qt(0.1, 2)),
+        ("int16", (3, 8), (3, 8), (3, 8), (3, 8), qt(0.01, 0)),
+        ("float32", (1, 4, 1), (2, 4, 5), (5,), (2, 4, 5), None),     # three-way broadcast
+        ("int8", (2, 1, 1, 1, 3), (1, 2, 1, 2, 3), (2, 2, 2, 1, 1), (2, 2, 2, 2, 3), qt(0.1, 2)),  # 5-D
+    ]):
+        def build(g, dt=dt, sc=sc, sx=sx, sy=sy, so=so, q=q):
+            cnd = g.input("c", sc, "bool")
+            x = g.input("x", sx, dt, q)
+            y = g.input("y", sy, dt, q)
+            o = g.tensor("o", so, dt, q)
+            g.op("SELECT_V2", [cnd, x, y], [o])
+            g.mark_outputs(o)
+        c.add(f"select_v2_{dt}_{k}", build, [(sc, "bool"), (sx, dt), (sy, dt)])
+
+
+def arith_cases(c: Cases) -> None:
+    from kcases import schema
+    rng = np.random.default_rng(33)
+
+    def div_opts(act):
+        o = schema.DivOptionsT()
+        o.fusedActivationFunction = act
+        return o
+    fa = (rng.standard_normal((2, 3, 6)) * 5).astype(np.float32)
+    fb = (rng.standard_normal((2, 3, 6)) * 2).astype(np.float32)
+    fb[np.abs(fb) < 0.05] = 0.5
+    _binary(c, "DIV", "float32", 0, (2, 3, 6), (2, 3, 6), (2, 3, 6), options=div_opts(0), inputs=[fa, fb])
+    _binary(c, "DIV", "float32", 1, (2, 3, 6), (6,), (2, 3, 6), options=div_opts(3), inputs=[fa, fb[0, 0]])
+    ia = rng.integers(-1000, 1000, (2, 3, 6)).astype(np.int32)
+    ib = rng.integers(1, 40, (2, 3, 6)).astype(np.int32) * rng.choice([-1, 1], (2, 3, 6)).astype(np.int32)
+    _binary(c, "DIV", "int32", 0, (2, 3, 6), (2, 3, 6), (2, 3, 6), options=div_opts(0), inputs=[ia, ib])
+    _binary(c, "DIV", "int32", 1, (2, 3, 6), (3, 1), (2, 3, 6), options=div_opts(1), inputs=[ia, ib[0, :, :1]])
+    _binary(c, "FLOOR_DIV", "float32", 0, (2, 3, 6), (2, 3, 6), (2, 3, 6), inputs=[fa, fb])
+    _binary(c, "FLOOR_DIV", "float32", 1, (2, 3, 6), (1, 6), (2, 3, 6), inputs=[fa, fb[0, :1]])
+    _binary(c, "FLOOR_MOD", "float32", 0, (2, 3, 6), (2, 3, 6), (2, 3, 6), inputs=[fa, fb])
+    _binary(c, "FLOOR_MOD", "float32", 1, (2, 3, 6), (6,), (2, 3, 6), inputs=[fa, fb[0, 0]])
+    _binary(c, "SQUARED_DIFFERENCE", "float32", 0, (2, 3, 6), (2, 3, 6), (2, 3, 6))
+    _binary(c, "SQUARED_DIFFERENCE", "int32", 0, (2, 3, 6), (3, 1), (2, 3, 6))
+    _binary(c, "SQUARED_DIFFERENCE", "int8", 0, (2, 3, 6), (2, 3, 6), (2, 3, 6), qt(0.05, 3), qt(0.08, -4),
+            qt(0.5, -128))
+    _binary(c, "SQUARED_DIFFERENCE", "int8", 1, (2, 3, 6), (1, 6), (2, 3, 6), qt(0.05, 3), qt(0.03, 10),
+            qt(0.2, -100))
+    _binary(c, "SQUARED_DIFFERENCE", "int16", 0, (2, 3, 6), (2, 3, 6), (2, 3, 6), qt(0.001, 0), qt(0.0015, 0),
+            qt(0.5, 0))
+
+
 def simple_cases(c: Cases) -> None:
     quantize_cases(c)
+    unary_math_cases(c)
+    compare_cases(c)
+    select_cases(c)
+    arith_cases(c)
