@@ -13,14 +13,24 @@
 
 #include "srt_abi.h"
 
-enum { K_OPT_Div = 29 };
+enum { K_OPT_Div = 29, K_OPT_Cast = 37, K_OPT_ArgMax = 40, K_OPT_ArgMin = 57 };
 
+/* TfLiteCastParams {TfLiteType in, out;} and TfLiteArgMaxParams / TfLiteArgMinParams
+ * {TfLiteType output_type;}: enums, so 1 byte each with Arm short enums, 4 elsewhere. */
 #if defined(SRT_ABI_ARM_M4)
 #define SRT_PARAMS_SIZE_DIV 1
 #define SRT_PARAMS_ALIGN_DIV 1
+#define SRT_PARAMS_SIZE_CAST 2
+#define SRT_PARAMS_ALIGN_CAST 1
+#define SRT_PARAMS_SIZE_ARG_MAX 1
+#define SRT_PARAMS_ALIGN_ARG_MAX 1
 #else
 #define SRT_PARAMS_SIZE_DIV 4
 #define SRT_PARAMS_ALIGN_DIV 4
+#define SRT_PARAMS_SIZE_CAST 8
+#define SRT_PARAMS_ALIGN_CAST 4
+#define SRT_PARAMS_SIZE_ARG_MAX 4
+#define SRT_PARAMS_ALIGN_ARG_MAX 4
 #endif
 #define SRT_OPDATA_SIZE_DIV 28
 #define SRT_OPDATA_SIZE_COMPARISON 32

@@ -154,9 +154,103 @@ def arith_cases(c: Cases) -> None:
             qt(0.5, 0))
 
 
+def misc_cases(c: Cases) -> None:
+    from kcases import schema
+    for k, dt in enumerate(("int8", "int32", "int64", "float32")):
+        q = qt(0.1, 3) if dt == "int8" else None
+        _unary(c, "ZEROS_LIKE", dt, k, q, q, shape=(3, 11))
+    for k, (dt, dims_dt, shape) in enumerate([("float32", np.int32, (2, 3, 4)), ("int32", np.int64, (5, 7)),
+                                              ("int8", np.int32, (1, 9, 2))]):
+        def fill(g, dt=dt, dims_dt=dims_dt, shape=shape):
+            q = qt(0.1, 3) if dt == "int8" else None
+            d = g.const("dims", np.array(shape, dims_dt))
+            # the value is a constant: the wheel's Python API cannot feed a rank-0 input
+            v = g.const("v", np.array(-7.25 if dt == "float32" else -7, {"float32": np.float32, "int32": np.int32,
+                                                                             "int8": np.int8}[dt]), dt, q)
+            y = g.tensor("y", shape, dt, q)
+            g.op("FILL", [d, v], [y])
+            g.mark_outputs(y)
+        c.items.append((f"fill_{dt}_{k}", _model(fill), []))
+    rng = np.random.default_rng(34)
+    f = (rng.standard_normal((4, 13)) * 200).astype(np.float32)
+    f[0, :8] = [3e9, -3e9, np.inf, 70000.5, np.nan, -np.inf, -0.9, 255.9]  # saturation, NaN -> 0
+    srcs = {"float32": f, "int8": rng.integers(-128, 128, (4, 13)).astype(np.int8),
+            "int16": rng.integers(-32768, 32768, (4, 13)).astype(np.int16),
+            "int32": rng.integers(-2**31, 2**31, (4, 13)).astype(np.int32),
+            "uint32": rng.integers(0, 2**32, (4, 13)).astype(np.uint32),
+            "bool": rng.integers(0, 2, (4, 13)).astype(np.bool_)}
+    for ti, arr in srcs.items():
+        for to in ("int8", "int16", "int32", "uint32", "float32"):
+            if ti == to:
+                continue
+
+            def cast(g, ti=ti, to=to):
+                x = g.input("x", (4, 13), ti)
+                y = g.tensor("y", (4, 13), to)
+                g.op("CAST", [x], [y])
+                g.mark_outputs(y)
+            c.items.append((f"cast_{ti}to{to}_0", _model(cast), [arr]))
+    for op in ("ARG_MAX", "ARG_MIN"):
+        for k, (dt, shape, axis) in enumerate([("float32", (3, 5, 7), 2), ("float32", (3, 5, 7), -2),
+                                                ("int8", (4, 9), 1), ("int8", (2, 3, 4), 0)]):
+            def arg(g, op=op, dt=dt, shape=shape, axis=axis):
+                x = g.input("x", shape, dt, qt(0.1, 0) if dt == "int8" else None)
+                a = g.const("axis", np.array([axis], np.int32))
+                out_shape = tuple(d for i, d in enumerate(shape) if i != axis % len(shape))
+                y = g.tensor("y", out_shape, "int32")
+                o = schema.ArgMaxOptionsT() if op == "ARG_MAX" else schema.ArgMinOptionsT()
+                o.outputType = 2  # INT32
+                g.op(op, [x, a], [y], o)
+                g.mark_outputs(y)
+            ins = rng.integers(-4, 5, shape)  # ties: the first extremum must win
+            c.items.append((f"{op.lower()}_{dt}_{k}", _model(arg), [ins.astype(np.float32 if dt == "float32" else np.int8)]))
+
+
+def shape_cases(c: Cases) -> None:
+    for k, (dt, ishape, begin, size, bdt) in enumerate([
+        ("float32", (4, 6, 5), (1, 2, 0), (2, 3, 5), np.int32),
+        ("int8", (2, 3, 4, 5, 3), (1, 0, 1, 2, 0), (1, 3, 2, 3, -1), np.int64),   # 5-D, size -1 = to the end
+        ("int16", (7, 9), (3, 0), (4, 9), np.int32),
+        ("int32", (3, 4), (0, 1), (3, 2), np.int64),
+        ("bool", (5, 6), (2, 3), (3, 3), np.int32),
+    ]):
+        def sl(g, dt=dt, ishape=ishape, begin=begin, size=size, bdt=bdt):
+            q = qt(0.1, 1) if dt in ("int8", "int16") else None
+            x = g.input("x", ishape, dt, q)
+            b = g.const("begin", np.array(begin, bdt))
+            s_ = g.const("size", np.array(size, bdt))
+            oshape = tuple(d - b0 if n == -1 else n for d, b0, n in zip(ishape, begin, size))
+            y = g.tensor("y", oshape, dt, q)
+            g.op("SLICE", [x, b, s_], [y])
+            g.mark_outputs(y)
+        c.add(f"slice_{dt}_{k}", sl, [(ishape, dt)])
+    for k, (dt, ishape, oshape, sdt) in enumerate([("float32", (3, 1), (2, 3, 4), np.int32),
+                                                    ("int8", (1, 4, 1), (2, 3, 4, 5), np.int64),
+                                                    ("int32", (5,), (1, 2, 1, 3, 5), np.int32)]):
+        def bt(g, dt=dt, ishape=ishape, oshape=oshape, sdt=sdt):
+            q = qt(0.1, 1) if dt == "int8" else None
+            x = g.input("x", ishape, dt, q)
+            s_ = g.const("shape", np.array(oshape, sdt))
+            y = g.tensor("y", oshape, dt, q)
+            g.op("BROADCAST_TO", [x, s_], [y])
+            g.mark_outputs(y)
+        c.add(f"broadcast_to_{dt}_{k}", bt, [(ishape, dt)])
+    for k, (dt, a, b) in enumerate([("int32", [1, 4, 1, 6], [3, 1, 5, 1]), ("int64", [7, 1], [2, 3, 1, 5])]):
+        def ba(g, dt=dt, a=a, b=b):
+            x = g.input("x", (len(a),), dt)
+            y_ = g.input("y", (len(b),), dt)
+            o = g.tensor("o", (max(len(a), len(b)),), dt)
+            g.op("BROADCAST_ARGS", [x, y_], [o])
+            g.mark_outputs(o)
+        npdt = np.int32 if dt == "int32" else np.int64
+        c.items.append((f"broadcast_args_{dt}_{k}", _model(ba), [np.array(a, npdt), np.array(b, npdt)]))
+
+
 def simple_cases(c: Cases) -> None:
     quantize_cases(c)
     unary_math_cases(c)
     compare_cases(c)
     select_cases(c)
     arith_cases(c)
+    misc_cases(c)
+    shape_cases(c)
