@@ -86,6 +86,8 @@ def _temps_for(tokens, sg: Subgraph, op: Operator):
             tok, cond = tok.split("|", 1)
         if cond == "int8" and not (first_in is not None and first_in.dtype in ("int8", "int16")):
             continue
+        if cond == "int8only" and not (first_in is not None and first_in.dtype == "int8"):
+            continue
         optional = tok.endswith("?")
         tok = tok.rstrip("?")
         idx_list = op.outputs if tok[0] == "o" else op.inputs

@@ -125,6 +125,76 @@ def _uint8_io(g: Graph) -> None:
     s.mark_outputs(y, yf)
 
 
+def _reducer(keep: bool):
+    o = schema.ReducerOptionsT()
+    o.keepDims = keep
+    return o
+
+
+def _reduce(dtype: str):
+    """REDUCE_MAX, REDUCE_MIN and SUM of one input over different axes (and REDUCE_ALL of a comparison)."""
+    def f(g: Graph) -> None:
+        s = g.sg
+        qi = q(0.05, -3) if dtype == "int8" else None
+        x = s.input("x", (2, 6, 5, 3), dtype, qi)
+        ax12 = s.const("axes", np.array([1, 2], np.int32), "int32")
+        axl = s.const("last", np.array([-1], np.int32), "int32")
+        mx = s.tensor("max", (2, 1, 1, 3), dtype, qi)
+        mn = s.tensor("min", (2, 6, 5), dtype, qi)
+        sm = s.tensor("sum", (2, 3), dtype, q(0.6, 4) if dtype == "int8" else None)
+        s.op("REDUCE_MAX", [x, ax12], [mx], _reducer(True))
+        s.op("REDUCE_MIN", [x, axl], [mn], _reducer(False))
+        s.op("SUM", [x, ax12], [sm], _reducer(False))
+        gt = s.tensor("gt", (2, 6, 5), "bool")
+        zero = s.const("zero", np.zeros((1,), np.int8 if dtype == "int8" else np.float32), dtype, qi)
+        s.op("GREATER", [mn, zero], [gt])
+        al = s.tensor("all", (2, 1), "bool")
+        ax1 = s.const("ax1", np.array([1, 2], np.int32), "int32")
+        s.op("REDUCE_ALL", [gt, ax1], [al], _reducer(False))
+        s.mark_outputs(mx, sm, al)
+    return f
+
+
+def _sum_int16(g: Graph) -> None:
+    s = g.sg
+    x = s.input("x", (1, 8, 6), "int16", q(0.001, 0))
+    y = s.tensor("y", (1, 6), "int16", q(0.004, 0))
+    s.op("SUM", [x, s.const("axis", np.array([1], np.int32), "int32")], [y], _reducer(False))
+    s.mark_outputs(y)
+
+
+def _misc(g: Graph) -> None:
+    """ZEROS_LIKE, FILL, CAST, ARG_MAX/ARG_MIN, SLICE, BROADCAST_TO, BROADCAST_ARGS in one float32 graph."""
+    s = g.sg
+    x = s.input("x", (1, 6, 4), "float32")
+    sl = s.tensor("slice", (1, 4, 3), "float32")
+    s.op("SLICE", [x, s.const("begin", np.array([0, 1, 1], np.int32), "int32"),
+                   s.const("size", np.array([1, 4, 3], np.int32), "int32")], [sl])
+    am = s.tensor("argmax", (1, 3), "int32")
+    o = schema.ArgMaxOptionsT()
+    o.outputType = 2
+    s.op("ARG_MAX", [sl, s.const("axis1", np.array([1], np.int32), "int32")], [am], o)
+    an = s.tensor("argmin", (1, 4), "int32")
+    o = schema.ArgMinOptionsT()
+    o.outputType = 2
+    s.op("ARG_MIN", [sl, s.const("axis2", np.array([2], np.int32), "int32")], [an], o)
+    cf = s.tensor("cast", (1, 3), "float32")
+    s.op("CAST", [am], [cf])
+    bt = s.tensor("bcast", (2, 4, 3), "float32")
+    s.op("BROADCAST_TO", [cf, s.const("shape", np.array([2, 4, 3], np.int32), "int32")], [bt])
+    z = s.tensor("zeros", (1, 6, 4), "float32")
+    s.op("ZEROS_LIKE", [x], [z])
+    fl = s.tensor("fill", (2, 4, 3), "float32")
+    s.op("FILL", [s.const("dims", np.array([2, 4, 3], np.int32), "int32"),
+                  s.const("value", np.array(0.5, np.float32), "float32")], [fl])
+    ba = s.tensor("bargs", (3,), "int32")
+    s.op("BROADCAST_ARGS", [s.const("s1", np.array([2, 1, 3], np.int32), "int32"),
+                            s.const("s2", np.array([4, 1], np.int32), "int32")], [ba])
+    out = s.tensor("out", (2, 4, 3), "float32")
+    s.op("ADD", [bt, fl], [out], schema.AddOptionsT())
+    s.mark_outputs(out, an, z, ba)
+
+
 def register(add_model: Callable[..., None]) -> None:
     def add(*args, **kw) -> None:
         add_model(*args, graph_dtype="float32", **kw)  # the graphs use the builder directly
@@ -142,5 +212,12 @@ def register(add_model: Callable[..., None]) -> None:
     add("div_float32", ("DIV", "FLOOR_DIV", "FLOOR_MOD", "SQUARED_DIFFERENCE"), "float32",
         "DIV (RELU6), FLOOR_DIV, FLOOR_MOD with broadcasting", _div_float32)
     add("div_int32", ("DIV", "SQUARED_DIFFERENCE"), "int32", "int32 DIV by a constant", _div_int32)
+    for dt in ("int8", "float32"):
+        add(f"reduce_ops_{dt}", ("REDUCE_MAX", "REDUCE_MIN", "SUM", "GREATER", "REDUCE_ALL"), dt,
+            "REDUCE_MAX, REDUCE_MIN, SUM over different axes, REDUCE_ALL of a comparison", _reduce(dt))
+    add("sum_int16", ("SUM",), "int16", "int16 SUM over one axis", _sum_int16)
+    add("misc_shape_float32", ("SLICE", "ARG_MAX", "ARG_MIN", "CAST", "BROADCAST_TO", "ZEROS_LIKE", "FILL",
+                               "BROADCAST_ARGS", "ADD"), "float32",
+        "SLICE, ARG_MAX/ARG_MIN, CAST, BROADCAST_TO, ZEROS_LIKE, FILL, BROADCAST_ARGS", _misc)
     add("quantize_uint8_io", ("QUANTIZE", "FULLY_CONNECTED", "DEQUANTIZE"), "mixed",
         "uint8 input and output around an int8 dense layer", _uint8_io)

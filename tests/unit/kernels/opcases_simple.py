@@ -246,6 +246,58 @@ def shape_cases(c: Cases) -> None:
         c.items.append((f"broadcast_args_{dt}_{k}", _model(ba), [np.array(a, npdt), np.array(b, npdt)]))
 
 
+def reduce_cases(c: Cases) -> None:
+    from kcases import schema
+    for op, types in (("REDUCE_MAX", ("float32", "int8")), ("REDUCE_MIN", ("float32", "int8")),
+                      ("SUM", ("float32", "int8", "int16")), ("REDUCE_ALL", ("bool",))):
+        for dt in types:
+            for k, (shape, axes, keep) in enumerate([((2, 5, 4, 3), (1, 2), True), ((3, 7, 6), (-1,), False),
+                                                      ((4, 6), (0, 1), False)]):
+                def red(g, op=op, dt=dt, shape=shape, axes=axes, keep=keep):
+                    qi = {"int8": qt(0.05, -3), "int16": qt(0.001, 0)}.get(dt)
+                    qo = qi if op != "SUM" else {"int8": qt(0.4, 10), "int16": qt(0.01, 0)}.get(dt)
+                    x = g.input("x", shape, dt, qi)
+                    a = g.const("axis", np.array(axes, np.int32))
+                    red_ax = {ax % len(shape) for ax in axes}
+                    oshape = tuple(1 if i in red_ax else d for i, d in enumerate(shape)) if keep else \
+                        tuple(d for i, d in enumerate(shape) if i not in red_ax)
+                    y = g.tensor("y", oshape, dt, qo)
+                    o = schema.ReducerOptionsT()
+                    o.keepDims = keep
+                    g.op(op, [x, a], [y], o)
+                    g.mark_outputs(y)
+                c.add(f"{op.lower()}_{dt}_{k}", red, [(shape, dt)])
+
+
+def reverse_update_cases(c: Cases) -> None:
+    for k, (dt, shape, axes) in enumerate([("float32", (3, 4, 5), (1,)), ("int8", (2, 3, 4, 5), (2, 1)),
+                                           ("int16", (6, 7), (-1, 0)), ("int32", (4, 9), (0,)),
+                                           ("int64", (3, 5), (1,)), ("uint8", (2, 6, 3), (0, 1, 2)),
+                                           ("bool", (5, 4), (0,))]):
+        def rev(g, dt=dt, shape=shape, axes=axes):
+            q = qt(0.1, 1) if dt in ("int8", "int16", "uint8") else None
+            x = g.input("x", shape, dt, q)
+            a = g.const("axis", np.array(axes, np.int32))
+            y = g.tensor("y", shape, dt, q)
+            g.op("REVERSE_V2", [x, a], [y])
+            g.mark_outputs(y)
+        c.add(f"reverse_v2_{dt}_{k}", rev, [(shape, dt)])
+    for k, (dt, xs, us, start, idt) in enumerate([("float32", (4, 6, 5), (2, 3, 5), (1, 2, 0), np.int32),
+                                                   ("int8", (5, 7), (2, 3), (4, -3), np.int64),   # clamped
+                                                   ("int16", (3, 8), (1, 8), (2, 0), np.int32),
+                                                   ("int32", (2, 3, 4), (2, 3, 4), (1, 1, 1), np.int32),  # whole
+                                                   ("float32", (6,), (2,), (5,), np.int64)]):
+        def dus(g, dt=dt, xs=xs, us=us, start=start, idt=idt):
+            q = qt(0.1, 1) if dt in ("int8", "int16") else None
+            x = g.input("x", xs, dt, q)
+            u = g.input("u", us, dt, q)
+            i = g.const("start", np.array(start, idt))
+            y = g.tensor("y", xs, dt, q)
+            g.op("DYNAMIC_UPDATE_SLICE", [x, u, i], [y])
+            g.mark_outputs(y)
+        c.add(f"dynamic_update_slice_{dt}_{k}", dus, [(xs, dt), (us, dt)])
+
+
 def simple_cases(c: Cases) -> None:
     quantize_cases(c)
     unary_math_cases(c)
@@ -254,3 +306,5 @@ def simple_cases(c: Cases) -> None:
     arith_cases(c)
     misc_cases(c)
     shape_cases(c)
+    reduce_cases(c)
+    reverse_update_cases(c)
