@@ -1,14 +1,16 @@
-/* arith_more.c - DIV (float32, int32), FLOOR_DIV, FLOOR_MOD (float32) and SQUARED_DIFFERENCE
- * (float32, int32, int8, int16) with TFLM's reference arithmetic (div.cc, floor_div.cc,
- * floor_mod.cc, squared_difference.cc):
+/* arith_more.c - DIV (float32, int32), FLOOR_DIV, FLOOR_MOD (float32), SQUARED_DIFFERENCE
+ * (float32, int32, int8, int16) and PRELU (float32, int8, int16 with int8 alpha) with TFLM's
+ * reference arithmetic (div.cc, floor_div.cc, floor_mod.cc, squared_difference.cc, prelu.cc):
  *   DIV          a / b, then the fused activation's [min, max]; int32 divides as C does;
  *   FLOOR_DIV    (float)floor((double)a / (double)b), a zero divisor anywhere is an error;
  *   FLOOR_MOD    fmodf, moved to the divisor's sign;
  *   SQUARED_DIFFERENCE  float/int32 (a-b)^2; int8/int16: both inputs rescaled to a common scale
  *                (left shift 7 / 0, Q31 multipliers below one), difference squared, then scaled to
  *                the output.
+ *   PRELU        x >= 0 ? x : x * alpha; quantised: (x - zp) by in/out scale, or (x - zp)(a - zp_a)
+ *                by in*alpha/out scale, + zp_out, clamped.
  * Broadcasting: 5-D for DIV, 4-D for the others (TFLM's Broadcast*Slow limits).
- * Arena: DIV has OpDataDiv (28 B) and TfLiteDivParams; SQUARED_DIFFERENCE an OpData holding
+ * Arena: PRELU has PreluParams (28 B); DIV has OpDataDiv (28 B) and TfLiteDivParams; SQUARED_DIFFERENCE an OpData holding
  * TFLite's ArithmeticParams (112 B); FLOOR_DIV/FLOOR_MOD none; all take in1, in2, out as
  * temporaries. */
 #include "ops.h"
@@ -26,6 +28,9 @@ typedef struct {
     int32_t in1_mult, in1_shift, in2_mult, in2_shift, out_mult, out_shift, qmin, qmax;
 } k_sqd_data;
 K_STATIC_FITS(k_sqd_data, SRT_OPDATA_SIZE_SQUARED_DIFFERENCE);
+
+typedef struct { int32_t in_off, alpha_off, out_off, mult1, shift1, mult2, shift2; } k_prelu_data;
+K_STATIC_FITS(k_prelu_data, SRT_OPDATA_SIZE_PRELU);
 
 #define CHECK(x) do { srt_status st_ = (x); if (st_ != SRT_OK) return st_; } while (0)
 
@@ -234,6 +239,71 @@ static srt_status sqd_eval(srt_ctx *ctx, srt_node *node) {
     return SRT_OK;
 }
 
+/* ---- PRELU ---- */
+static srt_status prelu_prepare(srt_ctx *ctx, srt_node *node) {
+    static const char op[] = "PRELU";
+    k_prelu_data *d = node->user_data;
+    CHECK(k_check_io(ctx, node, 2, 2, 1, op));
+    const srt_tensor *x = srt_prepare_input(ctx, node, 0);
+    CHECK(k_check_tensor(ctx, x, op, "input"));
+    const srt_tensor *a = srt_prepare_input(ctx, node, 1);
+    CHECK(k_check_tensor(ctx, a, op, "alpha"));
+    const srt_tensor *o = srt_prepare_output(ctx, node, 0);
+    CHECK(k_check_tensor(ctx, o, op, "output"));
+    const uint8_t t = x->type;
+    const uint8_t alpha_type = t == SRT_INT16 ? SRT_INT8 : t;
+    if (o->type != t || a->type != alpha_type || !(t == SRT_FLOAT32 || t == SRT_INT8 || t == SRT_INT16))
+        return k_unsupported_type(ctx, op, o->type != t ? o->type : a->type != alpha_type ? a->type : t);
+    const srt_ivec *ins[2] = {x->dims, a->dims};
+    kb_plan p;
+    if (!kb_setup(&p, ins, 2, o->dims, 4))
+        return srt_fail(ctx, SRT_ERR_MODEL, "%s: input and alpha do not broadcast to the output (max 4-D)", op);
+    if (t == SRT_FLOAT32) return SRT_OK;
+    CHECK(k_require_quant(ctx, x, op, "input"));
+    CHECK(k_require_quant(ctx, a, op, "alpha"));
+    CHECK(k_require_quant(ctx, o, op, "output"));
+    const double si = (double)srt_q_scale(x, 0), sa = (double)srt_q_scale(a, 0), so = (double)srt_q_scale(o, 0);
+    int sh;
+    srt_quantize_multiplier(si / so, &d->mult1, &sh); d->shift1 = sh;
+    srt_quantize_multiplier(si * sa / so, &d->mult2, &sh); d->shift2 = sh;
+    d->in_off = -srt_q_zero_point(x, 0);
+    d->alpha_off = -srt_q_zero_point(a, 0);
+    d->out_off = srt_q_zero_point(o, 0);
+    return SRT_OK;
+}
+
+static int32_t prelu_q(const k_prelu_data *d, int32_t x, int32_t a, int32_t lo, int32_t hi) {
+    const int32_t v = d->in_off + x;
+    const int32_t r = v >= 0 ? srt_mbqm(v, d->mult1, d->shift1)
+                             : srt_mbqm((int32_t)((uint32_t)v * (uint32_t)(d->alpha_off + a)), d->mult2, d->shift2);
+    return srt_clamp_i32(srt_wadd(r, d->out_off), lo, hi);
+}
+
+static srt_status prelu_eval(srt_ctx *ctx, srt_node *node) {
+    const k_prelu_data *d = node->user_data;
+    k_bin e;
+    CHECK(bin_eval_setup(ctx, node, "PRELU", 4, &e));
+    if (e.a->type == SRT_FLOAT32) {
+        const float *x = e.a->data, *a = e.b->data;
+        float *z = e.o->data;
+        BIN_EACH(e, z[io] = x[i1] >= 0.0f ? x[i1] : x[i1] * a[i2]);
+    } else if (e.a->type == SRT_INT8) {
+        const int8_t *x = e.a->data, *a = e.b->data;
+        int8_t *z = e.o->data;
+        BIN_EACH(e, z[io] = (int8_t)prelu_q(d, x[i1], a[i2], -128, 127));
+    } else {
+        const int16_t *x = e.a->data;
+        const int8_t *a = e.b->data;
+        int16_t *z = e.o->data;
+        BIN_EACH(e, z[io] = (int16_t)prelu_q(d, x[i1], a[i2], INT16_MIN, INT16_MAX));
+    }
+    return SRT_OK;
+}
+
+const srt_op srt_op_prelu = {
+    .builtin_code = 54, .name = "PRELU", .options_type = 0, .params_size = 0, .params_align = 0,
+    .parse = NULL, .opdata_size = SRT_OPDATA_SIZE_PRELU, .prepare = prelu_prepare, .eval = prelu_eval,
+};
 const srt_op srt_op_div = {
     .builtin_code = 42, .name = "DIV", .options_type = K_OPT_Div,
     .params_size = SRT_PARAMS_SIZE_DIV, .params_align = SRT_PARAMS_ALIGN_DIV, .parse = div_parse,
@@ -256,5 +326,6 @@ const srt_op srt_op_squared_difference = {
  * @op DIV | int32; float32 | broadcasting up to 5-D; fused activations; not int8 (TFLM's reciprocal path)
  * @op FLOOR_DIV | float32 | broadcasting up to 4-D; a zero divisor is an error, as TFLM
  * @op FLOOR_MOD | float32 | broadcasting up to 4-D
+ * @op PRELU | int8; int16 (int8 alpha); float32 | broadcasting up to 4-D
  * @op SQUARED_DIFFERENCE | int8; int16 (zero points 0); int32; float32 | broadcasting up to 4-D
  */

@@ -36,5 +36,6 @@ enum { K_OPT_Div = 29, K_OPT_Cast = 37, K_OPT_ArgMax = 40, K_OPT_ArgMin = 57 };
 #define SRT_OPDATA_SIZE_COMPARISON 32
 #define SRT_OPDATA_SIZE_SELECT_V2 1
 #define SRT_OPDATA_SIZE_SQUARED_DIFFERENCE 112
+#define SRT_OPDATA_SIZE_PRELU 28 /* PreluParams: 7 x int32 */
 
 #endif /* SRT_KERNELS_SIMPLE_ABI_H */

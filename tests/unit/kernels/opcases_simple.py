@@ -298,6 +298,23 @@ def reverse_update_cases(c: Cases) -> None:
         c.add(f"dynamic_update_slice_{dt}_{k}", dus, [(xs, dt), (us, dt)])
 
 
+def prelu_cases(c: Cases) -> None:
+    for k, (dt, xs, als, qx, qa, qo) in enumerate([
+        ("float32", (1, 5, 4, 6), (1, 1, 6), None, None, None),
+        ("float32", (2, 7), (2, 7), None, None, None),
+        ("int8", (1, 5, 4, 6), (1, 1, 6), qt(0.05, -3), qt(0.01, 20), qt(0.04, -10)),
+        ("int8", (3, 8), (8,), qt(0.1, 5), qt(0.005, -2), qt(0.09, 7)),
+        ("int16", (1, 4, 3, 5), (5,), qt(0.001, 0), qt(0.01, 3), qt(0.0012, 0)),
+    ]):
+        def pr(g, dt=dt, xs=xs, als=als, qx=qx, qa=qa, qo=qo):
+            x = g.input("x", xs, dt, qx)
+            a = g.input("a", als, "int8" if dt == "int16" else dt, qa)
+            y = g.tensor("y", xs, dt, qo)
+            g.op("PRELU", [x, a], [y])
+            g.mark_outputs(y)
+        c.add(f"prelu_{dt}_{k}", pr, [(xs, dt), (als, "int8" if dt == "int16" else dt)])
+
+
 def simple_cases(c: Cases) -> None:
     quantize_cases(c)
     unary_math_cases(c)
@@ -308,3 +325,4 @@ def simple_cases(c: Cases) -> None:
     shape_cases(c)
     reduce_cases(c)
     reverse_update_cases(c)
+    prelu_cases(c)
