@@ -50,7 +50,7 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
     _check_platform(platform)
     graph = model if isinstance(model, ModelGraph) else read_model(model)
 
-    scratch = scratch_requests(graph, kernels)
+    scratch = scratch_requests(graph, kernels, ptr_bytes=target.ptr)
     life = compute_lifetimes(graph, scratch)
     arena_plan = plan(life.buffers)
     verify_plan(arena_plan)

@@ -21,7 +21,7 @@ def _elems(t) -> int:
     return n
 
 
-def _reference(sg: Subgraph, op: Operator) -> list[tuple[int, str]]:
+def _reference(sg: Subgraph, op: Operator, ptr: int = 4) -> list[tuple[int, str]]:
     out = []
     if op.opcode in ("MEAN", "SUM"):
         x, axis, y = _t(sg, op, 0), _t(sg, op, 1), _t(sg, op, 0, True)
@@ -33,6 +33,8 @@ def _reference(sg: Subgraph, op: Operator) -> list[tuple[int, str]]:
         x, axis = _t(sg, op, 0), _t(sg, op, 1)
         out.append((4 * len(x.shape), "temp index per input dimension"))
         out.append((4 * _elems(axis), "resolved axis"))
+    elif op.opcode == "ADD_N":
+        out.append((ptr * len(op.inputs), "one data pointer per input"))
     elif op.opcode in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
         w = _t(sg, op, 1)
         if w is not None and w.dtype == "int4":
@@ -72,13 +74,15 @@ def _cmsis(sg: Subgraph, op: Operator) -> list[tuple[int, str]]:
         return []
     if op.opcode == "AVERAGE_POOL_2D" and x is not None and x.dtype == "int8":
         return [(4 * x.shape[3], "int32 accumulator per channel")]
-    return _reference(sg, op) if op.opcode not in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED",
+    return _reference(sg, op, 4) if op.opcode not in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED",
                                                     "AVERAGE_POOL_2D") else []
 
 
-def scratch_requests(model: ModelGraph, kernels: str) -> list[ScratchRequest]:
-    """Every scratch request in TFLM's request order: subgraph by subgraph, node by node."""
-    rule = _cmsis if kernels == "cmsis-nn" else _reference
+def scratch_requests(model: ModelGraph, kernels: str, ptr_bytes: int = 4) -> list[ScratchRequest]:
+    """Every scratch request in TFLM's request order: subgraph by subgraph, node by node.
+    ptr_bytes: the target's pointer size (ADD_N asks for one pointer per input)."""
+    def rule(sg, op):
+        return _cmsis(sg, op) if kernels == "cmsis-nn" else _reference(sg, op, ptr_bytes)
     out = []
     for sg in model.subgraphs:
         for op in sg.operators:

@@ -91,10 +91,10 @@ def _temps_for(tokens, sg: Subgraph, op: Operator):
         optional = tok.endswith("?")
         tok = tok.rstrip("?")
         idx_list = op.outputs if tok[0] == "o" else op.inputs
-        picks = range(len(idx_list)) if tok[1:] == "*" else [int(tok[1:])]
+        picks = range(len(idx_list)) if tok[1:] == "*" else range(1, len(idx_list)) if tok[1:] == "+" else [int(tok[1:])]
         for k in picks:
             if k >= len(idx_list) or idx_list[k] < 0:
-                if not optional and tok[1:] != "*":
+                if not optional and tok[1:] not in ("*", "+"):
                     continue
                 continue
             yield sg.tensors[idx_list[k]]
@@ -127,6 +127,9 @@ def _prepare_persistent(rule: str | None, sg: Subgraph, op: Operator, cfg: Setup
         return [4 + 4 * len(y.shape)]
     if rule == "softmax_int16_lut":
         return [513 * 2, 513 * 2] if x is not None and x.dtype == "int16" else []
+    if rule == "add_n_int8":
+        # ADD_N's int8 OpData (10 ints) is taken in Prepare, not Init
+        return [40] if x is not None and x.dtype == "int8" else []
     if rule == "assign_variable":
         # the first ASSIGN_VARIABLE of a resource allocates its buffer (MicroResourceVariables)
         name = resource_sizes.get(("handle", sg.index, op.inputs[0]))

@@ -7,10 +7,15 @@
  *   SQUARED_DIFFERENCE  float/int32 (a-b)^2; int8/int16: both inputs rescaled to a common scale
  *                (left shift 7 / 0, Q31 multipliers below one), difference squared, then scaled to
  *                the output.
+ *   ADD_N        float32: 0 + in0 + in1 + ... per element; int8: every input rescaled (left shift 20,
+ *                multiplier 1/2) and summed onto the rescaled input offset (TFLM starts the sum
+ *                there, not at 0), then scaled to the output;
  *   PRELU        x >= 0 ? x : x * alpha; quantised: (x - zp) by in/out scale, or (x - zp)(a - zp_a)
  *                by in*alpha/out scale, + zp_out, clamped.
  * Broadcasting: 5-D for DIV, 4-D for the others (TFLM's Broadcast*Slow limits).
- * Arena: PRELU has PreluParams (28 B); DIV has OpDataDiv (28 B) and TfLiteDivParams; SQUARED_DIFFERENCE an OpData holding
+ * Arena: ADD_N has no Init; its Prepare takes in0, out, then every other input as temporaries,
+ * for int8 its 40-B OpData as a persistent buffer (temporaries still live), and one scratch
+ * buffer of a pointer per input (4 or 8 B each); PRELU has PreluParams (28 B); DIV has OpDataDiv (28 B) and TfLiteDivParams; SQUARED_DIFFERENCE an OpData holding
  * TFLite's ArithmeticParams (112 B); FLOOR_DIV/FLOOR_MOD none; all take in1, in2, out as
  * temporaries. */
 #include "ops.h"
@@ -30,6 +35,12 @@ typedef struct {
 K_STATIC_FITS(k_sqd_data, SRT_OPDATA_SIZE_SQUARED_DIFFERENCE);
 
 typedef struct { int32_t in_off, alpha_off, out_off, mult1, shift1, mult2, shift2; } k_prelu_data;
+/* ADD_N's int8 OpData (10 x int32, taken at Prepare) */
+typedef struct {
+    int32_t act_min, act_max, in_off, out_off, in_mult, out_mult, in_shift, out_shift, left_shift, scratch_index;
+} k_addn_data;
+#define K_ADDN_OPDATA_BYTES 40
+static_assert(sizeof(k_addn_data) == K_ADDN_OPDATA_BYTES, "ADD_N OpData is 10 ints in TFLM");
 K_STATIC_FITS(k_prelu_data, SRT_OPDATA_SIZE_PRELU);
 
 #define CHECK(x) do { srt_status st_ = (x); if (st_ != SRT_OK) return st_; } while (0)
@@ -300,6 +311,91 @@ static srt_status prelu_eval(srt_ctx *ctx, srt_node *node) {
     return SRT_OK;
 }
 
+/* ---- ADD_N ---- */
+static srt_status add_n_prepare(srt_ctx *ctx, srt_node *node) {
+    static const char op[] = "ADD_N";
+    const int32_t n = node->inputs ? node->inputs->size : 0;
+    if (n < 2) return srt_fail(ctx, SRT_ERR_MODEL, "%s: needs at least 2 inputs", op);
+    CHECK(k_check_io(ctx, node, 2, n, 1, op));
+    const srt_tensor *x0 = srt_prepare_input(ctx, node, 0);
+    CHECK(k_check_tensor(ctx, x0, op, "input"));
+    const srt_tensor *o = srt_prepare_output(ctx, node, 0);
+    CHECK(k_check_tensor(ctx, o, op, "output"));
+    if (o->type != x0->type) return k_unsupported_type(ctx, op, o->type);
+    for (int32_t i = 1; i < n; ++i) {
+        const srt_tensor *xi = srt_prepare_input(ctx, node, i);
+        CHECK(k_check_tensor(ctx, xi, op, "input"));
+        if (!k_same_dims(xi->dims, x0->dims) || xi->type != x0->type)
+            return srt_fail(ctx, SRT_ERR_MODEL, "%s: inputs differ in shape or type", op);
+        if (x0->type == SRT_INT8 && (srt_q_zero_point(xi, 0) != srt_q_zero_point(x0, 0) ||
+                                     srt_q_scale(xi, 0) != srt_q_scale(x0, 0)))
+            return srt_fail(ctx, SRT_ERR_MODEL, "%s: int8 inputs must share one quantisation", op);
+    }
+    if (k_elements(x0->dims) != k_elements(o->dims))
+        return srt_fail(ctx, SRT_ERR_MODEL, "%s: input and output sizes differ", op);
+    int32_t scratch;
+    if (x0->type == SRT_FLOAT32) {
+        CHECK(srt_request_scratch(ctx, sizeof(const void *) * (size_t)n, &scratch));
+        return SRT_OK;
+    }
+    if (x0->type != SRT_INT8) return k_unsupported_type(ctx, op, x0->type);
+    CHECK(k_require_quant(ctx, x0, op, "input"));
+    CHECK(k_require_quant(ctx, o, op, "output"));
+    k_addn_data *d = srt_alloc_persistent(ctx, K_ADDN_OPDATA_BYTES);
+    if (!d) return srt_ctx_status(ctx);
+    node->user_data = d;
+    CHECK(srt_request_scratch(ctx, sizeof(const void *) * (size_t)n, &d->scratch_index));
+    d->in_off = -srt_q_zero_point(x0, 0);
+    d->out_off = srt_q_zero_point(o, 0);
+    d->left_shift = 20;
+    const double twice = 2.0 * (double)srt_q_scale(x0, 0);
+    const double mi = (double)srt_q_scale(x0, 0) / twice;
+    const double mo = twice / ((double)(1 << 20) * (double)srt_q_scale(o, 0));
+    if (!(mi > 0.0 && mi < 1.0 && mo > 0.0 && mo < 1.0))
+        return srt_fail(ctx, SRT_ERR_MODEL, "%s: output scale too small for the input scale", op);
+    int sh;
+    srt_quantize_multiplier(mi, &d->in_mult, &sh); d->in_shift = sh;
+    srt_quantize_multiplier(mo, &d->out_mult, &sh); d->out_shift = sh;
+    return k_act_range_q(ctx, K_ACT_NONE, o, -128, 127, &d->act_min, &d->act_max);
+}
+
+static srt_status add_n_eval(srt_ctx *ctx, srt_node *node) {
+    static const char op[] = "ADD_N";
+    const int32_t n = node->inputs->size;
+    srt_eval_tensor *o = srt_eval_output(ctx, node, 0);
+    if (!o || !o->data) return k_missing(ctx, op);
+    const int32_t size = k_elements(o->dims);
+    for (int32_t j = 0; j < n; ++j) {
+        const srt_eval_tensor *x = srt_eval_input(ctx, node, j);
+        if (!x || !x->data || x->type != o->type || k_elements(x->dims) != size) return k_missing(ctx, op);
+    }
+    if (o->type == SRT_FLOAT32) {
+        float *y = o->data;
+        for (int32_t i = 0; i < size; ++i) {
+            float acc = 0.0f;
+            for (int32_t j = 0; j < n; ++j) acc += ((const float *)srt_eval_input(ctx, node, j)->data)[i];
+            y[i] = acc;
+        }
+        return SRT_OK;
+    }
+    const k_addn_data *d = node->user_data;
+    int8_t *y = o->data;
+    for (int32_t i = 0; i < size; ++i) {
+        int32_t acc = srt_mbqm_lt1(d->in_off * (1 << d->left_shift), d->in_mult, d->in_shift);
+        for (int32_t j = 0; j < n; ++j) {
+            const int32_t v = d->in_off + ((const int8_t *)srt_eval_input(ctx, node, j)->data)[i];
+            acc = srt_wadd(acc, srt_mbqm_lt1(v * (1 << d->left_shift), d->in_mult, d->in_shift));
+        }
+        const int32_t r = srt_wadd(srt_mbqm_lt1(acc, d->out_mult, d->out_shift), d->out_off);
+        y[i] = (int8_t)srt_clamp_i32(r, d->act_min, d->act_max);
+    }
+    return SRT_OK;
+}
+
+const srt_op srt_op_add_n = {
+    .builtin_code = 106, .name = "ADD_N", .options_type = 0, .params_size = 0, .params_align = 0,
+    .parse = NULL, .opdata_size = 0, .prepare = add_n_prepare, .eval = add_n_eval,
+};
 const srt_op srt_op_prelu = {
     .builtin_code = 54, .name = "PRELU", .options_type = 0, .params_size = 0, .params_align = 0,
     .parse = NULL, .opdata_size = SRT_OPDATA_SIZE_PRELU, .prepare = prelu_prepare, .eval = prelu_eval,
@@ -326,6 +422,7 @@ const srt_op srt_op_squared_difference = {
  * @op DIV | int32; float32 | broadcasting up to 5-D; fused activations; not int8 (TFLM's reciprocal path)
  * @op FLOOR_DIV | float32 | broadcasting up to 4-D; a zero divisor is an error, as TFLM
  * @op FLOOR_MOD | float32 | broadcasting up to 4-D
+ * @op ADD_N | int8 (inputs share one quantisation); float32 | 
  * @op PRELU | int8; int16 (int8 alpha); float32 | broadcasting up to 4-D
  * @op SQUARED_DIFFERENCE | int8; int16 (zero points 0); int32; float32 | broadcasting up to 4-D
  */

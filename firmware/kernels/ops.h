@@ -23,7 +23,7 @@ extern const srt_op srt_op_abs, srt_op_neg, srt_op_ceil, srt_op_floor, srt_op_ro
 extern const srt_op srt_op_equal, srt_op_not_equal, srt_op_greater, srt_op_greater_equal,
     srt_op_less, srt_op_less_equal, srt_op_logical_and, srt_op_logical_or, srt_op_select_v2;
 extern const srt_op srt_op_div, srt_op_floor_div, srt_op_floor_mod, srt_op_squared_difference,
-    srt_op_prelu;
+    srt_op_prelu, srt_op_add_n;
 extern const srt_op srt_op_zeros_like, srt_op_fill, srt_op_cast, srt_op_arg_max, srt_op_arg_min; /* misc_ops.c */
 extern const srt_op srt_op_slice, srt_op_broadcast_to, srt_op_broadcast_args, srt_op_reverse_v2,
     srt_op_dynamic_update_slice; /* shape_more.c */

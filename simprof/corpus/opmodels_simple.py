@@ -195,6 +195,26 @@ def _misc(g: Graph) -> None:
     s.mark_outputs(out, an, z, ba)
 
 
+def _add_n_prelu(dtype: str):
+    """ADD_N of three inputs, then PRELU with a per-channel alpha (ADD_N's int8 OpData is a
+    Prepare-time persistent buffer taken while its temporaries are live)."""
+    def f(g: Graph) -> None:
+        s = g.sg
+        qi = q(0.05, -7) if dtype == "int8" else None
+        xs = [s.input(f"x{i}", (1, 5, 4, 6), dtype, qi) for i in range(3)]
+        y = s.tensor("sum", (1, 5, 4, 6), dtype, q(0.15, 2) if dtype == "int8" else None)
+        s.op("ADD_N", xs, [y])
+        rng = np.random.default_rng(9)
+        if dtype == "int8":
+            alpha = s.const("alpha", rng.integers(1, 60, (1, 1, 6), dtype=np.int8), "int8", q(0.005, 0))
+        else:
+            alpha = s.const("alpha", rng.uniform(0.05, 0.3, (1, 1, 6)).astype(np.float32), "float32")
+        z = s.tensor("prelu", (1, 5, 4, 6), dtype, q(0.1, -20) if dtype == "int8" else None)
+        s.op("PRELU", [y, alpha], [z])
+        s.mark_outputs(z)
+    return f
+
+
 def register(add_model: Callable[..., None]) -> None:
     def add(*args, **kw) -> None:
         add_model(*args, graph_dtype="float32", **kw)  # the graphs use the builder directly
@@ -219,5 +239,8 @@ def register(add_model: Callable[..., None]) -> None:
     add("misc_shape_float32", ("SLICE", "ARG_MAX", "ARG_MIN", "CAST", "BROADCAST_TO", "ZEROS_LIKE", "FILL",
                                "BROADCAST_ARGS", "ADD"), "float32",
         "SLICE, ARG_MAX/ARG_MIN, CAST, BROADCAST_TO, ZEROS_LIKE, FILL, BROADCAST_ARGS", _misc)
+    for dt in ("int8", "float32"):
+        add(f"add_n_prelu_{dt}", ("ADD_N", "PRELU"), dt, "ADD_N of three inputs, PRELU with per-channel alpha",
+            _add_n_prelu(dt))
     add("quantize_uint8_io", ("QUANTIZE", "FULLY_CONNECTED", "DEQUANTIZE"), "mixed",
         "uint8 input and output around an int8 dense layer", _uint8_io)

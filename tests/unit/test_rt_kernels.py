@@ -108,6 +108,10 @@ def expected_events(name: str, model: bytes) -> list[str] | None:
             return ["T in 0", "T out 0", "T in 1"] + ([f"S {4 * n(0)}"] if q else []) + scratch + \
                    ["T in 0", "T in 1"] + (["T out 0"] if i8 else [])
         return ["T in 0", "T out 0", "T in 1", "T in 0", "T in 1"] + scratch
+    if ops == "add_n":  # add_n.cc: in0, out, the other inputs; int8 OpData (40 B); a pointer per input
+        i8 = sg.Tensors(op.Inputs(0)).Type() == kcases.schema.TensorType.INT8
+        return ["T in 0", "T out 0"] + [f"T in {i}" for i in range(1, nin)] + (["P 40"] if i8 else []) + \
+               [f"S {8 * nin}"]
     if ops == "pad":
         return ["T in 0", "T in 1", "T out 0"]
     if ops == "concat":

@@ -315,6 +315,19 @@ def prelu_cases(c: Cases) -> None:
         c.add(f"prelu_{dt}_{k}", pr, [(xs, dt), (als, "int8" if dt == "int16" else dt)])
 
 
+def add_n_cases(c: Cases) -> None:
+    for k, (dt, n, shape, qi, qo) in enumerate([("float32", 3, (2, 5, 7), None, None),
+                                                ("float32", 2, (11,), None, None),
+                                                ("int8", 3, (2, 5, 7), qt(0.05, -7), qt(0.12, 3)),
+                                                ("int8", 4, (3, 6), qt(0.1, 20), qt(0.3, -100))]):
+        def an(g, dt=dt, n=n, shape=shape, qi=qi, qo=qo):
+            xs = [g.input(f"x{i}", shape, dt, qi) for i in range(n)]
+            y = g.tensor("y", shape, dt, qo)
+            g.op("ADD_N", xs, [y])
+            g.mark_outputs(y)
+        c.add(f"add_n_{dt}_{k}", an, [(shape, dt)] * n)
+
+
 def simple_cases(c: Cases) -> None:
     quantize_cases(c)
     unary_math_cases(c)
@@ -326,3 +339,4 @@ def simple_cases(c: Cases) -> None:
     reduce_cases(c)
     reverse_update_cases(c)
     prelu_cases(c)
+    add_n_cases(c)
