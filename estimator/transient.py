@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from .abi import PLANNER_BYTES_PER_BUFFER, SCRATCH_REQUESTS_RESERVED, Abi, op_cost
 from .lifetimes import Lifetimes, ScratchRequest
 from .tail import ArenaSim, ceil_to
-from .tflite_reader import ModelGraph, Operator, Subgraph
+from simprof.model.reader import ModelGraph, Operator, Subgraph
 
 CAT_EVAL = "TfLiteEvalTensor data"
 CAT_IO = "Persistent TfLiteTensor data"

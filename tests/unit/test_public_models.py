@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simprof import oracle
+from simprof.model import oracle
 from simprof.estimator import estimate
-from simprof.sim import rt_host
+from simprof.rt import host as rt_host
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "kernels"))
 import e2e  # noqa: E402
