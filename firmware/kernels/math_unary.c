@@ -1,13 +1,15 @@
-/* math_unary.c - ABS, NEG, CEIL, FLOOR, ROUND, EXP, SQRT, SQUARE, LOGICAL_NOT with TFLM's reference
- * arithmetic (elementwise.cc, neg.cc, ceil.cc, floor.cc, round.cc, exp.cc):
+/* math_unary.c - ABS, NEG, CEIL, FLOOR, ROUND, EXP, SQRT, SQUARE, LOGICAL_NOT, ELU with TFLM's
+ * reference arithmetic (elementwise.cc, neg.cc, ceil.cc, floor.cc, round.cc, exp.cc, elu.cc):
  *   ABS        float32 fabsf; int16 without quantisation: |x| wrapped to int16; int8 and quantised
  *              int16: |x - zp_in|, rescaled only when the scales differ, + zp_out, clamped;
  *   ROUND      half to even through floor (TFLite's RoundToNearest);
  *   EXP        glibc's expf on every target (libm_compat.c);
- *   SQRT       correctly rounded sqrtf; SQUARE x*x; NEG, CEIL, FLOOR exact.
+ *   SQRT       correctly rounded sqrtf; SQUARE x*x; NEG, CEIL, FLOOR exact;
+ *   ELU        float32 x < 0 ? expm1f(x) : x; int8 through a 256-entry table built at Prepare from
+ *              expf(x) - 1 in float (glibc's expf and expm1f on every target, libm_compat.c).
  * Arena: NEG and FLOOR have no Prepare in TFLM (no temporaries; their type checks use the eval
- * tensors here); ABS has OpDataAbsRsqrt from Init (the RSQRT size); the others take the input and
- * the output as temporaries. */
+ * tensors here); ABS has OpDataAbsRsqrt from Init (the RSQRT size), ELU its 256-byte table (also
+ * for float32); the others take the input and the output as temporaries. */
 #include "ops.h"
 #include "libm_compat.h"
 
@@ -19,6 +21,10 @@ typedef struct {
     uint8_t type;
 } k_abs_data;
 K_STATIC_FITS(k_abs_data, SRT_OPDATA_SIZE_RSQRT);
+
+typedef struct { int8_t table[256]; } k_elu_data;
+#define K_ELU_OPDATA 256
+K_STATIC_FITS(k_elu_data, K_ELU_OPDATA);
 
 #define CHECK(x) do { srt_status st_ = (x); if (st_ != SRT_OK) return st_; } while (0)
 
@@ -181,6 +187,45 @@ static srt_status abs_eval(srt_ctx *ctx, srt_node *node) {
     return SRT_OK;
 }
 
+/* ---- ELU ---- */
+static bool is_elu_type(uint8_t t) { return t == SRT_FLOAT32 || t == SRT_INT8; }
+
+static srt_status elu_prepare(srt_ctx *ctx, srt_node *node) {
+    static const char op[] = "ELU";
+    const srt_tensor *in, *out;
+    CHECK(same_type_prepare(ctx, node, op, is_elu_type, &in, &out));
+    if (in->type != SRT_INT8) return SRT_OK;
+    CHECK(k_require_quant(ctx, in, op, "input"));
+    CHECK(k_require_quant(ctx, out, op, "output"));
+    k_elu_data *d = node->user_data;
+    const float in_scale = srt_q_scale(in, 0), inv_out = 1.0f / srt_q_scale(out, 0);
+    const int32_t in_zp = srt_q_zero_point(in, 0), out_zp = srt_q_zero_point(out, 0);
+    for (int32_t v = -128; v <= 127; ++v) {
+        const float x = in_scale * (float)(v - in_zp);
+        const float y = x < 0.0f ? k_expf(x) - 1.0f : x;
+        const int32_t q = k_f2i(srt_roundf(y * inv_out) + (float)out_zp);
+        d->table[(uint8_t)(int8_t)v] = (int8_t)srt_clamp_i32(q, -128, 127);
+    }
+    return SRT_OK;
+}
+
+static srt_status elu_eval(srt_ctx *ctx, srt_node *node) {
+    srt_eval_tensor *in, *out;
+    int32_t n;
+    CHECK(io(ctx, node, "ELU", &in, &out, &n));
+    if (in->type == SRT_FLOAT32) {
+        const float *x = in->data;
+        float *y = out->data;
+        for (int32_t i = 0; i < n; ++i) y[i] = x[i] < 0.0f ? k_expm1f(x[i]) : x[i];
+        return SRT_OK;
+    }
+    const k_elu_data *d = node->user_data;
+    const int8_t *x = in->data;
+    int8_t *y = out->data;
+    for (int32_t i = 0; i < n; ++i) y[i] = d->table[(uint8_t)x[i]];
+    return SRT_OK;
+}
+
 #define MATH_OP(var, code, nm, opdata, prep, ev)                                                  \
     const srt_op var = {.builtin_code = code, .name = nm, .options_type = 0, .params_size = 0,  \
                         .params_align = 0, .parse = NULL, .opdata_size = opdata, .prepare = prep, \
@@ -195,6 +240,7 @@ MATH_OP(srt_op_exp, 47, "EXP", 0, exp_prepare, exp_eval);
 MATH_OP(srt_op_sqrt, 75, "SQRT", 0, sqrt_prepare, sqrt_eval);
 MATH_OP(srt_op_square, 92, "SQUARE", 0, square_prepare, square_eval);
 MATH_OP(srt_op_logical_not, 87, "LOGICAL_NOT", 0, lnot_prepare, lnot_eval);
+MATH_OP(srt_op_elu, 111, "ELU", K_ELU_OPDATA, elu_prepare, elu_eval);
 
 /* Support table for docs/supported-ops.md (firmware/tools/gen_supported_ops.py):
  * @op ABS | int8; int16 (quantised, zero points 0, or plain); float32 | 
@@ -206,4 +252,5 @@ MATH_OP(srt_op_logical_not, 87, "LOGICAL_NOT", 0, lnot_prepare, lnot_eval);
  * @op SQRT | float32 | 
  * @op SQUARE | float32 | 
  * @op LOGICAL_NOT | bool | 
+ * @op ELU | int8 (table from glibc's expf); float32 (glibc's expm1f) | 
  */

@@ -19,7 +19,7 @@ extern const srt_op srt_op_reshape, srt_op_squeeze, srt_op_expand_dims, srt_op_s
 extern const srt_op srt_op_quantize, srt_op_dequantize, srt_op_rsqrt;
 /* simple ops: math_unary.c, compare_logical.c, arith_more.c */
 extern const srt_op srt_op_abs, srt_op_neg, srt_op_ceil, srt_op_floor, srt_op_round, srt_op_exp,
-    srt_op_sqrt, srt_op_square, srt_op_logical_not;
+    srt_op_sqrt, srt_op_square, srt_op_logical_not, srt_op_elu;
 extern const srt_op srt_op_equal, srt_op_not_equal, srt_op_greater, srt_op_greater_equal,
     srt_op_less, srt_op_less_equal, srt_op_logical_and, srt_op_logical_or, srt_op_select_v2;
 extern const srt_op srt_op_div, srt_op_floor_div, srt_op_floor_mod, srt_op_squared_difference,

@@ -28,7 +28,7 @@ static const srt_op *const k_ops[] = {
     &srt_op_zeros_like, &srt_op_fill, &srt_op_cast, &srt_op_arg_max, &srt_op_arg_min,
     &srt_op_slice, &srt_op_broadcast_to, &srt_op_broadcast_args, &srt_op_reverse_v2, &srt_op_dynamic_update_slice,
     &srt_op_reduce_max, &srt_op_reduce_min, &srt_op_sum, &srt_op_reduce_all, &srt_op_prelu,
-    &srt_op_add_n,
+    &srt_op_add_n, &srt_op_elu,
 #ifdef SRT_HAVE_CONTROL_OPS
     &srt_op_var_handle, &srt_op_read_variable, &srt_op_assign_variable, &srt_op_call_once,
     &srt_op_if, &srt_op_while,

@@ -215,6 +215,16 @@ def _add_n_prelu(dtype: str):
     return f
 
 
+def _elu(dtype: str):
+    def f(g: Graph) -> None:
+        s = g.sg
+        x = s.input("x", (1, 6, 5, 4), dtype, q(0.05, 10) if dtype == "int8" else None)
+        y = s.tensor("y", (1, 6, 5, 4), dtype, q(0.04, -30) if dtype == "int8" else None)
+        s.op("ELU", [x], [y])
+        s.mark_outputs(y)
+    return f
+
+
 def register(add_model: Callable[..., None]) -> None:
     def add(*args, **kw) -> None:
         add_model(*args, graph_dtype="float32", **kw)  # the graphs use the builder directly
@@ -242,5 +252,7 @@ def register(add_model: Callable[..., None]) -> None:
     for dt in ("int8", "float32"):
         add(f"add_n_prelu_{dt}", ("ADD_N", "PRELU"), dt, "ADD_N of three inputs, PRELU with per-channel alpha",
             _add_n_prelu(dt))
+    for dt in ("int8", "float32"):
+        add(f"elu_{dt}", ("ELU",), dt, "ELU (int8 through its 256-entry table)", _elu(dt))
     add("quantize_uint8_io", ("QUANTIZE", "FULLY_CONNECTED", "DEQUANTIZE"), "mixed",
         "uint8 input and output around an int8 dense layer", _uint8_io)

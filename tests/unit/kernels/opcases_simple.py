@@ -68,6 +68,9 @@ def unary_math_cases(c: Cases) -> None:
     i16[0, 0] = -32768
     _unary(c, "ABS", "int16", 1, inputs=[i16])                   # no quantisation: |-32768| wraps
     _unary(c, "LOGICAL_NOT", "bool", 0)
+    _unary(c, "ELU", "float32", 0, inputs=[f])
+    _unary(c, "ELU", "int8", 0, qt(0.05, 10), qt(0.04, -30))
+    _unary(c, "ELU", "int8", 1, qt(0.2, -128), qt(0.1, 0))
 
 
 def _binary(c: Cases, op: str, dt: str, k: int, sa, sb, so, qa=None, qb=None, qo=None, out_dt=None,
