@@ -28,7 +28,7 @@ ABIS = [
 ]
 
 
-def derived(ptr: int) -> dict[str, tuple[int, int]]:
+def derived(ptr: int, compression: bool) -> dict[str, tuple[int, int]]:
     """Structs used by VAR_HANDLE/READ_VARIABLE/ASSIGN_VARIABLE/CALL_ONCE (not measured)."""
     return {
         # { ResourceVariableRecord* records; int max_variable_count; int num_resource_variables; }
@@ -41,9 +41,10 @@ def derived(ptr: int) -> dict[str, tuple[int, int]]:
         "TfLiteCallOnceParams": (4, 4),            # { int init_subgraph_index; }
         "ref_VarHandleOpData": (4, 4),             # { int32_t resource_id; }
         "ref_CallOnceOpData": (8, 4),              # { int init_subgraph_index; bool has_run; }
-        # ASSIGN_VARIABLE's Init takes a 4-byte persistent buffer per op in the wheel (probed:
-        # one more "Persistent buffer data" allocation of 4 B per ASSIGN_VARIABLE op)
-        "ref_AssignVariableOpData": (4, 4),
+        # ASSIGN_VARIABLE has an Init (OpData {int scratch_index;}, one 4-B persistent buffer per
+        # op) only when TFLM is built with USE_TFLM_COMPRESSION, as the wheel is (probed there);
+        # the Make builds for Arm have no Init, so no OpData (assign_variable.cc @90b983c)
+        "ref_AssignVariableOpData": ((4, 4) if compression else (0, 0)),
         # IF / WHILE: { int then/cond_subgraph_index; int else/body_subgraph_index; } for both the
         # options struct and the OpData (8 B, probed on the wheel by the estimator engineer)
         "TfLiteIfParams": (8, 4),
@@ -100,7 +101,7 @@ def emit(data: dict) -> str:
         if use_over:
             structs.update(overrides)
         ptr = structs["TfLiteTensorPtr"][0]
-        for k, v in derived(ptr).items():
+        for k, v in derived(ptr, compression=abi == "x86_64_host").items():
             structs.setdefault(k, v)
         name = "x86_64_wheel" if use_over else abi
         lines.append(f"#{'if' if first else 'elif'} defined({macro})")
