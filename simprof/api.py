@@ -12,6 +12,7 @@ flow that does the work (simprof.flows). No figure is computed here.
 """
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any, Sequence
 
 from simprof.core.errors import UsageError
 
-__all__ = ["estimate", "measure", "measure_model", "file_kind", "measure_target", "platforms", "load_platform", "emulators",
+__all__ = ["estimate", "measure", "fit", "measure_model", "file_kind", "measure_target", "platforms", "load_platform", "emulators",
            "symbol_conventions", "build_elf", "write_models", "is_model", "can_measure_models",
            "check_tools", "result_json", "save_json", "load_json"]
 
@@ -94,6 +95,16 @@ def estimate(path: PathLike | bytes, platform: Any = "generic", **opts: Any):
     return estimate_model(model, str(pid), **opts)
 
 
+def fit(model: PathLike | bytes, platform: Any, **opts: Any):
+    """Make a .tflite model fit a RAM budget on `platform` (`simprof.flows.fit.FitResult`; the
+    rewritten model is `.fitted`, the QEMU proof `.proof`). opts go to `simprof.flows.fit.fit`:
+    arena_budget / ram_budget ("96KiB", "75%", 0.75, bytes; default RAM budget = the part's RAM),
+    data (.npz), min_accuracy / max_drop, guidance, measure, seed."""
+    from simprof.flows.fit import fit as _fit
+    pid = getattr(platform, "id", platform)
+    return _fit(model if isinstance(model, bytes) else Path(model), str(pid), **opts)
+
+
 def measure(path_or_elf: PathLike, platform: Any, *, emulator: str = "qemu", **opts: Any):
     """Measure peak RAM under an emulator (`simprof.core.results.Measurement`).
 
@@ -104,6 +115,7 @@ def measure(path_or_elf: PathLike, platform: Any, *, emulator: str = "qemu", **o
     opts for an ELF: timeout_s, per_operator, parallel, check_exit, island_gap, symbols (a
     `SymbolConventions`) or the shorthands of `symbol_conventions` (stop, arena, stack_size, ...)."""
     platform_obj = load_platform(platform)
+    _check_timeout(opts)
     target = Path(path_or_elf)
     if file_kind(target) != "tflite" and opts.pop("min_arena", False):
         raise UsageError("min_arena (bisecting the arena size) needs a .tflite model, not a firmware ELF",
@@ -123,9 +135,24 @@ def measure_model(model: PathLike, platform: Any, *, emulator: str = "qemu", **o
     opts: kernels, input, min_arena, recording, reference, per_operator, timeout_s."""
     from simprof.flows.measure import measure_model as _measure_model
     platform_obj = load_platform(platform)
+    _check_timeout(opts)
     if emulator != "qemu":
         require_emulator(emulator)
     return _measure_model(Path(model), platform_obj, emulator=emulator, **opts)
+
+
+def _check_timeout(opts: dict) -> None:
+    """A wall-clock limit is a positive, finite number of seconds (inf would overflow a socket
+    timeout deep inside a run, nan would never expire)."""
+    value = opts.get("timeout_s")
+    if value is None:
+        return
+    try:
+        ok = math.isfinite(float(value)) and float(value) > 0
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise UsageError(f"timeout_s must be a positive, finite number of seconds, not {value!r}", fix="e.g. 60")
 
 
 def require_emulator(name: str) -> None:
