@@ -3,7 +3,7 @@
 which follows the params exactly, so a manifest entry alone rebuilds its model bit for bit.
 
 Families: unas_chain, mobilenet_v1, mobilenet_v2, resnet8, dscnn, autoencoder, branches,
-planner_stress, tiny (see each sample function's docstring).
+planner_stress, tiny, streaming_kws (see each sample function's docstring).
 """
 from __future__ import annotations
 
@@ -168,3 +168,4 @@ def _build_tiny(g: Graph, p: Params) -> None:
 
 
 from . import families_cnn as _cnn  # noqa: E402,F401  (registers the CNN families)
+from . import families_streaming as _streaming  # noqa: E402,F401  (registers the streaming family)

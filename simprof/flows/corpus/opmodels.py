@@ -224,6 +224,10 @@ from . import opmodels_stateful as _stateful  # noqa: E402  (registers the resou
 
 _stateful.register(_register)
 
+from . import opmodels_simple as _simple  # noqa: E402  (registers the simple-op models)
+
+_simple.register(_register)
+
 
 # -- public API --------------------------------------------------------------------------------------
 def names() -> list[str]:
