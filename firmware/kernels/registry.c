@@ -3,6 +3,7 @@
  * here when the runtime build defines SRT_HAVE_CONTROL_OPS (their srt_op objects must then exist
  * under these names). srt_builtin_name lives in builtin_names.c (generated). */
 #include "ops.h"
+#include "ops_b.h"
 
 #ifdef SRT_HAVE_CONTROL_OPS
 extern const srt_op srt_op_var_handle, srt_op_read_variable, srt_op_assign_variable, srt_op_call_once;
@@ -19,6 +20,10 @@ static const srt_op *const k_ops[] = {
     &srt_op_concatenation, &srt_op_split, &srt_op_split_v, &srt_op_strided_slice, &srt_op_transpose,
     &srt_op_pad,
     &srt_op_quantize, &srt_op_dequantize, &srt_op_rsqrt,
+    /* ops_b.h */
+    &srt_op_depth_to_space, &srt_op_space_to_depth, &srt_op_batch_to_space_nd, &srt_op_space_to_batch_nd,
+    &srt_op_gather, &srt_op_gather_nd, &srt_op_embedding_lookup,
+    &srt_op_resize_nearest_neighbor, &srt_op_resize_bilinear, &srt_op_mirror_pad, &srt_op_padv2,
 #ifdef SRT_HAVE_CONTROL_OPS
     &srt_op_var_handle, &srt_op_read_variable, &srt_op_assign_variable, &srt_op_call_once,
     &srt_op_if, &srt_op_while,

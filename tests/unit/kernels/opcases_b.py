@@ -1,0 +1,211 @@
+"""Single-op models, part 3: the space/batch/depth moves, GATHER family, resizes, MIRROR_PAD and
+PADV2, and PAD on int16 (see opcases.py). Each type TFLM's reference kernel accepts is covered;
+`expected_events_b` gives the Prepare-time sequence of TFLM's kernel for these ops (temp tensors,
+the output-dims copy of CreateWritableTensorDimsWithCopy, OpData taken in Prepare, scratch)."""
+from __future__ import annotations
+
+import numpy as np
+
+from kcases import Cases, qt, schema
+
+S = schema
+
+
+def _q(dt: str, scale: float = 0.05, zp: int = 3):
+    return qt(scale, zp) if dt in ("int8", "int16") else None
+
+
+def _opt(cls, **kw):
+    o = cls()
+    for k, v in kw.items():
+        setattr(o, k, v)
+    return o
+
+
+def space_cases(c: Cases) -> None:
+    for dt in ("int8", "float32"):
+        q = _q(dt)
+        for k, (ishape, b, oshape) in enumerate([((1, 2, 3, 8), 2, (1, 4, 6, 2)), ((2, 1, 2, 9), 3, (2, 3, 6, 1))]):
+            def d2s(g, dt=dt, q=q, ishape=ishape, b=b, oshape=oshape):
+                x = g.input("x", ishape, dt, q)
+                y = g.tensor("y", oshape, dt, q)
+                g.op("DEPTH_TO_SPACE", [x], [y], _opt(S.DepthToSpaceOptionsT, blockSize=b))
+                g.mark_outputs(y)
+            c.add(f"depth_to_space_{dt}_{k}", d2s, [(ishape, dt)])
+
+            def s2d(g, dt=dt, q=q, ishape=ishape, b=b, oshape=oshape):
+                x = g.input("x", oshape, dt, q)
+                y = g.tensor("y", ishape, dt, q)
+                g.op("SPACE_TO_DEPTH", [x], [y], _opt(S.SpaceToDepthOptionsT, blockSize=b))
+                g.mark_outputs(y)
+            c.add(f"space_to_depth_{dt}_{k}", s2d, [(oshape, dt)])
+
+        # (space-side shape, block, paddings/crops, batch-side shape)
+        for k, (sshape, block, pads, bshape) in enumerate([
+            ((1, 4, 6, 3), [2, 2], [[0, 0], [0, 0]], (4, 2, 3, 3)),
+            ((2, 3, 5, 2), [2, 3], [[1, 0], [0, 1]], (12, 2, 2, 2)),
+            ((1, 5, 2), [3], [[1, 0]], (3, 2, 2)),
+        ]):
+            def s2b(g, dt=dt, q=q, sshape=sshape, block=block, pads=pads, bshape=bshape):
+                x = g.input("x", sshape, dt, q)
+                bs = g.const("block", np.array(block, np.int32))
+                pd = g.const("pads", np.array(pads, np.int32))
+                y = g.tensor("y", bshape, dt, q)
+                g.op("SPACE_TO_BATCH_ND", [x, bs, pd], [y], S.SpaceToBatchNDOptionsT())
+                g.mark_outputs(y)
+            c.add(f"space_to_batch_nd_{dt}_{k}", s2b, [(sshape, dt)])
+
+            def b2s(g, dt=dt, q=q, sshape=sshape, block=block, pads=pads, bshape=bshape):
+                x = g.input("x", bshape, dt, q)
+                bs = g.const("block", np.array(block, np.int32))
+                cr = g.const("crops", np.array(pads, np.int32))
+                y = g.tensor("y", sshape, dt, q)
+                g.op("BATCH_TO_SPACE_ND", [x, bs, cr], [y], S.BatchToSpaceNDOptionsT())
+                g.mark_outputs(y)
+            c.add(f"batch_to_space_nd_{dt}_{k}", b2s, [(bshape, dt)])
+
+
+def gather_cases(c: Cases) -> None:
+    for dt in ("int8", "float32"):
+        q = _q(dt)
+        for k, (ishape, idx, axis, bd, oshape) in enumerate([
+            ((5, 3), [[4, 0], [2, 2], [1, 3]], 0, 0, (3, 2, 3)),
+            ((2, 4, 3), [3, 0, 1, 1, 2], 1, 0, (2, 5, 3)),
+            ((2, 4, 3), [[1, 0], [2, 2]], -1, 1, (2, 4, 2)),
+        ]):
+            def gather(g, dt=dt, q=q, ishape=ishape, idx=idx, axis=axis, bd=bd, oshape=oshape):
+                x = g.input("x", ishape, dt, q)
+                p = g.const("pos", np.array(idx, np.int32))
+                y = g.tensor("y", oshape, dt, q)
+                g.op("GATHER", [x, p], [y], _opt(S.GatherOptionsT, axis=axis, batchDims=bd))
+                g.mark_outputs(y)
+            c.add(f"gather_{dt}_{k}", gather, [(ishape, dt)])
+
+        for k, (pshape, idx, oshape) in enumerate([
+            ((3, 4, 2), [[2, 1], [0, 3], [1, 1]], (3, 2)),
+            ((3, 4, 2), [[[1]], [[2]]], (2, 1, 4, 2)),
+            ((4, 3), [[3, 2, ], [0, 0]], (2,)),
+        ]):
+            def gnd(g, dt=dt, q=q, pshape=pshape, idx=idx, oshape=oshape):
+                x = g.input("x", pshape, dt, q)
+                p = g.const("idx", np.array(idx, np.int32))
+                y = g.tensor("y", oshape, dt, q)
+                g.op("GATHER_ND", [x, p], [y], S.GatherNdOptionsT())
+                g.mark_outputs(y)
+            c.add(f"gather_nd_{dt}_{k}", gnd, [(pshape, dt)])
+
+    rng = np.random.default_rng(21)
+    for k, (vdt, odt) in enumerate([("float32", "float32"), ("int8", "int8"), ("int8", "float32")]):
+        def emb(g, vdt=vdt, odt=odt):
+            look = g.input("look", (4,), "int32")
+            vq = qt(0.037, 0) if vdt == "int8" else None
+            vals = (rng.integers(-128, 128, (6, 2, 3)).astype(np.int8) if vdt == "int8"
+                    else rng.standard_normal((6, 2, 3)).astype(np.float32))
+            v = g.const("value", vals, vdt, vq)
+            y = g.tensor("y", (4, 2, 3), odt, vq if odt == "int8" else None)
+            g.op("EMBEDDING_LOOKUP", [look, v], [y])
+            g.mark_outputs(y)
+        c.add(f"embedding_lookup_{vdt}_{k}", emb, [((4,), "int32")])
+    # lookups must be valid rows: replace the random int32 inputs of those cases
+    for i, (name, model, inputs) in enumerate(c.items):
+        if name.startswith("embedding_lookup_"):
+            c.items[i] = (name, model, [np.array([5, 0, 3, 3], np.int32)])
+
+
+def resize_cases(c: Cases) -> None:
+    specs = [  # in shape, size, align_corners, half_pixel_centers
+        ((1, 3, 4, 2), (6, 8), False, False),
+        ((2, 4, 3, 3), (7, 5), True, False),
+        ((1, 5, 5, 1), (3, 9), False, True),
+    ]
+    for dt in ("int8", "float32", "int16"):
+        for k, (ishape, size, ac, hp) in enumerate(specs):
+            oshape = (ishape[0], size[0], size[1], ishape[3])
+
+            def nn(g, dt=dt, ishape=ishape, size=size, ac=ac, hp=hp, oshape=oshape):
+                x = g.input("x", ishape, dt, _q(dt))
+                s = g.const("size", np.array(size, np.int32))
+                y = g.tensor("y", oshape, dt, _q(dt))
+                g.op("RESIZE_NEAREST_NEIGHBOR", [x, s], [y],
+                     _opt(S.ResizeNearestNeighborOptionsT, alignCorners=ac, halfPixelCenters=hp))
+                g.mark_outputs(y)
+            c.add(f"resize_nearest_{dt}_{k}", nn, [(ishape, dt)])
+            if dt == "int16":
+                continue
+
+            def bl(g, dt=dt, ishape=ishape, size=size, ac=ac, hp=hp, oshape=oshape):
+                x = g.input("x", ishape, dt, _q(dt))
+                s = g.const("size", np.array(size, np.int32))
+                y = g.tensor("y", oshape, dt, _q(dt))
+                g.op("RESIZE_BILINEAR", [x, s], [y],
+                     _opt(S.ResizeBilinearOptionsT, alignCorners=ac, halfPixelCenters=hp))
+                g.mark_outputs(y)
+            c.add(f"resize_bilinear_{dt}_{k}", bl, [(ishape, dt)])
+
+
+def pad_cases(c: Cases) -> None:
+    for dt in ("int8", "float32"):
+        q = _q(dt)
+        for k, (ishape, pads, mode) in enumerate([
+            ((1, 3, 4, 2), [[0, 0], [2, 1], [1, 3], [0, 0]], 0),   # REFLECT
+            ((2, 3, 3), [[1, 2], [3, 0], [0, 3]], 1),              # SYMMETRIC
+        ]):
+            oshape = tuple(d + a + b for d, (a, b) in zip(ishape, pads))
+            pdt = np.int32 if k == 0 else np.int64
+
+            def mp(g, dt=dt, q=q, ishape=ishape, pads=pads, mode=mode, oshape=oshape, pdt=pdt):
+                x = g.input("x", ishape, dt, q)
+                p = g.const("pads", np.array(pads, pdt))
+                y = g.tensor("y", oshape, dt, q)
+                g.op("MIRROR_PAD", [x, p], [y], _opt(S.MirrorPadOptionsT, mode=mode))
+                g.mark_outputs(y)
+            c.add(f"mirror_pad_{dt}_{k}", mp, [(ishape, dt)])
+
+    for dt, cval in (("int8", np.int8(-7)), ("float32", np.float32(2.5)), ("int16", np.int16(-1234)),
+                     ("int32", np.int32(77))):
+        def p2(g, dt=dt, cval=cval):
+            q = _q(dt, 0.02, 0 if dt == "int16" else 3)
+            x = g.input("x", (1, 3, 3, 2), dt, q)
+            p = g.const("pads", np.array([[0, 0], [1, 2], [2, 0], [0, 1]], np.int32))
+            cv = g.const("cval", np.array(cval), dt, q)
+            y = g.tensor("y", (1, 6, 5, 3), dt, q)
+            g.op("PADV2", [x, p, cv], [y], S.PadV2OptionsT())
+            g.mark_outputs(y)
+        c.add(f"padv2_{dt}_0", p2, [((1, 3, 3, 2), dt)])
+
+    def pad16(g):
+        q = qt(0.001, 0)
+        x = g.input("x", (2, 3, 4), "int16", q)
+        p = g.const("pads", np.array([[1, 0], [0, 2], [1, 1]], np.int32))
+        y = g.tensor("y", (3, 5, 6), "int16", q)
+        g.op("PAD", [x, p], [y])
+        g.mark_outputs(y)
+    c.add("pad_int16_0", pad16, [((2, 3, 4), "int16")])
+
+
+def cases_b(c: Cases) -> None:
+    for f in (space_cases, gather_cases, resize_cases, pad_cases):
+        f(c)
+
+
+def expected_events_b(ops: str, name: str, shapes: list[list[int]], op) -> list[str] | None:
+    """TFLM's Prepare sequence for the ops of this file (None: not one of them). `op` is the
+    flatbuffer Operator; `shapes` the stored tensor shapes."""
+    io = ["T in 0", "T out 0"]
+    dims_copy = f"P {4 + 4 * len(shapes[op.Outputs(0)])}"
+    if ops in ("depth_to_space", "space_to_depth"):
+        return io + [dims_copy]
+    if ops in ("batch_to_space_nd", "space_to_batch_nd"):
+        return io
+    if ops in ("gather", "gather_nd"):
+        return ["T in 0", "T in 1", "T out 0", dims_copy]
+    if ops == "embedding_lookup":
+        return ["T in 0", "T in 1", "T out 0", dims_copy, "P 16"]  # OpData {float; size_t} on x86-64
+    if ops in ("resize_nearest", "resize_bilinear"):
+        return ["T in 0", "T in 1", "T out 0"]
+    if ops == "mirror_pad":
+        rank = len(shapes[op.Inputs(0)])
+        return ["T in 0", "T in 1", "T out 0", f"S {4 * rank}", f"S {4 * rank}"]
+    if ops == "padv2":
+        return ["T in 0", "T in 1", "T in 2", "T out 0"]
+    return None
