@@ -33,6 +33,9 @@ def _reference(sg: Subgraph, op: Operator) -> list[tuple[int, str]]:
         x, axis = _t(sg, op, 0), _t(sg, op, 1)
         out.append((4 * len(x.shape), "temp index per input dimension"))
         out.append((4 * _elems(axis), "resolved axis"))
+    elif op.opcode == "MIRROR_PAD":
+        rank = len(_t(sg, op, 0).shape)
+        out += [(4 * rank, "output element count per dimension"), (4 * rank, "input element count per dimension")]
     elif op.opcode in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
         w = _t(sg, op, 1)
         if w is not None and w.dtype == "int4":

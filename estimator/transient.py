@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from .abi import PLANNER_BYTES_PER_BUFFER, SCRATCH_REQUESTS_RESERVED, Abi, op_cost
 from .lifetimes import Lifetimes, ScratchRequest
+from .prepare_rules_b import prepare_persistent_b
 from .tail import ArenaSim, ceil_to
 from .tflite_reader import ModelGraph, Operator, Subgraph
 
@@ -133,6 +134,9 @@ def _prepare_persistent(rule: str | None, sg: Subgraph, op: Operator, cfg: Setup
             resource_sizes["allocated"].add(name)
             return [value.nbytes]
         return []
+    sizes = prepare_persistent_b(rule, sg, op, cfg.variant)
+    if sizes is not None:
+        return sizes
     raise KeyError(rule)
 
 

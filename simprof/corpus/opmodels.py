@@ -224,6 +224,10 @@ from . import opmodels_stateful as _stateful  # noqa: E402  (registers the resou
 
 _stateful.register(_register)
 
+from . import opmodels_b as _ops_b  # noqa: E402  (data movement, gather, resize)
+
+_ops_b.register(_both)
+
 
 # -- public API --------------------------------------------------------------------------------------
 def names() -> list[str]:

@@ -1,0 +1,133 @@
+"""Layer helpers for the data-movement, gather and resize operators (functions on a `Graph`, so the
+Graph class stays as it is): DEPTH_TO_SPACE, SPACE_TO_DEPTH, SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND,
+GATHER, GATHER_ND, EMBEDDING_LOOKUP, RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR, MIRROR_PAD, PADV2.
+Every helper returns an activation quantized like its input (these ops move values, they do not
+rescale them), which is what TFLite's converter produces."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from .builder import BuilderError, schema
+from .layers import Act, Graph
+
+
+def _opt(cls, **kw):
+    o = cls()
+    for k, v in kw.items():
+        setattr(o, k, v)
+    return o
+
+
+def depth_to_space(g: Graph, x: Act, block: int) -> Act:
+    n, h, w, c = x.shape
+    if c % (block * block):
+        raise BuilderError(f"DEPTH_TO_SPACE: depth {c} is not a multiple of {block}^2")
+    y = g._like("d2s", x, (n, h * block, w * block, c // (block * block)))
+    g.sg.op("DEPTH_TO_SPACE", [x.ref], [y.ref], _opt(schema.DepthToSpaceOptionsT, blockSize=block))
+    return y
+
+
+def space_to_depth(g: Graph, x: Act, block: int) -> Act:
+    n, h, w, c = x.shape
+    if h % block or w % block:
+        raise BuilderError(f"SPACE_TO_DEPTH: {h}x{w} is not a multiple of {block}")
+    y = g._like("s2d", x, (n, h // block, w // block, c * block * block))
+    g.sg.op("SPACE_TO_DEPTH", [x.ref], [y.ref], _opt(schema.SpaceToDepthOptionsT, blockSize=block))
+    return y
+
+
+def space_to_batch(g: Graph, x: Act, block: Sequence[int], pads: Sequence[tuple[int, int]]) -> Act:
+    n, h, w, c = x.shape
+    (t, b), (lft, r) = pads
+    hp, wp = h + t + b, w + lft + r
+    if hp % block[0] or wp % block[1]:
+        raise BuilderError("SPACE_TO_BATCH_ND: padded size is not a multiple of the block")
+    y = g._like("s2b", x, (n * block[0] * block[1], hp // block[0], wp // block[1], c))
+    g.sg.op("SPACE_TO_BATCH_ND", [x.ref, g.const_int32(block, "block"),
+                                  g.sg.const(g._name("paddings"), np.asarray(pads, np.int32), "int32")],
+            [y.ref], schema.SpaceToBatchNDOptionsT())
+    return y
+
+
+def batch_to_space(g: Graph, x: Act, block: Sequence[int], crops: Sequence[tuple[int, int]]) -> Act:
+    n, h, w, c = x.shape
+    (t, b), (lft, r) = crops
+    if n % (block[0] * block[1]):
+        raise BuilderError("BATCH_TO_SPACE_ND: batch is not a multiple of the block")
+    y = g._like("b2s", x, (n // (block[0] * block[1]), h * block[0] - t - b, w * block[1] - lft - r, c))
+    g.sg.op("BATCH_TO_SPACE_ND", [x.ref, g.const_int32(block, "block"),
+                                  g.sg.const(g._name("crops"), np.asarray(crops, np.int32), "int32")],
+            [y.ref], schema.BatchToSpaceNDOptionsT())
+    return y
+
+
+def gather(g: Graph, x: Act, indices: np.ndarray, axis: int = 0) -> Act:
+    idx = np.asarray(indices, np.int32)
+    ax = axis % len(x.shape)
+    shape = tuple(x.shape[:ax]) + idx.shape + tuple(x.shape[ax + 1:])
+    y = g._like("gather", x, shape)
+    pos = g.sg.const(g._name("positions"), idx, "int32")
+    g.sg.op("GATHER", [x.ref, pos], [y.ref], _opt(schema.GatherOptionsT, axis=axis, batchDims=0))
+    return y
+
+
+def gather_nd(g: Graph, x: Act, indices: np.ndarray) -> Act:
+    idx = np.asarray(indices, np.int32)
+    shape = idx.shape[:-1] + tuple(x.shape[idx.shape[-1]:])
+    y = g._like("gather_nd", x, shape)
+    g.sg.op("GATHER_ND", [x.ref, g.sg.const(g._name("indices"), idx, "int32")], [y.ref], schema.GatherNdOptionsT())
+    return y
+
+
+def embedding(g: Graph, ids: Sequence[int], rows: int, dims: int, like: Act) -> Act:
+    """EMBEDDING_LOOKUP of constant ids in a constant (rows, dims) table quantized like `like`
+    (int8) or float32; the result has shape (len(ids), dims)."""
+    vals = g.rng.normal(like.mean, like.std, (rows, dims))
+    if g.dtype == "int8":
+        q = like.ref.quant
+        table = np.clip(np.round(vals / q.scale[0]) + q.zero_point[0], -128, 127).astype(np.int8)
+        t = g.sg.const(g._name("embeddings"), table, "int8", q)
+    else:
+        t = g.sg.const(g._name("embeddings"), vals.astype(np.float32), "float32")
+    y = g._like("embedding", like, (len(ids), dims))
+    g.sg.op("EMBEDDING_LOOKUP", [g.const_int32(list(ids), "ids"), t], [y.ref])
+    return y
+
+
+def resize(g: Graph, x: Act, size: tuple[int, int], bilinear: bool, align_corners: bool = False,
+           half_pixel_centers: bool = False) -> Act:
+    n, _, _, c = x.shape
+    y = g._like("resize", x, (n, size[0], size[1], c))
+    if bilinear:
+        opt = _opt(schema.ResizeBilinearOptionsT, alignCorners=align_corners, halfPixelCenters=half_pixel_centers)
+        g.sg.op("RESIZE_BILINEAR", [x.ref, g.const_int32(size, "size")], [y.ref], opt)
+    else:
+        opt = _opt(schema.ResizeNearestNeighborOptionsT, alignCorners=align_corners,
+                   halfPixelCenters=half_pixel_centers)
+        g.sg.op("RESIZE_NEAREST_NEIGHBOR", [x.ref, g.const_int32(size, "size")], [y.ref], opt)
+    return y
+
+
+def mirror_pad(g: Graph, x: Act, paddings: Sequence[tuple[int, int]], symmetric: bool = False) -> Act:
+    shape = [d + a + b for d, (a, b) in zip(x.shape, paddings)]
+    y = g._like("mirror_pad", x, shape)
+    pads = g.sg.const(g._name("paddings"), np.asarray(paddings, np.int32), "int32")
+    g.sg.op("MIRROR_PAD", [x.ref, pads], [y.ref], _opt(schema.MirrorPadOptionsT, mode=1 if symmetric else 0))
+    return y
+
+
+def padv2(g: Graph, x: Act, paddings: Sequence[tuple[int, int]], value: float) -> Act:
+    """PADV2 with a real-valued constant, quantized with the input's parameters for int8."""
+    shape = [d + a + b for d, (a, b) in zip(x.shape, paddings)]
+    y = g._like("padv2", x, shape)
+    pads = g.sg.const(g._name("paddings"), np.asarray(paddings, np.int32), "int32")
+    if x.ref.dtype == "int8":
+        q = x.ref.quant
+        cv = np.array(int(np.clip(round(value / q.scale[0]) + q.zero_point[0], -128, 127)), np.int8)
+        c = g.sg.const(g._name("pad_value"), cv, "int8", q)
+    else:
+        c = g.sg.const(g._name("pad_value"), np.array(value, np.float32), "float32")
+    g.sg.op("PADV2", [x.ref, pads, c], [y.ref], schema.PadV2OptionsT())
+    return y

@@ -1,0 +1,84 @@
+"""Example models (see opmodels.py) for the data-movement, gather and resize operators, int8 and
+float32: each op sits between two small layers so that its input is planned in the arena and its
+output feeds another kernel, as in a real model."""
+from __future__ import annotations
+
+from typing import Callable
+
+from . import layers_b as lb
+from .layers import Graph
+
+
+def _d2s(g: Graph) -> None:
+    g.output(lb.depth_to_space(g, g.conv2d(g.input((1, 5, 3, 4)), 8, 1), 2))
+
+
+def _s2d(g: Graph) -> None:
+    g.output(g.conv2d(lb.space_to_depth(g, g.input((1, 6, 4, 3)), 2), 5, 1))
+
+
+def _s2b_b2s(g: Graph) -> None:
+    # dilated-convolution pattern: SPACE_TO_BATCH_ND -> CONV_2D -> BATCH_TO_SPACE_ND
+    x = g.input((1, 7, 6, 3))
+    y = lb.space_to_batch(g, x, (2, 2), ((1, 0), (0, 0)))
+    y = g.conv2d(y, 4, 3, padding="VALID")
+    g.output(lb.batch_to_space(g, y, (2, 2), ((0, 0), (0, 0))))
+
+
+def _gather(g: Graph) -> None:
+    x = g.fully_connected(g.input((6, 5)), 7)
+    g.output(lb.gather(g, x, [[5, 0, 2], [1, 1, 4]], axis=0))
+
+
+def _gather_axis1(g: Graph) -> None:
+    g.output(lb.gather(g, g.input((2, 9, 3)), [8, 0, 4, 4], axis=1))
+
+
+def _gather_nd(g: Graph) -> None:
+    g.output(lb.gather_nd(g, g.input((4, 3, 5)), [[3, 2], [0, 1], [2, 0]]))
+
+
+def _embedding(g: Graph) -> None:
+    x = g.input((5, 6))
+    e = lb.embedding(g, [3, 0, 7, 3, 1], rows=9, dims=6, like=x)
+    g.output(g.add(x, e))
+
+
+def _resize(bilinear: bool, align: bool = False, half: bool = False):
+    def f(g: Graph) -> None:
+        x = g.input((1, 5, 4, 3))
+        g.output(lb.resize(g, x, (9, 11), bilinear, align, half))
+    return f
+
+
+def _mirror_pad(symmetric: bool):
+    def f(g: Graph) -> None:
+        x = g.input((1, 5, 6, 3))
+        g.output(g.conv2d(lb.mirror_pad(g, x, ((0, 0), (1, 2), (2, 1), (0, 0)), symmetric), 4, 3, padding="VALID"))
+    return f
+
+
+def _padv2(g: Graph) -> None:
+    g.output(g.max_pool(lb.padv2(g, g.input((1, 5, 5, 3)), ((0, 0), (1, 1), (1, 2), (0, 0)), -0.75), 2))
+
+
+def register(both: Callable[..., None]) -> None:
+    both("depth_to_space", ("DEPTH_TO_SPACE", "CONV_2D"), "1x1 conv to 8 channels, DEPTH_TO_SPACE block 2", _d2s)
+    both("space_to_depth", ("SPACE_TO_DEPTH", "CONV_2D"), "SPACE_TO_DEPTH block 2, then a 1x1 conv", _s2d)
+    both("space_batch_dilated_conv", ("SPACE_TO_BATCH_ND", "CONV_2D", "BATCH_TO_SPACE_ND"),
+         "dilated convolution as SPACE_TO_BATCH_ND, VALID conv, BATCH_TO_SPACE_ND", _s2b_b2s)
+    both("gather", ("GATHER", "FULLY_CONNECTED"), "dense rows gathered into a (2,3,7) tensor", _gather)
+    both("gather_axis1", ("GATHER",), "GATHER on axis 1 with a repeated index", _gather_axis1)
+    both("gather_nd", ("GATHER_ND",), "GATHER_ND of 3 rows by (i, j)", _gather_nd)
+    both("embedding_lookup", ("EMBEDDING_LOOKUP", "ADD"), "5 constant ids into a 9x6 table, added to the input",
+         _embedding)
+    both("resize_nearest", ("RESIZE_NEAREST_NEIGHBOR",), "5x4 -> 9x11 nearest neighbour", _resize(False))
+    both("resize_nearest_align", ("RESIZE_NEAREST_NEIGHBOR",), "nearest neighbour, align_corners",
+         _resize(False, align=True))
+    both("resize_bilinear", ("RESIZE_BILINEAR",), "5x4 -> 9x11 bilinear", _resize(True))
+    both("resize_bilinear_half_pixel", ("RESIZE_BILINEAR",), "bilinear, half_pixel_centers",
+         _resize(True, half=True))
+    both("mirror_pad_reflect", ("MIRROR_PAD", "CONV_2D"), "REFLECT padding before a VALID conv", _mirror_pad(False))
+    both("mirror_pad_symmetric", ("MIRROR_PAD", "CONV_2D"), "SYMMETRIC padding before a VALID conv",
+         _mirror_pad(True))
+    both("padv2", ("PADV2", "MAX_POOL_2D"), "PADV2 with -0.75, then a max pool", _padv2)
