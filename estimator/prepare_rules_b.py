@@ -14,4 +14,8 @@ def prepare_persistent_b(rule: str | None, sg: Subgraph, op: Operator, variant: 
         y = sg.tensors[op.outputs[0]]
         abi = get_abi("lp64" if variant == "wheel" else variant)
         return [4 + 4 * len(y.shape), abi.size("ref_EmbeddingLookupOpData")[0]]
+    if rule == "cumsum_int8":
+        x = sg.tensors[op.inputs[0]]
+        abi = get_abi("lp64" if variant == "wheel" else variant)
+        return [abi.size("ref_CumsumOpData")[0]] if x.dtype == "int8" else []
     return None

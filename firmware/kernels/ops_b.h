@@ -28,4 +28,8 @@ srt_status k_need(srt_ctx *ctx, const srt_tensor *t, const char *op, const char 
 /* PADV2's constant_values: a scalar of the input's type (int8: the output's scale and zero point). */
 srt_status k_padv2_constant(srt_ctx *ctx, const srt_tensor *in, const srt_tensor *out, const srt_tensor *cst);
 
+/* TFLite's GetInvSqrtQuantizedMultiplierExp(x, kReverseShift): 1/sqrt(x) as (q31, left shift)
+ * (quantize.c, shared with RSQRT). */
+void srt_inv_sqrt_multiplier(int32_t x, int32_t *mult, int *shift);
+
 #endif /* SRT_KERNELS_OPS_B_H */

@@ -9,8 +9,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .builder import BuilderError, schema
-from .layers import Act, Graph
+from .builder import BuilderError, Quant, schema
+from .layers import Act, Graph, conv_out
 
 
 def _opt(cls, **kw):
@@ -130,4 +130,34 @@ def padv2(g: Graph, x: Act, paddings: Sequence[tuple[int, int]], value: float) -
     else:
         c = g.sg.const(g._name("pad_value"), np.array(value, np.float32), "float32")
     g.sg.op("PADV2", [x.ref, pads, c], [y.ref], schema.PadV2OptionsT())
+    return y
+
+
+def l2_normalization(g: Graph, x: Act) -> Act:
+    """Over the last axis; int8 output is fixed at scale 1/128, zero point 0 (TFLite's rule)."""
+    if x.ref.dtype == "int8":
+        y = g._new("l2norm", x.shape, 0.0, 0.5, -1.0, 127 / 128, quant=Quant.per_tensor(1 / 128, 0))
+    else:
+        y = g._new("l2norm", x.shape, 0.0, 0.5, -1.0, 1.0)
+    g.sg.op("L2_NORMALIZATION", [x.ref], [y.ref], schema.L2NormOptionsT())
+    return y
+
+
+def l2_pool(g: Graph, x: Act, pool: int = 2, stride: int | None = None, padding: str = "VALID") -> Act:
+    """float32 only (TFLM's L2_POOL_2D has no integer kernel)."""
+    stride = stride or pool
+    n, h, w, c = x.shape
+    oh, ow = conv_out(h, pool, stride, padding), conv_out(w, pool, stride, padding)
+    y = g._new("l2pool", (n, oh, ow, c), x.rms, x.std, 0.0, max(abs(x.lo), abs(x.hi)))
+    g.sg.op("L2_POOL_2D", [x.ref], [y.ref], _opt(schema.Pool2DOptionsT, padding=getattr(schema.Padding, padding), strideW=stride,
+                                                  strideH=stride, filterWidth=pool, filterHeight=pool))
+    return y
+
+
+def cumsum(g: Graph, x: Act, axis: int, exclusive: bool = False, reverse: bool = False) -> Act:
+    n = x.shape[axis]
+    lo, hi = min(x.lo * n, x.lo), max(x.hi * n, x.hi)
+    y = g._new("cumsum", x.shape, x.mean * n / 2, x.std * n ** 0.5, lo, hi)
+    g.sg.op("CUMSUM", [x.ref, g.sg.const(g._name("axis"), np.array(axis, np.int32), "int32")], [y.ref],
+            _opt(schema.CumsumOptionsT, exclusive=exclusive, reverse=reverse))
     return y

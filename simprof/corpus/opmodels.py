@@ -226,7 +226,7 @@ _stateful.register(_register)
 
 from . import opmodels_b as _ops_b  # noqa: E402  (data movement, gather, resize)
 
-_ops_b.register(_both)
+_ops_b.register(_both, _register)
 
 
 # -- public API --------------------------------------------------------------------------------------

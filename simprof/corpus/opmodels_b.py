@@ -62,7 +62,23 @@ def _padv2(g: Graph) -> None:
     g.output(g.max_pool(lb.padv2(g, g.input((1, 5, 5, 3)), ((0, 0), (1, 1), (1, 2), (0, 0)), -0.75), 2))
 
 
-def register(both: Callable[..., None]) -> None:
+def _l2norm(g: Graph) -> None:
+    g.output(lb.l2_normalization(g, g.fully_connected(g.input((3, 10)), 6)))
+
+
+def _l2pool(g: Graph) -> None:
+    g.output(lb.l2_pool(g, g.input((1, 7, 6, 3)), 3, 2, "SAME"))
+
+
+def _cumsum(g: Graph) -> None:
+    g.output(lb.cumsum(g, g.input((2, 7, 3)), 1))
+
+
+def _cumsum_rev(g: Graph) -> None:
+    g.output(lb.cumsum(g, g.input((4, 5)), 0, exclusive=True, reverse=True))
+
+
+def register(both: Callable[..., None], one: Callable[..., None]) -> None:
     both("depth_to_space", ("DEPTH_TO_SPACE", "CONV_2D"), "1x1 conv to 8 channels, DEPTH_TO_SPACE block 2", _d2s)
     both("space_to_depth", ("SPACE_TO_DEPTH", "CONV_2D"), "SPACE_TO_DEPTH block 2, then a 1x1 conv", _s2d)
     both("space_batch_dilated_conv", ("SPACE_TO_BATCH_ND", "CONV_2D", "BATCH_TO_SPACE_ND"),
@@ -82,3 +98,9 @@ def register(both: Callable[..., None]) -> None:
     both("mirror_pad_symmetric", ("MIRROR_PAD", "CONV_2D"), "SYMMETRIC padding before a VALID conv",
          _mirror_pad(True))
     both("padv2", ("PADV2", "MAX_POOL_2D"), "PADV2 with -0.75, then a max pool", _padv2)
+    both("l2_normalization", ("L2_NORMALIZATION", "FULLY_CONNECTED"), "dense then L2 normalisation of each row",
+         _l2norm)
+    one("l2_pool_2d_float32", ("L2_POOL_2D",), "float32", "3x3 L2 pool, stride 2, SAME (float32 only in TFLM)",
+        _l2pool)
+    both("cumsum", ("CUMSUM",), "cumulative sum over the middle axis", _cumsum)
+    both("cumsum_exclusive_reverse", ("CUMSUM",), "exclusive, reversed cumulative sum", _cumsum_rev)

@@ -183,8 +183,42 @@ def pad_cases(c: Cases) -> None:
     c.add("pad_int16_0", pad16, [((2, 3, 4), "int16")])
 
 
+def norm_cases(c: Cases) -> None:
+    for k, shape in enumerate([(2, 7), (1, 3, 4, 5)]):
+        for dt in ("int8", "float32"):
+            def l2n(g, dt=dt, shape=shape):
+                x = g.input("x", shape, dt, _q(dt, 0.04, -3))
+                y = g.tensor("y", shape, dt, qt(1 / 128, 0) if dt == "int8" else None)
+                g.op("L2_NORMALIZATION", [x], [y], S.L2NormOptionsT())
+                g.mark_outputs(y)
+            c.add(f"l2_normalization_{dt}_{k}", l2n, [(shape, dt)])
+
+    for k, (ishape, f, s, pad, act, oshape) in enumerate([
+        ((1, 6, 5, 3), 2, 2, S.Padding.VALID, 0, (1, 3, 2, 3)),
+        ((2, 5, 5, 2), 3, 2, S.Padding.SAME, 1, (2, 3, 3, 2)),
+    ]):
+        def l2p(g, ishape=ishape, f=f, s=s, pad=pad, act=act, oshape=oshape):
+            x = g.input("x", ishape, "float32")
+            y = g.tensor("y", oshape, "float32")
+            g.op("L2_POOL_2D", [x], [y], _opt(S.Pool2DOptionsT, padding=pad, strideW=s, strideH=s, filterWidth=f,
+                                               filterHeight=f, fusedActivationFunction=act))
+            g.mark_outputs(y)
+        c.add(f"l2_pool_float32_{k}", l2p, [(ishape, "float32")])
+
+    for dt in ("int8", "float32"):
+        for k, (shape, axis, excl, rev) in enumerate([((3, 5), 1, False, False), ((2, 4, 3), 1, True, True),
+                                                      ((4, 2, 3), -3, False, True)]):
+            def cs(g, dt=dt, shape=shape, axis=axis, excl=excl, rev=rev):
+                x = g.input("x", shape, dt, _q(dt, 0.02, 5))
+                a = g.const("axis", np.array(axis, np.int32))
+                y = g.tensor("y", shape, dt, _q(dt, 0.09, -4))
+                g.op("CUMSUM", [x, a], [y], _opt(S.CumsumOptionsT, exclusive=excl, reverse=rev))
+                g.mark_outputs(y)
+            c.add(f"cumsum_{dt}_{k}", cs, [(shape, dt)])
+
+
 def cases_b(c: Cases) -> None:
-    for f in (space_cases, gather_cases, resize_cases, pad_cases):
+    for f in (space_cases, gather_cases, resize_cases, pad_cases, norm_cases):
         f(c)
 
 
@@ -206,6 +240,12 @@ def expected_events_b(ops: str, name: str, shapes: list[list[int]], op) -> list[
     if ops == "mirror_pad":
         rank = len(shapes[op.Inputs(0)])
         return ["T in 0", "T in 1", "T out 0", f"S {4 * rank}", f"S {4 * rank}"]
+    if ops == "l2_normalization":
+        return io
+    if ops == "l2_pool":
+        return ["T out 0", "T in 0", dims_copy]
+    if ops == "cumsum":
+        return ["T in 0", "T in 1", "T out 0"] + (["P 36"] if "_int8_" in name else [])
     if ops == "padv2":
         return ["T in 0", "T in 1", "T in 2", "T out 0"]
     return None
