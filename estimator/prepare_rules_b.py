@@ -6,6 +6,12 @@ from .abi import get_abi
 from .tflite_reader import Operator, Subgraph
 
 
+def quantized_input(sg: Subgraph, op: Operator, k: int) -> bool:
+    """Input k exists and is int8/int16 (the temp-token condition `|int8@k` of op_costs.json, for
+    kernels whose data input is not input 0, e.g. TRANSPOSE_CONV's input 2)."""
+    return k < len(op.inputs) and op.inputs[k] >= 0 and sg.tensors[op.inputs[k]].dtype in ("int8", "int16")
+
+
 def prepare_persistent_b(rule: str | None, sg: Subgraph, op: Operator, variant: str) -> list[int] | None:
     """P16 sizes in allocation order, or None when `rule` is not one of these. `variant` is
     SetupConfig.variant: "wheel" (the tflite-micro wheel, lp64) or an ABI name."""
@@ -18,4 +24,7 @@ def prepare_persistent_b(rule: str | None, sg: Subgraph, op: Operator, variant: 
         x = sg.tensors[op.inputs[0]]
         abi = get_abi("lp64" if variant == "wheel" else variant)
         return [abi.size("ref_CumsumOpData")[0]] if x.dtype == "int8" else []
+    if rule == "transpose_conv":
+        # per-channel multiplier and shift, for every type (float models too)
+        return [4 * sg.tensors[op.inputs[1]].shape[0]] * 2
     return None

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from .abi import PLANNER_BYTES_PER_BUFFER, SCRATCH_REQUESTS_RESERVED, Abi, op_cost
 from .lifetimes import Lifetimes, ScratchRequest
-from .prepare_rules_b import prepare_persistent_b
+from .prepare_rules_b import prepare_persistent_b, quantized_input
 from .tail import ArenaSim, ceil_to
 from .tflite_reader import ModelGraph, Operator, Subgraph
 
@@ -86,6 +86,8 @@ def _temps_for(tokens, sg: Subgraph, op: Operator):
         if "|" in tok:
             tok, cond = tok.split("|", 1)
         if cond == "int8" and not (first_in is not None and first_in.dtype in ("int8", "int16")):
+            continue
+        if cond == "int8@2" and not quantized_input(sg, op, 2):
             continue
         optional = tok.endswith("?")
         tok = tok.rstrip("?")

@@ -73,5 +73,16 @@
 #define SRT_PARAMS_ALIGN_CUMSUM 1
 #define SRT_OPDATA_SIZE_CUMSUM 0
 #define SRT_PREPARE_SIZE_CUMSUM 36
+/* TfLiteTransposeConvParams (tflm-sizes.json); OpData {ConvParams (56 B); int scratch index;
+ * [compression: two scratch indices]; int bias scratch index; int32_t *multiplier, *shift} */
+#define SRT_PARAMS_SIZE_TRANSPOSE_CONV SRT_SIZEOF_TfLiteTransposeConvParams
+#define SRT_PARAMS_ALIGN_TRANSPOSE_CONV SRT_ALIGNOF_TfLiteTransposeConvParams
+#if defined(SRT_ABI_X86_64_WHEEL)
+#define SRT_OPDATA_SIZE_TRANSPOSE_CONV 88
+#elif defined(SRT_ABI_X86_64_NOCOMPRESS)
+#define SRT_OPDATA_SIZE_TRANSPOSE_CONV 80
+#else
+#define SRT_OPDATA_SIZE_TRANSPOSE_CONV 72
+#endif
 
 #endif /* SRT_KERNELS_B_ABI_H */

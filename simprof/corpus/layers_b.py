@@ -161,3 +161,18 @@ def cumsum(g: Graph, x: Act, axis: int, exclusive: bool = False, reverse: bool =
     g.sg.op("CUMSUM", [x.ref, g.sg.const(g._name("axis"), np.array(axis, np.int32), "int32")], [y.ref],
             _opt(schema.CumsumOptionsT, exclusive=exclusive, reverse=reverse))
     return y
+
+
+def transpose_conv(g: Graph, x: Act, filters: int, kernel: int = 3, stride: int = 2, padding: str = "SAME",
+                   act: str = "NONE", bias: bool = True) -> Act:
+    """The decoder up-sampling layer: output (in * stride) with SAME, ((in - 1) * stride + kernel) with VALID."""
+    n, h, w, c = x.shape
+    fan_in = max(1, kernel * kernel * c // (stride * stride))
+    wt, b, mean, std, lo, hi = g._weights(x, (filters, kernel, kernel, c), fan_in, 0, act, "tconv")
+    size = (lambda s: s * stride) if padding == "SAME" else (lambda s: (s - 1) * stride + kernel)
+    oshape = (n, size(h), size(w), filters)
+    y = g._new("tconv", oshape, mean, std, lo, hi)
+    opt = _opt(schema.TransposeConvOptionsT, padding=getattr(schema.Padding, padding), strideW=stride, strideH=stride,
+               fusedActivationFunction=getattr(schema.ActivationFunctionType, act))
+    g.sg.op("TRANSPOSE_CONV", [g.const_int32(oshape, "output_shape"), wt, x.ref] + ([b] if bias else []), [y.ref], opt)
+    return y

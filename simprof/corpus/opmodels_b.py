@@ -78,6 +78,13 @@ def _cumsum_rev(g: Graph) -> None:
     g.output(lb.cumsum(g, g.input((4, 5)), 0, exclusive=True, reverse=True))
 
 
+def _tconv(padding: str, stride: int, bias: bool = True, act: str = "NONE"):
+    def f(g: Graph) -> None:
+        x = g.conv2d(g.input((1, 4, 3, 5)), 6, 1, act="RELU")
+        g.output(lb.transpose_conv(g, x, 4, 3, stride, padding, act, bias))
+    return f
+
+
 def register(both: Callable[..., None], one: Callable[..., None]) -> None:
     both("depth_to_space", ("DEPTH_TO_SPACE", "CONV_2D"), "1x1 conv to 8 channels, DEPTH_TO_SPACE block 2", _d2s)
     both("space_to_depth", ("SPACE_TO_DEPTH", "CONV_2D"), "SPACE_TO_DEPTH block 2, then a 1x1 conv", _s2d)
@@ -104,3 +111,7 @@ def register(both: Callable[..., None], one: Callable[..., None]) -> None:
         _l2pool)
     both("cumsum", ("CUMSUM",), "cumulative sum over the middle axis", _cumsum)
     both("cumsum_exclusive_reverse", ("CUMSUM",), "exclusive, reversed cumulative sum", _cumsum_rev)
+    both("transpose_conv", ("TRANSPOSE_CONV", "CONV_2D"), "3x3 transpose conv, stride 2, SAME (4x3 -> 8x6)",
+         _tconv("SAME", 2))
+    both("transpose_conv_valid_relu", ("TRANSPOSE_CONV", "CONV_2D"), "3x3 transpose conv, stride 1, VALID, RELU, no bias",
+         _tconv("VALID", 1, bias=False, act="RELU"))

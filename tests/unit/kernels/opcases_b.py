@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kcases import Cases, qt, schema
+from kcases import Cases, Quant, qt, schema
 
 S = schema
 
@@ -217,8 +217,44 @@ def norm_cases(c: Cases) -> None:
             c.add(f"cumsum_{dt}_{k}", cs, [(shape, dt)])
 
 
+def transpose_conv_cases(c: Cases) -> None:
+    rng = np.random.default_rng(31)
+    specs = [  # in shape, filter (O,H,W,I), stride, padding, act, bias, out shape
+        ((1, 3, 4, 3), (5, 3, 3, 3), 2, S.Padding.SAME, 0, True, (1, 6, 8, 5)),
+        ((2, 4, 3, 2), (3, 2, 3, 2), 1, S.Padding.VALID, 1, False, (2, 5, 5, 3)),
+        ((1, 2, 2, 4), (2, 3, 3, 4), 3, S.Padding.VALID, 3, True, (1, 6, 6, 2)),
+    ]
+    for dt in ("int8", "int16", "float32"):
+        for k, (ishape, fshape, st, pad, act, bias, oshape) in enumerate(specs):
+            bias_t = {"int8": "int32", "int16": "int64" if k != 2 else "int16", "float32": "float32"}[dt]
+
+            def tc(g, dt=dt, ishape=ishape, fshape=fshape, st=st, pad=pad, act=act, bias=bias, oshape=oshape,
+                   bias_t=bias_t):
+                cout = fshape[0]
+                shape_t = g.const("oshape", np.array(oshape, np.int32))
+                if dt == "float32":
+                    x = g.input("x", ishape, dt)
+                    w = g.const("w", rng.standard_normal(fshape).astype(np.float32))
+                    b = g.const("b", rng.standard_normal(cout).astype(np.float32)) if bias else None
+                    y = g.tensor("y", oshape, dt)
+                else:
+                    xq = qt(0.05, 3) if dt == "int8" else qt(0.0004, 0)
+                    yq = qt(0.09, -2) if dt == "int8" else qt(0.0011, 0)
+                    fs = [0.004 + 0.002 * i for i in range(cout)]
+                    x = g.input("x", ishape, dt, xq)
+                    w = g.const("w", rng.integers(-127, 128, fshape, dtype=np.int8), quant=Quant.per_channel(fs, axis=0))
+                    npt = {"int32": np.int32, "int64": np.int64, "int16": np.int16}[bias_t]
+                    b = g.const("b", rng.integers(-3000, 3000, cout).astype(npt), bias_t,
+                                Quant.per_channel([xq.scale[0] * s for s in fs], axis=0)) if bias else None
+                    y = g.tensor("y", oshape, dt, yq)
+                o = _opt(S.TransposeConvOptionsT, padding=pad, strideW=st, strideH=st, fusedActivationFunction=act)
+                g.op("TRANSPOSE_CONV", [shape_t, w, x] + ([b] if bias else []), [y], o)
+                g.mark_outputs(y)
+            c.add(f"transpose_conv_{dt}_{k}", tc, [(ishape, dt)])
+
+
 def cases_b(c: Cases) -> None:
-    for f in (space_cases, gather_cases, resize_cases, pad_cases, norm_cases):
+    for f in (space_cases, gather_cases, resize_cases, pad_cases, norm_cases, transpose_conv_cases):
         f(c)
 
 
@@ -246,6 +282,17 @@ def expected_events_b(ops: str, name: str, shapes: list[list[int]], op) -> list[
         return ["T out 0", "T in 0", dims_copy]
     if ops == "cumsum":
         return ["T in 0", "T in 1", "T out 0"] + (["P 36"] if "_int8_" in name else [])
+    if ops == "transpose_conv":
+        cout = shapes[op.Inputs(1)][0]
+        nout = int(np.prod(shapes[op.Outputs(0)]))
+        has_bias = op.InputsLength() > 3
+        ev = ["T out 0", "T in 2", "T in 1", f"P {4 * cout}", f"P {4 * cout}"]
+        if "_float32_" in name:
+            return ev
+        ev += [f"S {(4 if '_int8_' in name else 8) * nout}", "T in 2", "T in 1"] + (["T in 3"] if has_bias else [])
+        ev += ["T out 0"]
+        sg_bias_int16 = has_bias and "_int16_" in name and name.endswith("_2")
+        return ev + ([f"S {8 * cout}"] if sg_bias_int16 else [])
     if ops == "padv2":
         return ["T in 0", "T in 1", "T in 2", "T out 0"]
     return None
