@@ -27,4 +27,14 @@ def prepare_persistent_b(rule: str | None, sg: Subgraph, op: Operator, variant: 
     if rule == "transpose_conv":
         # per-channel multiplier and shift, for every type (float models too)
         return [4 * sg.tensors[op.inputs[1]].shape[0]] * 2
+    if rule == "batch_matmul":
+        # quantization params (int8/int16), then a transposed copy of lhs (adj_x) and of rhs (not
+        # adj_y): TfLiteEvalTensor, dims, data; then the output dims copy
+        abi = get_abi("lp64" if variant == "wheel" else variant)
+        lhs, rhs, y = sg.tensors[op.inputs[0]], sg.tensors[op.inputs[1]], sg.tensors[op.outputs[0]]
+        out = [abi.size("ref_QuantizationOpDataBatchMatmul")[0]] if lhs.dtype in ("int8", "int16") else []
+        for t, copy in ((lhs, op.opt("AdjX", False)), (rhs, not op.opt("AdjY", False))):
+            if copy:
+                out += [abi.size("TfLiteEvalTensor")[0], 4 + 4 * len(t.shape), t.nbytes]
+        return out + [4 + 4 * len(y.shape)]
     return None

@@ -84,5 +84,10 @@
 #else
 #define SRT_OPDATA_SIZE_TRANSPOSE_CONV 72
 #endif
+/* TfLiteBatchMatMulParams {bool adj_x, adj_y, asymmetric_quantize_inputs}; OpDataBatchMatmul
+ * {3 pointers; 3 bools} (reference kernel) */
+#define SRT_PARAMS_SIZE_BATCH_MATMUL 3
+#define SRT_PARAMS_ALIGN_BATCH_MATMUL 1
+#define SRT_OPDATA_SIZE_BATCH_MATMUL (SRT_PTR_SIZE == 8 ? 32 : 16)
 
 #endif /* SRT_KERNELS_B_ABI_H */

@@ -176,3 +176,29 @@ def transpose_conv(g: Graph, x: Act, filters: int, kernel: int = 3, stride: int 
                fusedActivationFunction=getattr(schema.ActivationFunctionType, act))
     g.sg.op("TRANSPOSE_CONV", [g.const_int32(oshape, "output_shape"), wt, x.ref] + ([b] if bias else []), [y.ref], opt)
     return y
+
+
+def batch_matmul(g: Graph, a: Act, b: Act, adj_x: bool = False, adj_y: bool = False) -> Act:
+    """a @ b over the last two axes (batch dims broadcast), output quantized for the product's range."""
+    rows = a.shape[-1] if adj_x else a.shape[-2]
+    depth = a.shape[-2] if adj_x else a.shape[-1]
+    cols = b.shape[-2] if adj_y else b.shape[-1]
+    rank = max(len(a.shape), len(b.shape))
+    ea, eb = (1,) * (rank - len(a.shape)) + a.shape, (1,) * (rank - len(b.shape)) + b.shape
+    batch = tuple(y if x == 1 else x for x, y in zip(ea[:-2], eb[:-2]))
+    std = a.rms * b.rms * depth ** 0.5
+    y = g._new("matmul", batch + (rows, cols), 0.0, std, -3 * std, 3 * std)
+    g.sg.op("BATCH_MATMUL", [a.ref, b.ref], [y.ref], _opt(schema.BatchMatMulOptionsT, adjX=adj_x, adjY=adj_y))
+    return y
+
+
+def const_act(g: Graph, shape: tuple[int, ...], like: Act, name: str = "const") -> Act:
+    """A constant activation-like tensor (e.g. a BATCH_MATMUL weight), quantized like `like`."""
+    vals = g.rng.normal(like.mean, like.std, shape)
+    if g.dtype == "int8":
+        q = like.ref.quant
+        t = g.sg.const(g._name(name), np.clip(np.round(vals / q.scale[0]) + q.zero_point[0], -128, 127).astype(np.int8),
+                       "int8", q)
+    else:
+        t = g.sg.const(g._name(name), vals.astype(np.float32), "float32")
+    return Act(t, like.mean, like.std, like.lo, like.hi)

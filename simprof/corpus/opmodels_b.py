@@ -85,6 +85,22 @@ def _tconv(padding: str, stride: int, bias: bool = True, act: str = "NONE"):
     return f
 
 
+def _bmm(g: Graph) -> None:
+    a, b = g.input((2, 5, 6)), g.input((2, 6, 3))
+    g.output(lb.batch_matmul(g, a, b))
+
+
+def _bmm_const_adj(g: Graph) -> None:
+    a = g.input((3, 4, 7))
+    w = lb.const_act(g, (5, 7), a, "weights")
+    g.output(lb.batch_matmul(g, a, w, adj_y=True))
+
+
+def _bmm_adj_x(g: Graph) -> None:
+    a, b = g.input((1, 2, 6, 4)), g.input((3, 1, 6, 5))
+    g.output(lb.batch_matmul(g, a, b, adj_x=True))
+
+
 def register(both: Callable[..., None], one: Callable[..., None]) -> None:
     both("depth_to_space", ("DEPTH_TO_SPACE", "CONV_2D"), "1x1 conv to 8 channels, DEPTH_TO_SPACE block 2", _d2s)
     both("space_to_depth", ("SPACE_TO_DEPTH", "CONV_2D"), "SPACE_TO_DEPTH block 2, then a 1x1 conv", _s2d)
@@ -115,3 +131,6 @@ def register(both: Callable[..., None], one: Callable[..., None]) -> None:
          _tconv("SAME", 2))
     both("transpose_conv_valid_relu", ("TRANSPOSE_CONV", "CONV_2D"), "3x3 transpose conv, stride 1, VALID, RELU, no bias",
          _tconv("VALID", 1, bias=False, act="RELU"))
+    both("batch_matmul", ("BATCH_MATMUL",), "(2,5,6) x (2,6,3)", _bmm)
+    both("batch_matmul_const_adj_y", ("BATCH_MATMUL",), "(3,4,7) x constant (5,7)^T, broadcast batch", _bmm_const_adj)
+    both("batch_matmul_adj_x", ("BATCH_MATMUL",), "(1,2,6,4)^T x (3,1,6,5), batch dims broadcast both ways", _bmm_adj_x)

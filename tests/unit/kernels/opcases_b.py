@@ -253,8 +253,35 @@ def transpose_conv_cases(c: Cases) -> None:
             c.add(f"transpose_conv_{dt}_{k}", tc, [(ishape, dt)])
 
 
+def batch_matmul_cases(c: Cases) -> None:
+    specs = [  # lhs, rhs, adj_x, adj_y, out, rhs constant
+        ((2, 3, 4), (2, 4, 5), False, False, (2, 3, 5), False),
+        ((3, 4), (1, 2, 5, 4), False, True, (1, 2, 3, 5), True),
+        ((2, 1, 4, 3), (3, 4, 2), True, False, (2, 3, 3, 2), False),
+    ]
+    rng = np.random.default_rng(41)
+    for dt in ("int8", "int16", "float32"):
+        for k, (ls, rs, ax, ay, os_, rconst) in enumerate(specs):
+            def bmm(g, dt=dt, ls=ls, rs=rs, ax=ax, ay=ay, os_=os_, rconst=rconst):
+                ql = {"int8": qt(0.05, 3), "int16": qt(0.002, 0)}.get(dt)
+                qr = {"int8": qt(0.03, -4), "int16": qt(0.003, 0)}.get(dt)
+                qo = {"int8": qt(0.2, 1), "int16": qt(0.4, 0)}.get(dt)
+                lhs = g.input("lhs", ls, dt, ql)
+                if rconst:
+                    vals = (rng.standard_normal(rs).astype(np.float32) if dt == "float32"
+                            else rng.integers(-100, 100, rs).astype(np.int8 if dt == "int8" else np.int16))
+                    rhs = g.const("rhs", vals, dt, qr)
+                else:
+                    rhs = g.input("rhs", rs, dt, qr)
+                y = g.tensor("y", os_, dt, qo)
+                g.op("BATCH_MATMUL", [lhs, rhs], [y], _opt(S.BatchMatMulOptionsT, adjX=ax, adjY=ay))
+                g.mark_outputs(y)
+            c.add(f"batch_matmul_{dt}_{k}", bmm, [(ls, dt)] + ([] if rconst else [(rs, dt)]))
+
+
 def cases_b(c: Cases) -> None:
-    for f in (space_cases, gather_cases, resize_cases, pad_cases, norm_cases, transpose_conv_cases):
+    for f in (space_cases, gather_cases, resize_cases, pad_cases, norm_cases, transpose_conv_cases,
+              batch_matmul_cases):
         f(c)
 
 
@@ -293,6 +320,25 @@ def expected_events_b(ops: str, name: str, shapes: list[list[int]], op) -> list[
         ev += ["T out 0"]
         sg_bias_int16 = has_bias and "_int16_" in name and name.endswith("_2")
         return ev + ([f"S {8 * cout}"] if sg_bias_int16 else [])
+    if ops == "batch_matmul":
+        lr, rr = len(shapes[op.Inputs(0)]), len(shapes[op.Inputs(1)])
+        o = S.BatchMatMulOptionsT.InitFromObj(op.BuiltinOptions() and _bmm_options(op))
+        ev = ["T in 0", "T in 1", "T out 0"] + ([] if "_float32_" in name else ["P 28"])
+        if o.adjX:
+            ev += ["P 24", f"P {4 + 4 * lr}", f"P {int(np.prod(shapes[op.Inputs(0)])) * _esize(name)}"]
+        if not o.adjY:
+            ev += ["P 24", f"P {4 + 4 * rr}", f"P {int(np.prod(shapes[op.Inputs(1)])) * _esize(name)}"]
+        return ev + [dims_copy]
     if ops == "padv2":
         return ["T in 0", "T in 1", "T in 2", "T out 0"]
     return None
+
+
+def _bmm_options(op):
+    t = S.BatchMatMulOptions()
+    t.Init(op.BuiltinOptions().Bytes, op.BuiltinOptions().Pos)
+    return t
+
+
+def _esize(name: str) -> int:
+    return 1 if "_int8_" in name else 2 if "_int16_" in name else 4
