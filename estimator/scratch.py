@@ -39,6 +39,11 @@ def _reference(sg: Subgraph, op: Operator) -> list[tuple[int, str]]:
             out.append(((4 if x.dtype == "int8" else 8) * _elems(y), "accumulator per output element"))
         if x is not None and x.dtype == "int16" and b is not None and b.dtype == "int16":
             out.append((8 * _elems(b), "bias widened to int64"))
+    elif op.opcode == "SVDF":
+        x, wf, y = _t(sg, op, 0), _t(sg, op, 1), _t(sg, op, 0, True)
+        out.append((4 * x.shape[0] * wf.shape[0], "time-weighted state per filter"))
+        if x.dtype == "int8":
+            out.append((4 * _elems(y), "int32 output accumulator"))
     elif op.opcode == "MIRROR_PAD":
         rank = len(_t(sg, op, 0).shape)
         out += [(4 * rank, "output element count per dimension"), (4 * rank, "input element count per dimension")]

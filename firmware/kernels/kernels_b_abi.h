@@ -89,5 +89,9 @@
 #define SRT_PARAMS_SIZE_BATCH_MATMUL 3
 #define SRT_PARAMS_ALIGN_BATCH_MATMUL 1
 #define SRT_OPDATA_SIZE_BATCH_MATMUL (SRT_PTR_SIZE == 8 ? 32 : 16)
+/* SVDF: TfLiteSVDFParams and OpDataSvdf of tflm-sizes.json (no op_table row for SVDF there) */
+#define SRT_PARAMS_SIZE_SVDF SRT_SIZEOF_TfLiteSVDFParams
+#define SRT_PARAMS_ALIGN_SVDF SRT_ALIGNOF_TfLiteSVDFParams
+#define SRT_OPDATA_SIZE_SVDF SRT_SIZEOF_ref_OpDataSvdf
 
 #endif /* SRT_KERNELS_B_ABI_H */

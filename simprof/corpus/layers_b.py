@@ -202,3 +202,33 @@ def const_act(g: Graph, shape: tuple[int, ...], like: Act, name: str = "const") 
     else:
         t = g.sg.const(g._name(name), vals.astype(np.float32), "float32")
     return Act(t, like.mean, like.std, like.lo, like.hi)
+
+
+def svdf(g: Graph, x: Act, units: int, rank: int = 1, memory: int = 8, act: str = "NONE") -> Act:
+    """SVDF over a (batch, features) input: int8 graphs get TFLM's 8x16 layout (int8 feature
+    weights, int16 time weights and state, int32 bias), float32 graphs float everything."""
+    batch, n = x.shape
+    filters = units * rank
+    feat = g.rng.uniform(-1, 1, (filters, n)) * (3.0 / n) ** 0.5
+    time = g.rng.uniform(-1, 1, (filters, memory)) * (3.0 / memory) ** 0.5
+    s_state = 4 * x.rms
+    std = x.rms * (rank ** 0.5)
+    if g.dtype == "float32":
+        wf = g.sg.const(g._name("svdf_wf"), feat.astype(np.float32), "float32")
+        wt = g.sg.const(g._name("svdf_wt"), time.astype(np.float32), "float32")
+        b = g.sg.const(g._name("svdf_b"), g.rng.normal(0, 0.1 * std, units).astype(np.float32), "float32")
+        state = g.sg.tensor(g._name("svdf_state"), (batch, filters * memory), "float32", variable=True)
+        y = g._new("svdf", (batch, units), 0.0, std, -3 * std, 3 * std)
+    else:
+        wf_s, wt_s, st_s = float(np.abs(feat).max() / 127), float(np.abs(time).max() / 32767), s_state / 32767
+        wf = g.sg.const(g._name("svdf_wf"), np.round(feat / wf_s).astype(np.int8), "int8", Quant.per_tensor(wf_s))
+        wt = g.sg.const(g._name("svdf_wt"), np.round(time / wt_s).astype(np.int16), "int16", Quant.per_tensor(wt_s))
+        b_s = float(np.float32(st_s) * np.float32(wt_s))
+        b = g.sg.const(g._name("svdf_b"), np.round(g.rng.normal(0, 0.1 * std, units) / b_s).astype(np.int32), "int32",
+                       Quant.per_tensor(b_s))
+        state = g.sg.tensor(g._name("svdf_state"), (batch, filters * memory), "int16", Quant.per_tensor(st_s),
+                            variable=True)
+        y = g._new("svdf", (batch, units), 0.0, std, -3 * std, 3 * std)
+    opt = _opt(schema.SVDFOptionsT, rank=rank, fusedActivationFunction=getattr(schema.ActivationFunctionType, act))
+    g.sg.op("SVDF", [x.ref, wf, wt, b, state], [y.ref], opt)
+    return y

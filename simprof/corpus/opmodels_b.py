@@ -101,6 +101,12 @@ def _bmm_adj_x(g: Graph) -> None:
     g.output(lb.batch_matmul(g, a, b, adj_x=True))
 
 
+def _svdf(g: Graph) -> None:
+    # two stacked SVDF layers, the keyword-spotting "SVDF" topology in small
+    x = g.input((1, 10))
+    g.output(g.fully_connected(lb.svdf(g, lb.svdf(g, x, 8, rank=2, memory=5), 6, memory=3), 4))
+
+
 def register(both: Callable[..., None], one: Callable[..., None]) -> None:
     both("depth_to_space", ("DEPTH_TO_SPACE", "CONV_2D"), "1x1 conv to 8 channels, DEPTH_TO_SPACE block 2", _d2s)
     both("space_to_depth", ("SPACE_TO_DEPTH", "CONV_2D"), "SPACE_TO_DEPTH block 2, then a 1x1 conv", _s2d)
@@ -134,3 +140,4 @@ def register(both: Callable[..., None], one: Callable[..., None]) -> None:
     both("batch_matmul", ("BATCH_MATMUL",), "(2,5,6) x (2,6,3)", _bmm)
     both("batch_matmul_const_adj_y", ("BATCH_MATMUL",), "(3,4,7) x constant (5,7)^T, broadcast batch", _bmm_const_adj)
     both("batch_matmul_adj_x", ("BATCH_MATMUL",), "(1,2,6,4)^T x (3,1,6,5), batch dims broadcast both ways", _bmm_adj_x)
+    both("svdf", ("SVDF", "FULLY_CONNECTED"), "two SVDF layers (int8: int16 state) and a dense head", _svdf)

@@ -279,9 +279,45 @@ def batch_matmul_cases(c: Cases) -> None:
             c.add(f"batch_matmul_{dt}_{k}", bmm, [(ls, dt)] + ([] if rconst else [(rs, dt)]))
 
 
+def svdf_cases(c: Cases) -> None:
+    rng = np.random.default_rng(51)
+    specs = [  # batch, input, filters, rank, memory, state type, bias, activation
+        (2, 6, 8, 2, 4, "int16", True, 0),
+        (1, 5, 6, 1, 3, "int8", True, 0),
+        (3, 4, 6, 3, 5, "float32", True, 1),
+        (1, 7, 4, 2, 2, "float32", True, 3),
+    ]
+    for k, (b, n, f, r, m, st, bias, act) in enumerate(specs):
+        dt = "float32" if st == "float32" else "int8"
+
+        def svdf(g, b=b, n=n, f=f, r=r, m=m, st=st, bias=bias, act=act, dt=dt):
+            if dt == "float32":
+                x = g.input("x", (b, n), dt)
+                wf = g.const("wf", rng.standard_normal((f, n)).astype(np.float32))
+                wt = g.const("wt", rng.standard_normal((f, m)).astype(np.float32))
+                bb = g.const("b", rng.standard_normal(f // r).astype(np.float32)) if bias else None
+                state = g.tensor("state", (b, f * m), dt, variable=True)
+                y = g.tensor("y", (b, f // r), dt)
+            else:
+                s_st, s_wt = (0.004, 0.0007) if st == "int16" else (0.06, 0.01)
+                npt = np.int16 if st == "int16" else np.int8
+                lim = 20000 if st == "int16" else 120
+                x = g.input("x", (b, n), dt, qt(0.05, 3))
+                wf = g.const("wf", rng.integers(-127, 128, (f, n)).astype(np.int8), "int8", qt(0.01, 0))
+                wt = g.const("wt", rng.integers(-lim, lim, (f, m)).astype(npt), st, qt(s_wt, 0))
+                bscale = float(np.float32(s_st) * np.float32(s_wt))
+                bb = g.const("b", rng.integers(-5000, 5000, f // r).astype(np.int32), "int32", qt(bscale, 0))
+                state = g.tensor("state", (b, f * m), st, qt(s_st, 0 if st == "int16" else -3), variable=True)
+                y = g.tensor("y", (b, f // r), dt, qt(0.05, -2))
+            o = _opt(S.SVDFOptionsT, rank=r, fusedActivationFunction=act)
+            g.op("SVDF", [x, wf, wt, bb, state], [y], o)
+            g.mark_outputs(y)
+        c.add(f"svdf_{st}_{k}", svdf, [((b, n), dt)])
+
+
 def cases_b(c: Cases) -> None:
     for f in (space_cases, gather_cases, resize_cases, pad_cases, norm_cases, transpose_conv_cases,
-              batch_matmul_cases):
+              batch_matmul_cases, svdf_cases):
         f(c)
 
 
@@ -329,6 +365,11 @@ def expected_events_b(ops: str, name: str, shapes: list[list[int]], op) -> list[
         if not o.adjY:
             ev += ["P 24", f"P {4 + 4 * rr}", f"P {int(np.prod(shapes[op.Inputs(1)])) * _esize(name)}"]
         return ev + [dims_copy]
+    if ops == "svdf":
+        b, f = shapes[op.Inputs(0)][0], shapes[op.Inputs(1)][0]
+        units = shapes[op.Outputs(0)][1]
+        ev = ["T in 0", "T in 1", "T in 2"] + (["T in 3"] if op.Inputs(3) >= 0 else []) + ["T in 4", "T out 0"]
+        return ev + [f"S {4 * b * f}"] + ([] if "_float32_" in name else [f"S {4 * b * units}"])
     if ops == "padv2":
         return ["T in 0", "T in 1", "T in 2", "T out 0"]
     return None
