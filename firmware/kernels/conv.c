@@ -2,6 +2,7 @@
  * Arithmetic: TFLite reference ConvPerChannel / Conv (float), accumulation order
  * filter_y, filter_x, in_channel; bias added after the sum; per-channel requantisation. */
 #include "ops.h"
+#include "ops_b.h"
 
 K_STATIC_FITS(k_conv_params, SRT_PARAMS_SIZE_CONV_2D);
 K_STATIC_FITS(k_conv_data, SRT_OPDATA_SIZE_CONV_2D);
@@ -70,9 +71,11 @@ srt_status k_conv_prepare(srt_ctx *ctx, srt_node *node, bool dw) {
     out = srt_prepare_output(ctx, node, 0);
     TMP(out);
 
-    /* types */
-    const bool is_int8 = in->type == SRT_INT8;
-    if (!((is_int8 && filter->type == SRT_INT8 && out->type == SRT_INT8 &&
+    /* types (int16: 16x8 with an int64 bias, or int32 for CONV_2D, as TFLM) */
+    const bool is_int16 = in->type == SRT_INT16 && filter->type == SRT_INT8 && out->type == SRT_INT16 &&
+                          (!bias || bias->type == SRT_INT64 || (!dw && bias->type == SRT_INT32));
+    const bool is_int8 = in->type == SRT_INT8 || is_int16;
+    if (!(is_int16 || (in->type == SRT_INT8 && filter->type == SRT_INT8 && out->type == SRT_INT8 &&
            (!bias || bias->type == SRT_INT32)) ||
           (in->type == SRT_FLOAT32 && filter->type == SRT_FLOAT32 && out->type == SRT_FLOAT32 &&
            (!bias || bias->type == SRT_FLOAT32))))
@@ -126,7 +129,8 @@ srt_status k_conv_prepare(srt_ctx *ctx, srt_node *node, bool dw) {
         }
         d->in_zp = srt_q_zero_point(in, 0);
         d->out_zp = srt_q_zero_point(out, 0);
-        CHECK(k_act_range_q(ctx, p->activation, out, -128, 127, &d->act_min, &d->act_max));
+        CHECK(k_act_range_q(ctx, p->activation, out, is_int16 ? -32768 : -128, is_int16 ? 32767 : 127,
+                            &d->act_min, &d->act_max));
     } else {
         CHECK(k_act_range_f(ctx, p->activation, &d->fact_min, &d->fact_max));
     }
@@ -142,6 +146,7 @@ static srt_status conv_eval(srt_ctx *ctx, srt_node *node) {
     srt_eval_tensor *b = node->inputs->size > 2 ? srt_eval_input(ctx, node, 2) : NULL;
     srt_eval_tensor *out = srt_eval_output(ctx, node, 0);
     if (!in || !f || !out || !in->data || !f->data || !out->data) return k_missing(ctx, "CONV_2D");
+    if (in->type == SRT_INT16) return k_conv16_eval(ctx, node, false);
     const int32_t n = k_dim(in->dims, 0), ih = k_dim(in->dims, 1), iw = k_dim(in->dims, 2),
                   ic = k_dim(in->dims, 3);
     const int32_t cout = k_dim(f->dims, 0), kh = k_dim(f->dims, 1), kw = k_dim(f->dims, 2),
@@ -207,5 +212,5 @@ srt_status k_dw_parse(srt_ctx *ctx, const srt_fb_table *o, void *params);
 srt_status k_dw_parse(srt_ctx *ctx, const srt_fb_table *o, void *params) { return dw_parse(ctx, o, params); }
 
 /* Support table for docs/supported-ops.md (firmware/tools/gen_supported_ops.py):
- * @op CONV_2D | int8 (int8 per-channel or per-tensor weights, int32 bias); float32 | SAME/VALID padding, strides, dilation, grouped convolution; fused NONE, RELU, RELU_N1_TO_1, RELU6
+ * @op CONV_2D | int8 (int8 per-channel or per-tensor weights, int32 bias); int16 (16x8: int8 per-channel weights, int64 or int32 bias; no bias: int64 accumulation); float32 | SAME/VALID padding, strides, dilation, grouped convolution; fused NONE, RELU, RELU_N1_TO_1, RELU6
  */

@@ -2,6 +2,7 @@
  * (conv.c). Arithmetic: TFLite reference DepthwiseConvPerChannel / DepthwiseConv (float):
  * output channel = in_channel * depth_multiplier + m, accumulation over filter_y, filter_x. */
 #include "ops.h"
+#include "ops_b.h"
 
 srt_status k_dw_parse(srt_ctx *ctx, const srt_fb_table *o, void *params);
 
@@ -15,6 +16,7 @@ static srt_status dw_eval(srt_ctx *ctx, srt_node *node) {
     srt_eval_tensor *out = srt_eval_output(ctx, node, 0);
     if (!in || !f || !out || !in->data || !f->data || !out->data)
         return k_missing(ctx, "DEPTHWISE_CONV_2D");
+    if (in->type == SRT_INT16) return k_conv16_eval(ctx, node, true);
     const int32_t n = k_dim(in->dims, 0), ih = k_dim(in->dims, 1), iw = k_dim(in->dims, 2),
                   ic = k_dim(in->dims, 3);
     const int32_t kh = k_dim(f->dims, 1), kw = k_dim(f->dims, 2), cout = k_dim(f->dims, 3);
@@ -74,5 +76,5 @@ const srt_op srt_op_depthwise_conv_2d = {
 };
 
 /* Support table for docs/supported-ops.md (firmware/tools/gen_supported_ops.py):
- * @op DEPTHWISE_CONV_2D | int8 (int8 per-channel weights, int32 bias); float32 | any depth multiplier, dilation; fused activations as CONV_2D
+ * @op DEPTHWISE_CONV_2D | int8 (int8 per-channel weights, int32 bias); int16 (16x8: int8 per-channel weights, int64 bias); float32 | any depth multiplier, dilation; fused activations as CONV_2D
  */

@@ -33,4 +33,7 @@ srt_status k_padv2_constant(srt_ctx *ctx, const srt_tensor *in, const srt_tensor
  * (quantize.c, shared with RSQRT). */
 void srt_inv_sqrt_multiplier(int32_t x, int32_t *mult, int *shift);
 
+/* The int16 (16x8) Eval of CONV_2D / DEPTHWISE_CONV_2D (conv16.c), after k_conv_prepare. */
+srt_status k_conv16_eval(srt_ctx *ctx, srt_node *node, bool dw);
+
 #endif /* SRT_KERNELS_OPS_B_H */

@@ -83,7 +83,7 @@ def expected_events(name: str, model: bytes) -> list[str] | None:
     if ops == "fc":
         units = shapes[op.Inputs(1)][0]
         q = sg.Tensors(op.Inputs(1)).Quantization()
-        pc = is_int8 and q is not None and q.ScaleLength() > 1
+        pc = (is_int8 or "_int16_" in name) and q is not None and q.ScaleLength() > 1
         return ["T in 0", "T in 1"] + (["T in 2"] if has_bias else []) + ["T out 0"] + \
                ([f"P {4 * units}"] * 2 if pc else [])
     if ops in ("add", "sub", "mul"):

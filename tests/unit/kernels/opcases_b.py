@@ -315,9 +315,72 @@ def svdf_cases(c: Cases) -> None:
         c.add(f"svdf_{st}_{k}", svdf, [((b, n), dt)])
 
 
+def int16_weighted_cases(c: Cases) -> None:
+    """CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED with int16 activations and int8 weights."""
+    rng = np.random.default_rng(61)
+    xq, yq = qt(0.0005, 0), qt(0.002, 0)
+
+    def bias(n, kind, fs):
+        if kind is None:
+            return None
+        npt = np.int64 if kind == "int64" else np.int32
+        return rng.integers(-40000, 40000, n).astype(npt), kind, Quant.per_channel([xq.scale[0] * s for s in fs], axis=0)
+
+    for k, (ishape, fshape, stride, pad, act, bkind, oshape) in enumerate([
+        ((1, 7, 6, 3), (4, 3, 3, 3), 2, S.Padding.SAME, 1, "int64", (1, 4, 3, 4)),
+        ((1, 5, 5, 4), (3, 2, 2, 4), 1, S.Padding.VALID, 3, "int32", (1, 4, 4, 3)),
+        ((2, 4, 4, 4), (4, 3, 3, 2), 1, S.Padding.SAME, 0, None, (2, 4, 4, 4)),   # 2 groups
+    ]):
+        def conv(g, ishape=ishape, fshape=fshape, stride=stride, pad=pad, act=act, bkind=bkind, oshape=oshape):
+            fs = [0.003 + 0.001 * i for i in range(fshape[0])]
+            x = g.input("x", ishape, "int16", xq)
+            w = g.const("w", rng.integers(-127, 128, fshape, dtype=np.int8), quant=Quant.per_channel(fs, axis=0))
+            bb = bias(fshape[0], bkind, fs)
+            b = g.const("b", bb[0], bb[1], bb[2]) if bb else None
+            y = g.tensor("y", oshape, "int16", yq)
+            o = _opt(S.Conv2DOptionsT, padding=pad, strideW=stride, strideH=stride, fusedActivationFunction=act,
+                     dilationWFactor=1, dilationHFactor=1)
+            g.op("CONV_2D", [x, w, b] if b else [x, w], [y], o)
+            g.mark_outputs(y)
+        c.add(f"conv_int16_{k}", conv, [(ishape, "int16")])
+
+    for k, (ishape, fshape, stride, pad, act, bkind, oshape) in enumerate([
+        ((1, 6, 6, 3), (1, 3, 3, 6), 1, S.Padding.SAME, 3, "int64", (1, 6, 6, 6)),
+        ((1, 7, 5, 4), (1, 3, 3, 4), 2, S.Padding.VALID, 0, None, (1, 3, 2, 4)),
+    ]):
+        def dw(g, ishape=ishape, fshape=fshape, stride=stride, pad=pad, act=act, bkind=bkind, oshape=oshape):
+            fs = [0.01 + 0.002 * i for i in range(fshape[3])]
+            x = g.input("x", ishape, "int16", xq)
+            w = g.const("w", rng.integers(-127, 128, fshape, dtype=np.int8), quant=Quant.per_channel(fs, axis=3))
+            bb = bias(fshape[3], bkind, fs)
+            b = g.const("b", bb[0], bb[1], bb[2]) if bb else None
+            y = g.tensor("y", oshape, "int16", yq)
+            o = _opt(S.DepthwiseConv2DOptionsT, padding=pad, strideW=stride, strideH=stride, fusedActivationFunction=act,
+                     depthMultiplier=fshape[3] // ishape[3], dilationWFactor=1, dilationHFactor=1)
+            g.op("DEPTHWISE_CONV_2D", [x, w, b] if b else [x, w], [y], o)
+            g.mark_outputs(y)
+        c.add(f"dw_int16_{k}", dw, [(ishape, "int16")])
+
+    for k, (ishape, units, per_channel, act, bkind) in enumerate([
+        ((2, 16), 5, True, 1, "int64"), ((3, 10), 4, False, 0, "int32"), ((1, 12), 6, True, 3, None),
+    ]):
+        def fc(g, ishape=ishape, units=units, per_channel=per_channel, act=act, bkind=bkind):
+            fs = [0.004 + 0.001 * i for i in range(units)] if per_channel else [0.005]
+            x = g.input("x", ishape, "int16", xq)
+            wq = Quant.per_channel(fs, axis=0) if per_channel else qt(fs[0], 0)
+            w = g.const("w", rng.integers(-127, 128, (units, ishape[-1]), dtype=np.int8), quant=wq)
+            bb = bias(units, bkind, fs if per_channel else fs * units)
+            b = g.const("b", bb[0], bb[1], bb[2]) if bb else None
+            y = g.tensor("y", (ishape[0], units), "int16", yq)
+            g.op("FULLY_CONNECTED", [x, w, b] if b else [x, w], [y],
+                 _opt(S.FullyConnectedOptionsT, fusedActivationFunction=act))
+            g.mark_outputs(y)
+        c.add(f"fc_int16_{k}", fc, [(ishape, "int16")])
+
+
 def cases_b(c: Cases) -> None:
     for f in (space_cases, gather_cases, resize_cases, pad_cases, norm_cases, transpose_conv_cases,
-              batch_matmul_cases, svdf_cases):
+              batch_matmul_cases, svdf_cases, int16_weighted_cases):
         f(c)
 
 
