@@ -378,9 +378,41 @@ def int16_weighted_cases(c: Cases) -> None:
         c.add(f"fc_int16_{k}", fc, [(ishape, "int16")])
 
 
+def int16_misc_cases(c: Cases) -> None:
+    """AVERAGE/MAX_POOL_2D, ADD, SUB, MUL on int16 (zero points 0, as the 16x8 converter emits)."""
+    for k, (op, ishape, f, s, pad, act, oshape) in enumerate([
+        ("AVERAGE_POOL_2D", (1, 6, 5, 3), 2, 2, S.Padding.SAME, 0, (1, 3, 3, 3)),
+        ("MAX_POOL_2D", (2, 5, 5, 2), 3, 1, S.Padding.VALID, 1, (2, 3, 3, 2)),
+        ("AVERAGE_POOL_2D", (1, 7, 7, 2), 3, 2, S.Padding.VALID, 3, (1, 3, 3, 2)),
+    ]):
+        def pool(g, op=op, ishape=ishape, f=f, s=s, pad=pad, act=act, oshape=oshape):
+            x = g.input("x", ishape, "int16", qt(0.001, 0))
+            y = g.tensor("y", oshape, "int16", qt(0.001, 0))
+            g.op(op, [x], [y], _opt(S.Pool2DOptionsT, padding=pad, strideW=s, strideH=s, filterWidth=f, filterHeight=f,
+                                    fusedActivationFunction=act))
+            g.mark_outputs(y)
+        c.add(f"pool_int16_{k}", pool, [(ishape, "int16")])
+
+    for op, opt in (("ADD", S.AddOptionsT), ("SUB", S.SubOptionsT), ("MUL", S.MulOptionsT)):
+        for k, (ashape, bshape, act, scales) in enumerate([
+            ((1, 4, 3, 5), (1, 4, 3, 5), 0, (0.0004, 0.0007, 0.001)),
+            ((2, 3, 4), (1, 1, 4), 1, (0.0009, 0.0002, 0.0012)),
+        ]):
+            def binop(g, op=op, opt=opt, ashape=ashape, bshape=bshape, act=act, scales=scales):
+                sa, sb, so = scales
+                if op == "MUL":
+                    so = sa * sb * 40000
+                a = g.input("a", ashape, "int16", qt(sa, 0))
+                b = g.input("b", bshape, "int16", qt(sb, 0))
+                y = g.tensor("y", tuple(max(p, q) for p, q in zip(ashape, bshape)), "int16", qt(so, 0))
+                g.op(op, [a, b], [y], _opt(opt, fusedActivationFunction=act))
+                g.mark_outputs(y)
+            c.add(f"{op.lower()}_int16_{k}", binop, [(ashape, "int16"), (bshape, "int16")])
+
+
 def cases_b(c: Cases) -> None:
     for f in (space_cases, gather_cases, resize_cases, pad_cases, norm_cases, transpose_conv_cases,
-              batch_matmul_cases, svdf_cases, int16_weighted_cases):
+              batch_matmul_cases, svdf_cases, int16_weighted_cases, int16_misc_cases):
         f(c)
 
 
