@@ -58,6 +58,11 @@ static srt_status pool_prepare(srt_ctx *ctx, srt_node *node, const char *op) {
     if (in->type == SRT_INT8 || in->type == SRT_INT16) {
         const bool i16 = in->type == SRT_INT16;
         CHECK(k_require_quant(ctx, out, op, "output"));
+        CHECK(k_require_quant(ctx, in, op, "input"));
+        /* TFLM: output quantization equal to the input's (scale within 1e-6, same zero point) */
+        const float ds = srt_q_scale(in, 0) - srt_q_scale(out, 0);
+        if (!((double)(ds < 0 ? -ds : ds) <= 1.0e-6) || srt_q_zero_point(in, 0) != srt_q_zero_point(out, 0))
+            return srt_fail(ctx, SRT_ERR_MODEL, "%s: output quantization differs from the input's", op);
         CHECK(k_act_range_q(ctx, p->activation, out, i16 ? -32768 : -128, i16 ? 32767 : 127, &d->act_min,
                             &d->act_max));
     } else {
