@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from . import layers16 as l16
 from . import layers_b as lb
 from .layers import Graph
 
@@ -107,6 +108,14 @@ def _svdf(g: Graph) -> None:
     g.output(g.fully_connected(lb.svdf(g, lb.svdf(g, x, 8, rank=2, memory=5), 6, memory=3), 4))
 
 
+def _cnn16(g: Graph) -> None:
+    # 16x8: int16 activations, int8 per-channel weights, int64 biases (graph dtype int8)
+    x = l16.conv16(g, l16.input16(g, (1, 9, 7, 2)), 6, 3, 1)
+    x = l16.add16(g, l16.depthwise16(g, x, 3, 1), x, act="RELU")
+    x = l16.pool16(g, l16.conv16(g, x, 5, 3, 2), 2, avg=True)
+    g.output(l16.fc16(g, g.reshape(x, (1, int(x.shape[1] * x.shape[2] * x.shape[3]))), 4))
+
+
 def register(both: Callable[..., None], one: Callable[..., None]) -> None:
     both("depth_to_space", ("DEPTH_TO_SPACE", "CONV_2D"), "1x1 conv to 8 channels, DEPTH_TO_SPACE block 2", _d2s)
     both("space_to_depth", ("SPACE_TO_DEPTH", "CONV_2D"), "SPACE_TO_DEPTH block 2, then a 1x1 conv", _s2d)
@@ -141,3 +150,5 @@ def register(both: Callable[..., None], one: Callable[..., None]) -> None:
     both("batch_matmul_const_adj_y", ("BATCH_MATMUL",), "(3,4,7) x constant (5,7)^T, broadcast batch", _bmm_const_adj)
     both("batch_matmul_adj_x", ("BATCH_MATMUL",), "(1,2,6,4)^T x (3,1,6,5), batch dims broadcast both ways", _bmm_adj_x)
     both("svdf", ("SVDF", "FULLY_CONNECTED"), "two SVDF layers (int8: int16 state) and a dense head", _svdf)
+    one("cnn16x8_int16", ("CONV_2D", "DEPTHWISE_CONV_2D", "ADD", "AVERAGE_POOL_2D", "RESHAPE", "FULLY_CONNECTED"),
+        "int16", "16x8 CNN: int16 activations, int8 per-channel weights, int64 biases", _cnn16, graph_dtype="int8")
