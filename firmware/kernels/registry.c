@@ -25,7 +25,7 @@ static const srt_op *const k_ops[] = {
     &srt_op_gather, &srt_op_gather_nd, &srt_op_embedding_lookup,
     &srt_op_resize_nearest_neighbor, &srt_op_resize_bilinear, &srt_op_mirror_pad, &srt_op_padv2,
     &srt_op_l2_normalization, &srt_op_l2_pool_2d, &srt_op_cumsum, &srt_op_transpose_conv,
-    &srt_op_batch_matmul, &srt_op_svdf,
+    &srt_op_batch_matmul, &srt_op_svdf, &srt_op_reverse_v2, &srt_op_dynamic_update_slice,
 #ifdef SRT_HAVE_CONTROL_OPS
     &srt_op_var_handle, &srt_op_read_variable, &srt_op_assign_variable, &srt_op_call_once,
     &srt_op_if, &srt_op_while,

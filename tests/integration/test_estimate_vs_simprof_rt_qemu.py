@@ -24,7 +24,7 @@ MODELS = ["conv_2d_int8", "conv_2d_float32", "depthwise_conv_2d_int8", "depthwis
           "resize_bilinear_int8", "depth_to_space_float32", "padv2_int8", "l2_normalization_int8",
           "l2_pool_2d_float32", "cumsum_int8", "transpose_conv_int8", "transpose_conv_valid_relu_float32",
           "batch_matmul_int8", "batch_matmul_adj_x_float32", "svdf_int8", "svdf_float32",
-          "cnn16x8_int16"]
+          "cnn16x8_int16", "reverse_v2_int8", "dynamic_update_slice_float32"]
 MIN_MODELS = ["softmax_float32", "streaming_int8", "mean_int8", "embedding_lookup_int8", "cumsum_int8",
               "transpose_conv_int8", "batch_matmul_const_adj_y_int8", "svdf_int8"]
 
