@@ -435,9 +435,21 @@ def reverse_update_cases(c: Cases) -> None:
             c.add(f"dynamic_update_slice_{dt}_{k}", dus, [(oshape, dt), (ushape, dt)])
 
 
+def int16_activation_cases(c: Cases) -> None:
+    for k, (op, qi, qo) in enumerate([("RELU", (0.001, 0), (0.0006, 0)), ("RELU6", (0.0003, 0), (0.0003, 0)),
+                                      ("LEAKY_RELU", (0.0008, 0), (0.0005, 0))]):
+        def act(g, op=op, qi=qi, qo=qo):
+            x = g.input("x", (2, 5, 7), "int16", qt(*qi))
+            y = g.tensor("y", (2, 5, 7), "int16", qt(*qo))
+            g.op(op, [x], [y], _opt(S.LeakyReluOptionsT, alpha=0.15) if op == "LEAKY_RELU" else None)
+            g.mark_outputs(y)
+        c.add(f"{op.lower()}_int16_{k}", act, [((2, 5, 7), "int16")])
+
+
 def cases_b(c: Cases) -> None:
     for f in (space_cases, gather_cases, resize_cases, pad_cases, norm_cases, transpose_conv_cases,
-              batch_matmul_cases, svdf_cases, int16_weighted_cases, int16_misc_cases, reverse_update_cases):
+              batch_matmul_cases, svdf_cases, int16_weighted_cases, int16_misc_cases, reverse_update_cases,
+              int16_activation_cases):
         f(c)
 
 
