@@ -20,10 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from simprof.corpus.builder import ModelBuilder, Quant, schema
-from simprof.estimator.tflite_reader import read_model
+from simprof.model.builder import ModelBuilder, Quant, schema
+from simprof.model.reader import read_model
 from simprof.platforms import load
-from simprof.sim import runtime
+from simprof.rt import runner as runtime
+from simprof.rt.image import image_for
+from simprof.rt.protocol import image_flag, pack_image
 from simprof.sim.qemu import QemuSession
 
 _IN = re.compile(r"^IN:.*?\n((?:0x[0-9a-f]+:.*\n)+)", re.M)
@@ -73,11 +75,11 @@ def macs(model: bytes) -> int:
     return total
 
 
-def guest_instructions(fw, platform, image: bytes) -> int:
-    reg = runtime._regions(fw)
+def guest_instructions(img, platform, image: bytes) -> int:
+    reg = img
     with tempfile.TemporaryDirectory() as d:
         log = Path(d) / "qemu.log"
-        with QemuSession(platform, fw.elf, timeout_s=60,
+        with QemuSession(platform, img.elf, timeout_s=60,
                          extra_args=["-d", "in_asm,exec,nochain", "-D", str(log)]) as s:
             s.gdb.write_memory(reg.model_start, image)
             s.gdb.set_breakpoint(reg.stop)
@@ -95,15 +97,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--platform", default="stm32f4")
     args = ap.parse_args(argv)
     platform = load(args.platform)
-    fw = runtime.firmware_for(platform)
+    fw = image_for(platform)
     print(f"simprof-rt on {platform.id} ({platform.core}), instructions counted by QEMU's TB log")
     for dtype in ("int8", "float32"):
         model = conv_model(dtype)
         n_mac = macs(model)
         t = time.monotonic()
-        setup = guest_instructions(fw, platform, runtime.pack_image(model, flags=runtime.FLAG_NO_INVOKE))
+        setup = guest_instructions(fw, platform, pack_image(model, flags=image_flag("NO_INVOKE")))
         inputs = b"".join(a.tobytes() for a in runtime.default_inputs(model))
-        full = guest_instructions(fw, platform, runtime.pack_image(model, inputs))
+        full = guest_instructions(fw, platform, pack_image(model, inputs))
         inv = full - setup
         print(f"  {dtype:8s} MACs {n_mac:9,d}  setup {setup:9,d} instr  inference {inv:11,d} instr  "
               f"{inv / n_mac:6.1f} instr/MAC  ({time.monotonic() - t:.1f} s)")

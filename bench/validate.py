@@ -19,8 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from simprof.corpus.generate import GenerateOptions, generate
-from simprof.validate import ValidateOptions, adapters, validate
+from simprof.flows.corpus.generate import GenerateOptions, generate
+from simprof.flows.validate import ValidateOptions, adapters, validate
 
 
 def _options(corpus: Path, out: Path, platforms: tuple[str, ...], jobs: int, host: bool, scheduler: str | None):

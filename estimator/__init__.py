@@ -3,4 +3,4 @@
 `estimate(model, platform=..., runtime=..., abi=..., kernels=...) -> Estimate` (estimator/estimate.py).
 """
 from .estimate import estimate  # noqa: F401
-from .result import Estimate, OpEstimate  # noqa: F401
+from simprof.core.results import Estimate, OpEstimate  # noqa: F401

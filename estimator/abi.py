@@ -8,14 +8,14 @@ from functools import lru_cache
 from dataclasses import dataclass
 from pathlib import Path
 
-from simprof.errors import UsageError
+from simprof.core.errors import UsageError
+from simprof.core.kernels import KERNEL_SETS as KERNEL_LIBS  # noqa: F401  (one list of kernel set names)
 
 DATA = Path(__file__).with_name("data")
 _SIZES = json.loads((DATA / "abi_sizes.json").read_text())
 _OPS = json.loads((DATA / "op_costs.json").read_text())
 
 ABIS = tuple(_SIZES["abis"])
-KERNEL_LIBS = ("reference", "cmsis-nn")
 # planner working memory per buffer, identical on every ABI (facts §2.5)
 PLANNER_BYTES_PER_BUFFER = 40
 SCRATCH_REQUESTS_RESERVED = 12  # kMaxScratchBuffersPerOp: head reserved during Prepare

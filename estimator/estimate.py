@@ -10,17 +10,15 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import numpy as np
-
-from simprof.errors import UsageError
+from simprof.core.errors import UsageError
 
 from . import abi as abi_mod
 from .lifetimes import CONTROL_FLOW, compute_lifetimes
 from .planner import plan
-from .result import Estimate, OpEstimate
+from simprof.core.results import Estimate, OpEstimate
 from .scratch import scratch_requests
 from .stack import kernel_key, load_calibration
-from .tflite_reader import ModelGraph, read_model
+from simprof.model.reader import ModelGraph, read_model
 from .transient import SetupConfig, simulate_setup
 from .verify import verify_plan
 
@@ -32,13 +30,15 @@ DEFAULT_PLATFORM = "generic"
 
 def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLATFORM, *,
              runtime: str = "tflm", abi: str = "arm-eabi", kernels: str = "reference",
-             calibration_dir: Path | None = None) -> Estimate:
+             calibration_dir: Path | None = None, image_stamp: str | None = None) -> Estimate:
     """Predict the RAM a .tflite model needs on `platform`, per operator and in total.
 
     runtime: "tflm" (TFLM's MicroInterpreter) or "simprof-rt" (our runtime, same arena layout).
     abi: "arm-eabi" (Cortex-M, short enums) or "lp64" (the x86-64 tflite-micro wheel; with
     runtime="tflm" this reproduces the wheel's print_allocations() byte for byte).
     kernels: "reference" or "cmsis-nn" (Arm only).
+    image_stamp: the source stamp of the simprof-rt image the calibration should describe
+      (simprof.rt.image.source_stamp); the measured stack is used when it matches, see stack.py.
     """
     if runtime not in RUNTIMES:
         raise UsageError(f"unknown runtime {runtime!r}", fix=f"use one of {', '.join(RUNTIMES)}")
@@ -79,7 +79,7 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
 
     measured = None
     if calib is not None:
-        state, note = calib.measured_state()
+        state, note = calib.measured_state(image_stamp)
         measured = calib.measured if state in ("current", "unchecked") else None
         if note:
             notes.append(note)
@@ -95,7 +95,7 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
     if stack is not None and static is not None:
         total = static + setup.need_bytes + stack
     key = [(o.total_bytes if o.total_bytes is not None else o.arena_head_bytes) for o in ops]
-    peak = int(np.argmax(key)) if key else None
+    peak = max(range(len(key)), key=key.__getitem__) if key else None   # the first maximum
 
     return Estimate(
         model=graph.name, platform=platform, runtime=runtime, abi=abi, kernels=kernels,
@@ -114,14 +114,14 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
     )
 
 
-def _nesting_depth(graph: ModelGraph, sg: int = 0, seen: frozenset = frozenset()) -> int:
+def nesting_depth(graph: ModelGraph, sg: int = 0, seen: frozenset = frozenset()) -> int:
     """How many levels of subgraphs the control-flow ops of subgraph `sg` run below it."""
     depth = 0
     for op in graph.subgraphs[sg].operators:
         for f in CONTROL_FLOW.get(op.opcode, ()):
             child = op.opt(f)
             if child is not None and 0 <= child < len(graph.subgraphs) and child not in seen:
-                depth = max(depth, 1 + _nesting_depth(graph, child, seen | {sg}))
+                depth = max(depth, 1 + nesting_depth(graph, child, seen | {sg}))
     return depth
 
 
@@ -131,7 +131,7 @@ def _model_stack(graph: ModelGraph, calib, measured, ops, notes: list) -> int | 
     stacks = [o.stack_bytes for o in ops]
     if any(s is None for s in stacks):
         return None
-    depth = _nesting_depth(graph)
+    depth = nesting_depth(graph)
     static_setup = calib.setup_stack_for(depth) or 0
     if measured is None:
         return max(stacks + [static_setup])
@@ -186,17 +186,15 @@ def _check_platform(platform: str) -> None:
         return
     known = ids()
     if known and platform not in known:
-        from simprof.errors import PlatformError
+        from simprof.core.errors import PlatformError
         raise PlatformError(f"unknown platform {platform!r}", fix=f"use one of {', '.join(known)} or 'generic'")
 
 
 def _per_operator(graph, life, arena_plan, setup, calib, scratch, measured=None, notes=None) -> list[OpEstimate]:
-    bufs = arena_plan.buffers
-    if bufs:
-        first = np.fromiter((b.first for b in bufs), dtype=np.int64, count=len(bufs))
-        last = np.fromiter((b.last for b in bufs), dtype=np.int64, count=len(bufs))
-        size = np.fromiter((b.size for b in bufs), dtype=np.int64, count=len(bufs))
-        end = np.asarray(arena_plan.offsets, dtype=np.int64) + size
+    # (first, last, size, end) of every planned buffer that takes space, by first use: an operator's
+    # scope [a, b] sees the buffers with first <= b and last >= a
+    spans = sorted((buf.first, buf.last, buf.size, off + buf.size)
+                   for buf, off in zip(arena_plan.buffers, arena_plan.offsets) if buf.size > 0)
     scratch_of: dict = {}
     for r in scratch:
         scratch_of[(r.subgraph, r.node)] = scratch_of.get((r.subgraph, r.node), 0) + r.nbytes
@@ -204,12 +202,14 @@ def _per_operator(graph, life, arena_plan, setup, calib, scratch, measured=None,
     for sg in graph.subgraphs:
         for op in sg.operators:
             a, b = life.op_scopes.get((sg.index, op.index), (-1, -1))
-            if bufs and a >= 0:
-                live = (first <= b) & (last >= a) & (size > 0)
-                extent = int(end[live].max()) if live.any() else 0
-                live_sum = int(size[live].sum())
-            else:
-                extent = live_sum = 0
+            extent = live_sum = 0
+            if a >= 0:
+                for first, last, size, end in spans:
+                    if first > b:
+                        break
+                    if last >= a:
+                        live_sum += size
+                        extent = end if end > extent else extent
             stack = _op_stack(graph, calib, op, 0, measured, sg, notes) if calib is not None else None
             total = extent + setup.tail_bytes + stack if stack is not None else None
             out.append(OpEstimate(sg.index, op.index, op.opcode, extent, live_sum,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .tflite_reader import ModelGraph
+from simprof.model.reader import ModelGraph
 
 ALIGN = 16
 

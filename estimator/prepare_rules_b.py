@@ -2,8 +2,9 @@
 wider builtin set whose sizes depend on the ABI, beside the rules in transient.py."""
 from __future__ import annotations
 
+from simprof.model.reader import Operator, Subgraph
+
 from .abi import get_abi
-from .tflite_reader import Operator, Subgraph
 
 
 def quantized_input(sg: Subgraph, op: Operator, k: int) -> bool:

@@ -4,7 +4,7 @@ REDUCE_MAX/MIN and int4 filters; CMSIS-NN (Cortex-M4 DSP, GCC) adds im2col and s
 from __future__ import annotations
 
 from .lifetimes import ScratchRequest
-from .tflite_reader import ModelGraph, Operator, Subgraph
+from simprof.model.reader import ModelGraph, Operator, Subgraph
 
 
 def _t(sg: Subgraph, op: Operator, k: int, outputs: bool = False):

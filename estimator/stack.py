@@ -19,15 +19,17 @@ Format (schema_version 2; version 1 files, without "measured", are still read):
                                    # ops of (stack_bytes[x] - dispatch); stack_bytes holds the
                                    # model-agnostic worst case (the deepest kernel nested)
   "measured": {                    # schema 2: painted under QEMU on the calibration models
-    "firmware_hash": "<sim.runtime.firmware_for(platform).hash>",
+    "firmware_hash": "<simprof.rt.image.firmware_for(platform, kernels).hash>",
+    "source_stamp": "<simprof.rt.image.source_stamp(kernels)>",
     "stack_by_kernel": {"CONV_2D/int8": 360, ...},     # per-operator stack, from the stack top
     "setup_by_depth": {"0": 648, "1": 760},            # setup-only run, by subgraph nesting depth
     "setup_by_kernel": {"CONV_2D/int8": 648, ...},     # setup-only run of models with the kernel
     "control_flow_extra": {"CALL_ONCE": 56},           # CF op minus the deepest kernel it ran
     "invoke_floor": 0, "static_bytes": 3276, ...}      # see calibrate_measure.py
 }
-The measured figures are used only while `firmware_hash` equals the current image's hash
-(`measured_state`); otherwise the static-analysis figures above, with a note.
+The measured figures are used only while `source_stamp` equals the current image sources' stamp
+(`measured_state`, given the stamp by the caller: the estimator never builds or hashes firmware);
+otherwise the static-analysis figures above, with a note.
 No file means both are unknown: the estimate says so instead of guessing.
 """
 from __future__ import annotations
@@ -36,7 +38,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from simprof.errors import PlatformError, SimprofError
+from simprof.core.errors import PlatformError
 
 CALIBRATION_DIR = Path(__file__).resolve().parent.parent / "platforms" / "calibration"
 SCHEMA_VERSION = 2
@@ -61,6 +63,7 @@ def kernel_key(subgraph, op) -> str:
 class MeasuredStack:
     """Painted stack figures of a calibration (see calibrate_measure.py for the derivation)."""
     firmware_hash: str
+    source_stamp: str | None
     stack_by_kernel: dict
     setup_by_depth: dict          # int depth -> bytes
     setup_by_kernel: dict
@@ -80,23 +83,6 @@ class MeasuredStack:
         return max([base] + [self.setup_by_kernel[k] for k in set(kernels) if k in self.setup_by_kernel]), missing
 
 
-_HASHES: dict = {}
-
-
-def current_firmware_hash(platform: str) -> str | None:
-    """Build hash of the simprof-rt image simprof measures `platform` with (cached build, once per
-    process); None when it cannot be known here (no toolchain, unknown platform)."""
-    if platform not in _HASHES:
-        try:
-            from simprof.platforms import load
-            from simprof.sim.runtime import firmware_for
-            _HASHES[platform] = firmware_for(load(platform)).hash
-        except (SimprofError, OSError, ImportError) as exc:
-            _HASHES[platform] = None
-            _HASHES[(platform, "why")] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return _HASHES[platform]
-
-
 @dataclass(frozen=True)
 class Calibration:
     platform: str
@@ -110,20 +96,21 @@ class Calibration:
     subgraph_ops: dict = field(default_factory=dict)
     measured: MeasuredStack | None = None
 
-    def measured_state(self) -> tuple[str, str | None]:
-        """("current", None) when the measured figures belong to today's image; ("stale", note)
-        when the image changed since; ("unchecked", note) when its hash cannot be computed here;
+    def measured_state(self, image_stamp: str | None = None) -> tuple[str, str | None]:
+        """Whether the measured figures belong to today's image, judged by the image's source stamp
+        (simprof.rt.image.source_stamp: cheap, no compiler) handed in by the caller:
+        ("current", None) when it equals the one the calibration recorded; ("stale", note) when the
+        sources changed since; ("unchecked", note) when there is no stamp to compare;
         ("none", None) when the file has no measured figures."""
         if self.measured is None:
             return "none", None
-        now = current_firmware_hash(self.platform)
-        if now is None:
-            why = _HASHES.get((self.platform, "why"), "no firmware build")
-            return "unchecked", (f"stack from the calibration's measurements; the simprof-rt image's hash could "
-                                 f"not be checked here ({why})")
-        if now != self.measured.firmware_hash:
+        recorded = self.measured.source_stamp
+        if image_stamp is None or recorded is None:
+            why = "no source stamp in the calibration file" if recorded is None else "no image stamp given"
+            return "unchecked", f"stack from the calibration's measurements; its image was not checked ({why})"
+        if image_stamp != recorded:
             return "stale", (f"calibration stale: run simprof calibrate --platform {self.platform} "
-                             f"(simprof-rt image {now[:12]} != calibrated {self.measured.firmware_hash[:12]}); "
+                             f"(simprof-rt sources {image_stamp[:12]} != calibrated {recorded[:12]}); "
                              "stack from static analysis, static RAM from the old image")
         return "current", None
 
@@ -179,7 +166,7 @@ def _measured(m) -> MeasuredStack | None:
     """The schema-2 measured block (version 1 files kept a plain op -> bytes map there: ignored)."""
     if not isinstance(m, dict) or "firmware_hash" not in m:
         return None
-    return MeasuredStack(m["firmware_hash"], dict(m.get("stack_by_kernel", {})),
+    return MeasuredStack(m["firmware_hash"], m.get("source_stamp"), dict(m.get("stack_by_kernel", {})),
                          {int(k): v for k, v in m.get("setup_by_depth", {}).items()},
                          dict(m.get("setup_by_kernel", {})), dict(m.get("control_flow_extra", {})),
                          int(m.get("invoke_floor", 0)))

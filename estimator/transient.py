@@ -10,7 +10,7 @@ from .abi import PLANNER_BYTES_PER_BUFFER, SCRATCH_REQUESTS_RESERVED, Abi, op_co
 from .lifetimes import Lifetimes, ScratchRequest
 from .prepare_rules_b import prepare_persistent_b, quantized_input
 from .tail import ArenaSim, ceil_to
-from .tflite_reader import ModelGraph, Operator, Subgraph
+from simprof.model.reader import ModelGraph, Operator, Subgraph
 
 CAT_EVAL = "TfLiteEvalTensor data"
 CAT_IO = "Persistent TfLiteTensor data"

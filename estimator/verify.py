@@ -2,7 +2,7 @@
 same scope may share an address, online offsets are 16-aligned, and the head covers every buffer."""
 from __future__ import annotations
 
-from simprof.errors import SimprofError
+from simprof.core.errors import SimprofError
 
 from .lifetimes import ALIGN
 from .planner import ArenaPlan

@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from simprof.errors import PlatformError
+from simprof.core.errors import PlatformError
 
 PLATFORM_DIR = Path(__file__).resolve().parent
 # Extra folders with user platform files, separated by os.pathsep; searched before the built-ins.
@@ -174,6 +172,8 @@ def load_file(path: str | os.PathLike) -> Platform:
         raise PlatformError(f"cannot read platform file {path}: {exc.strerror}",
                             fix="check the path") from exc
     try:
+        import yaml   # here, not at import: listing platform ids needs no YAML parser
+
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise PlatformError(f"platform file {path} is not valid YAML: {str(exc).splitlines()[0]}",

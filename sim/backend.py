@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Protocol, Sequence
 
-from simprof.errors import EmulatorError
+from simprof.core.errors import EmulatorError
 from simprof.platforms import Platform
 from simprof.sim.gdb_rsp import GdbClient
 from simprof.sim.qemu import QemuSession, qemu_binary, qemu_version

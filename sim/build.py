@@ -24,7 +24,7 @@ from pathlib import Path
 from string import Template
 from typing import Mapping, Sequence
 
-from simprof.errors import BuildError, ToolchainError
+from simprof.core.errors import BuildError, ToolchainError
 from simprof.firmware import SOURCE_DIR
 
 # Parent of firmware/: the repo root in a checkout, site-packages/simprof when installed.

@@ -11,7 +11,7 @@ from pathlib import Path
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 
-from simprof.errors import ElfError
+from simprof.core.errors import ElfError
 from simprof.platforms import CORE_ARCH, Platform
 
 SHF_WRITE = 0x1

@@ -2,7 +2,7 @@
 error that names the faulting PC and the function it is in."""
 from __future__ import annotations
 
-from simprof.errors import EmulatorError, HardFault
+from simprof.core.errors import EmulatorError, HardFault
 from simprof.platforms import Platform
 from simprof.sim.elf import ElfInfo
 from simprof.sim.gdb_rsp import GdbClient

@@ -12,7 +12,7 @@ import socket
 import time
 from dataclasses import dataclass
 
-from simprof.errors import EmulatorError, EmulatorTimeout
+from simprof.core.errors import EmulatorError, EmulatorTimeout
 
 log = logging.getLogger(__name__)
 

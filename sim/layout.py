@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from simprof.errors import ElfError
+from simprof.core.errors import ElfError
 from simprof.platforms import Platform
 from simprof.sim.elf import SHF_ALLOC, SHF_WRITE, ElfInfo
 

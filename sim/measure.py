@@ -19,7 +19,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from simprof.errors import EmulatorError, EmulatorTimeout, FirmwareError, HardFault, UsageError
+from simprof.core.errors import EmulatorError, EmulatorTimeout, FirmwareError, HardFault, UsageError
 from simprof.platforms import Platform
 from simprof.sim import paint
 from simprof.sim.backend import backend
@@ -27,7 +27,7 @@ from simprof.sim.elf import ElfInfo, check_fits, read_elf
 from simprof.sim.faults import fault_error, fault_vectors
 from simprof.sim.gdb_rsp import GdbClient
 from simprof.sim.layout import Layout, Region, SymbolConventions, resolve_layout
-from simprof.types import Measurement, OperatorMeasurement
+from simprof.core.results import Measurement, OperatorMeasurement
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simprof.types import ArenaIsland
+from simprof.core.results import ArenaIsland
 
 PATTERNS = (0xAA, 0x55)
 # Written blocks closer than this are one block; a block is the head (tail) when it starts

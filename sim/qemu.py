@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from simprof.errors import EmulatorError, ToolchainError
+from simprof.core.errors import EmulatorError, ToolchainError
 from simprof.platforms import Platform
 from simprof.sim.gdb_rsp import GdbClient
 from simprof.sim.process import ConsoleProcessMixin, kill_group

@@ -12,7 +12,7 @@ import socket
 import tempfile
 from pathlib import Path
 
-from simprof.errors import EmulatorError
+from simprof.core.errors import EmulatorError
 
 log = logging.getLogger(__name__)
 

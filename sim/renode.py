@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from simprof.errors import ElfError, EmulatorError, EmulatorTimeout, PlatformError, ToolchainError
+from simprof.core.errors import ElfError, EmulatorError, EmulatorTimeout, PlatformError, ToolchainError
 from simprof.platforms import PLATFORM_DIR, Platform
 from simprof.sim.elf import ElfInfo, read_elf
 from simprof.sim.gdb_rsp import GdbClient

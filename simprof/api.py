@@ -5,10 +5,10 @@
     e = simprof.estimate("model.tflite", "stm32f4")          # static, per operator (Estimate)
     m = simprof.measure("app.elf", "stm32f4")                 # painted under QEMU (Measurement)
     m = simprof.measure("app.elf", "nrf52840", emulator="renode")
-    m = simprof.measure("model.tflite", "stm32f4")            # on simprof-rt (needs simprof.sim.runtime)
+    m = simprof.measure("model.tflite", "stm32f4")            # on simprof-rt
 
 A façade only: each function resolves its arguments (paths, platform ids) and hands over to the
-module that does the work. No figure is computed here.
+flow that does the work (simprof.flows). No figure is computed here.
 """
 from __future__ import annotations
 
@@ -17,14 +17,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
 
-from simprof.errors import ToolchainError, UsageError
+from simprof.core.errors import UsageError
 
-__all__ = ["estimate", "measure", "measure_model", "platforms", "load_platform", "emulators",
+__all__ = ["estimate", "measure", "measure_model", "file_kind", "measure_target", "platforms", "load_platform", "emulators",
            "symbol_conventions", "build_elf", "write_models", "is_model", "can_measure_models",
            "check_tools", "result_json", "save_json", "load_json"]
 
 PathLike = str | os.PathLike
-TFLITE_MAGIC = b"TFL3"          # flatbuffer file identifier at offset 4 of every .tflite
 
 
 def platforms() -> list:
@@ -46,44 +45,72 @@ def emulators() -> list[str]:
     return list(BACKENDS)
 
 
-def is_model(path: PathLike) -> bool:
-    """True for a .tflite flatbuffer (by its file identifier, whatever the file is called)."""
+def file_kind(path: PathLike) -> str:
+    """"tflite", "elf" or "unknown", by the file's first bytes whatever it is called (the one rule
+    the CLI and this API use to tell a model from a firmware); "missing" when it cannot be read."""
+    from simprof.model.reader import file_kind as _kind
     try:
         with open(path, "rb") as fh:
-            head = fh.read(8)
+            return _kind(fh.read(8))
     except OSError:
-        return Path(path).suffix == ".tflite"
-    return head[4:8] == TFLITE_MAGIC
+        return "missing"
+
+
+def measure_target(path: PathLike) -> str:
+    """"tflite" or "elf": what `measure` does with this file (the rule the CLI uses too). A .tflite
+    model by its identifier, whatever it is called (a file named .tflite that is not one is an
+    error); anything else goes the ELF way, where the
+    emulator is checked first and the ELF reader then names what is wrong with the file. A
+    directory, or a missing file named .tflite, is a one-line error here."""
+    from simprof.core.errors import ModelFormatError
+    kind = file_kind(path)
+    if kind == "tflite":
+        return kind
+    p = Path(path)
+    if p.is_dir():
+        raise ModelFormatError(f"{p} is a directory", fix="pass a .tflite model or a firmware ELF")
+    if kind == "missing" and p.suffix == ".tflite":
+        raise ModelFormatError(f"model file {p} does not exist", fix="check the path")
+    if kind == "unknown" and p.suffix == ".tflite":
+        from simprof.model.reader import load_model_bytes
+        load_model_bytes(p)          # raises: says why this is not a model
+    return "elf"
+
+
+def is_model(path: PathLike) -> bool:
+    """True for a .tflite flatbuffer (by its file identifier, whatever the file is called)."""
+    return file_kind(path) == "tflite"
 
 
 def estimate(path: PathLike | bytes, platform: Any = "generic", **opts: Any):
-    """Static estimate of a .tflite model (`simprof.estimator.result.Estimate`).
+    """Static estimate of a .tflite model (`simprof.core.results.Estimate`).
 
-    opts go to `simprof.estimator.estimate`: runtime ("tflm" | "simprof-rt"), abi ("arm-eabi" |
-    "lp64"), kernels ("reference" | "cmsis-nn"), calibration_dir."""
-    from simprof.estimator import estimate as _estimate
+    opts: runtime ("tflm" | "simprof-rt"), abi ("arm-eabi" | "lp64"), kernels ("reference" |
+    "cmsis-nn"), calibration_dir (see `simprof.flows.estimate.estimate_model`)."""
+    from simprof.flows.estimate import estimate_model
     pid = getattr(platform, "id", platform)
     model = path if isinstance(path, bytes) else Path(path)
-    return _estimate(model, platform=str(pid), **opts)
+    return estimate_model(model, str(pid), **opts)
 
 
 def measure(path_or_elf: PathLike, platform: Any, *, emulator: str = "qemu", **opts: Any):
-    """Measure peak RAM under an emulator (`simprof.types.Measurement`).
+    """Measure peak RAM under an emulator (`simprof.core.results.Measurement`).
 
     A .tflite model runs on the simprof-rt firmware (`measure_model`); any other file is taken as
-    a firmware ELF and measured by fill-and-read (`simprof.sim.measure.measure_elf`).
+    a firmware ELF and measured by fill-and-read (`simprof.flows.measure.measure_elf`); see
+    `measure_target`.
     emulator: a registered backend name (`emulators()`), "qemu" by default.
     opts for an ELF: timeout_s, per_operator, parallel, check_exit, island_gap, symbols (a
     `SymbolConventions`) or the shorthands of `symbol_conventions` (stop, arena, stack_size, ...)."""
     platform_obj = load_platform(platform)
     target = Path(path_or_elf)
-    if is_model(target):
-        return measure_model(target, platform_obj, emulator=emulator, **opts)
-    from simprof.sim.measure import measure_elf
-    _require_emulator(emulator)
-    if opts.pop("min_arena", False):
+    if file_kind(target) != "tflite" and opts.pop("min_arena", False):
         raise UsageError("min_arena (bisecting the arena size) needs a .tflite model, not a firmware ELF",
                          fix="measure the model, or build your firmware with several arena sizes")
+    if measure_target(target) == "tflite":
+        return measure_model(target, platform_obj, emulator=emulator, **opts)
+    from simprof.flows.measure import measure_elf
+    require_emulator(emulator)
     shorthand = {k: opts.pop(k) for k in list(opts) if k in _SYMBOL_SHORTHANDS}
     if shorthand:
         opts["symbols"] = symbol_conventions(base=opts.get("symbols"), **shorthand)
@@ -91,21 +118,16 @@ def measure(path_or_elf: PathLike, platform: Any, *, emulator: str = "qemu", **o
 
 
 def measure_model(model: PathLike, platform: Any, *, emulator: str = "qemu", **opts: Any):
-    """Measure a .tflite model on the simprof-rt firmware (`simprof.sim.runtime.measure_model`)."""
-    try:
-        from simprof.sim.runtime import measure_model as _measure_model
-    except ImportError:
-        raise ToolchainError("measuring a .tflite model needs simprof-rt (simprof.sim.runtime), "
-                             "which this build lacks",
-                             fix="measure a firmware ELF instead (simprof measure --elf app.elf)") from None
+    """Measure a .tflite model on the simprof-rt firmware (`simprof.flows.measure.measure_model`).
+    opts: kernels, input, min_arena, recording, reference, per_operator, timeout_s."""
+    from simprof.flows.measure import measure_model as _measure_model
     platform_obj = load_platform(platform)
     if emulator != "qemu":
-        _require_emulator(emulator)
-        opts["emulator"] = emulator
-    return _measure_model(Path(model), platform_obj, **opts)
+        require_emulator(emulator)
+    return _measure_model(Path(model), platform_obj, emulator=emulator, **opts)
 
 
-def _require_emulator(name: str) -> None:
+def require_emulator(name: str) -> None:
     """Fail before any work when the backend is unknown (the error lists the valid names) or its
     emulator is not installed (one line naming what is missing)."""
     emulators()
@@ -149,10 +171,10 @@ def build_elf(sources: Sequence[PathLike], platform: Any, *, name: str = "firmwa
 
 
 def write_models(out: PathLike, names: Sequence[str] = (), *, preset: Sequence[str] = ()) -> list[Path]:
-    """Write per-operator example models (`simprof.corpus.opmodels`, by name; none given: all) and
+    """Write per-operator example models (`simprof.flows.corpus.opmodels`, by name; none given: all) and
     named presets (e.g. kws_dscnn_int8) into folder `out`; the written paths, in order."""
-    from simprof.corpus import opmodels
-    from simprof.outputs import write_bytes_atomic
+    from simprof.flows.corpus import opmodels
+    from simprof.core.outputs import write_bytes_atomic
     folder = Path(out)
     written = []
     if not names and not preset:
@@ -160,26 +182,22 @@ def write_models(out: PathLike, names: Sequence[str] = (), *, preset: Sequence[s
     for name in names:
         written.append(write_bytes_atomic(folder / f"{name}.tflite", opmodels.model(name)))
     if preset:
-        from simprof.corpus.generate import build_preset
+        from simprof.flows.corpus.generate import build_preset
         for name in preset:
             written.append(write_bytes_atomic(folder / f"{name}.tflite", build_preset(name)))
     return written
 
 
-
 def can_measure_models() -> bool:
-    """True when this build can measure .tflite models (the simprof-rt firmware runner exists)."""
-    try:
-        from simprof.sim.runtime import measure_model as _measure_model  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """True when this build can measure .tflite models (simprof-rt's sources are installed)."""
+    from simprof.rt.sources import source_dirs
+    return all(d.is_dir() for d in source_dirs())
 
 
 def check_tools(emulator: str = "qemu", *, compiler: bool = True) -> None:
     """Raise `ToolchainError` (one line: what is missing, how to get it) unless the emulator backend
     (and, with compiler=True, the Arm C compiler for simprof-built firmware) is installed."""
-    _require_emulator(emulator)
+    require_emulator(emulator)
     if compiler:
         from simprof.sim.build import compiler as _compiler
         _compiler()
@@ -197,7 +215,7 @@ def result_json(result: Any) -> dict:
 
 def save_json(result: Any, path: PathLike) -> Path:
     """Write a result's JSON form atomically (never a half-written file)."""
-    from simprof.outputs import write_json_atomic
+    from simprof.core.outputs import write_json_atomic
     return write_json_atomic(path, result_json(result))
 
 

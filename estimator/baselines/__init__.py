@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 
-from simprof.errors import UsageError
+from simprof.core.errors import UsageError
 
 from ._common import BaselineResult  # noqa: F401
 

@@ -2,7 +2,8 @@
  * image.h - what the host writes at the start of the model flash region (__model_start) before
  * the first instruction: this 32-byte header, the model at offset 32 (16-aligned). The input bytes
  * go to the linker's input region (__input_start, flag SRT_IMAGE_INPUT_REGION) when they fit it,
- * else after the model at the next 16-aligned offset. Little-endian. sim/runtime.py packs it.
+ * else after the model at the next 16-aligned offset. Little-endian. simprof/rt/protocol.py parses
+ * this file to pack it.
  */
 #ifndef SRT_IMAGE_H
 #define SRT_IMAGE_H

@@ -4,7 +4,7 @@
  * host build.
  *
  * Layout: only uint32 fields and a char array, so it is identical on every ABI; the host reads
- * it by these offsets (sim/runtime.py mirrors them; SRT_REPORT_VERSION changes with the layout).
+ * it by parsing this struct (simprof/rt/protocol.py reads this file; SRT_REPORT_VERSION changes with the layout).
  */
 #ifndef SRT_REPORT_H
 #define SRT_REPORT_H

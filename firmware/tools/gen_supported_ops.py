@@ -3,7 +3,7 @@
 The op list is registry.c's table; each op's types and limits come from the `@op NAME | types |
 limits` lines next to its kernel (firmware/kernels/*.c); the "bit-exact tests" column lists the
 tensor types of the test models that contain the op (tests/unit/kernels/opcases.py and
-simprof.corpus.opmodels), all of which are compared byte for byte with TFLM's host interpreter.
+simprof.flows.corpus.opmodels), all of which are compared byte for byte with TFLM's host interpreter.
 Fails when a registered op has no @op line or an @op line names an unregistered op.
 
     .venv/bin/python firmware/tools/gen_supported_ops.py [--check]
@@ -52,8 +52,8 @@ def tags() -> dict[str, tuple[str, str]]:
 def tested_types() -> dict[str, set[str]]:
     sys.path.insert(0, str(ROOT / "tests" / "unit" / "kernels"))
     import opcases  # noqa: PLC0415
-    from simprof.corpus import opmodels  # noqa: PLC0415
-    from simprof.corpus.builder import schema  # noqa: PLC0415
+    from simprof.flows.corpus import opmodels  # noqa: PLC0415
+    from simprof.model.builder import schema  # noqa: PLC0415
 
     names = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
     types = {v: k.lower() for k, v in vars(schema.TensorType).items() if not k.startswith("_")}

@@ -1,6 +1,7 @@
 """Command-line entry point. Each verb lives in its own module under `simprof.cli.commands` and
-exposes `NAME`, `HELP`, `add_arguments(parser)` and `run(args) -> int`. This is the only place that
-maps exceptions to messages and exit codes."""
+exposes `NAME`, `HELP`, `add_arguments(parser)`, `run(args) -> int` and optionally `SHARED`, the
+shared options it takes (simprof.cli.options). This is the only place that maps exceptions to
+messages and exit codes."""
 from __future__ import annotations
 
 import argparse
@@ -10,9 +11,10 @@ import pkgutil
 import sys
 
 from simprof import __version__
-from simprof.errors import SimprofError
+from simprof.core.errors import SimprofError
 
 from . import commands as _commands
+from . import options
 
 
 def _command_modules():
@@ -31,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in _command_modules():
-        p = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        p = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP,
+                           parents=options.parents(getattr(module, "SHARED", ())))
         module.add_arguments(p)
         p.set_defaults(_run=module.run)
     return parser

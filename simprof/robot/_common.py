@@ -5,7 +5,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from simprof.errors import SimprofError
+from simprof.core.errors import SimprofError
 
 
 class SimprofKeywordError(RuntimeError):

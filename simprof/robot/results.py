@@ -9,7 +9,7 @@ from robot.api import SkipExecution
 from robotlibcore import keyword
 
 from simprof import api
-from simprof.errors import ToolchainError
+from simprof.core.errors import ToolchainError
 
 from ._common import keyword_errors
 from .units import parse_size

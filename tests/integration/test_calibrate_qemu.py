@@ -10,16 +10,17 @@ import json
 
 import pytest
 
-from simprof.corpus import opmodels
-from simprof.corpus.generate import GenerateOptions, generate as generate_corpus
-from simprof.errors import DoesNotFitError
+from simprof.flows.corpus import opmodels
+from simprof.flows.corpus.generate import GenerateOptions, generate as generate_corpus
+from simprof.core.errors import DoesNotFitError
 from simprof.estimator import estimate
-from simprof.estimator import stack as stack_mod
-from simprof.estimator.calibrate import generate
+from simprof.flows.calibrate import generate
 from simprof.estimator.stack import kernel_key
-from simprof.estimator.tflite_reader import read_model
+from simprof.model.reader import read_model
 from simprof.platforms import load
-from simprof.sim.runtime import firmware_for, measure_model
+from simprof.rt.image import firmware_for
+from simprof.rt.sources import source_stamp
+from simprof.rt.runner import measure_model
 
 pytestmark = pytest.mark.qemu
 PLATFORM = "stm32f4"
@@ -51,12 +52,12 @@ def test_calibration_records_the_image_and_the_figures(calibration):
     _, data = calibration
     fw = firmware_for(load(PLATFORM))
     assert data["measured"]["firmware_hash"] == fw.hash == data["provenance"]["firmware_hash"]
+    assert data["measured"]["source_stamp"] == source_stamp() == data["provenance"]["source_stamp"]
     assert data["measured"]["unexplained_whole_run"] == {}
 
 
 def test_estimate_with_the_calibration_equals_the_painted_run(calibration, corpus):
     out, data = calibration
-    stack_mod._HASHES.clear()
     measured = 0
     for path in corpus:
         try:
@@ -64,7 +65,7 @@ def test_estimate_with_the_calibration_equals_the_painted_run(calibration, corpu
         except DoesNotFitError:
             continue
         measured += 1
-        e = estimate(path, platform=PLATFORM, runtime="simprof-rt", calibration_dir=out)
+        e = estimate(path, platform=PLATFORM, runtime="simprof-rt", calibration_dir=out, image_stamp=source_stamp())
         assert not e.notes, (path.name, e.notes)
         assert (e.stack_bytes, e.static_bytes) == (m.stack_bytes, m.static_bytes), path.name
         top = [o for o in e.operators if o.subgraph == 0]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from simprof.corpus import opmodels
+from simprof.flows.corpus import opmodels
 from simprof.estimator import estimate
 
 
@@ -20,13 +20,13 @@ MIN_MODELS = ["depthwise_conv_2d_int8", "fully_connected_int8", "mean_int8", "fl
 
 @pytest.fixture(scope="module")
 def host():
-    from simprof.sim.rt_host import build_host
+    from simprof.rt.host import build_host
     return build_host()
 
 
 @pytest.mark.parametrize("name", MODELS)
 def test_head_and_tail_equal_the_runtime(host, name):
-    from simprof.sim.rt_host import run_host
+    from simprof.rt.host import run_host
     mb = opmodels.model(name)
     r = run_host(mb, build=host, invoke=False)
     assert r.ok, r.message
@@ -36,7 +36,7 @@ def test_head_and_tail_equal_the_runtime(host, name):
 
 @pytest.mark.parametrize("name", MIN_MODELS)
 def test_min_arena_equals_the_runtime_bisection(host, name):
-    from simprof.sim.rt_host import min_arena_host
+    from simprof.rt.host import min_arena_host
     mb = opmodels.model(name)
     truth = min_arena_host(mb, build=host)
     e = estimate(mb, runtime="simprof-rt", abi="lp64")

@@ -1,5 +1,5 @@
 """--runtime simprof-rt --abi arm-eabi against the simprof-rt firmware image (firmware/app) on an
-emulated STM32F4 (QEMU, fill-and-read through the gdb stub, `simprof.sim.runtime.measure_model`):
+emulated STM32F4 (QEMU, fill-and-read through the gdb stub, `simprof.rt.runner.measure_model`):
 - the predicted tail equals the painted tail block, and the predicted painted head (the planned
   head, or the setup temporaries and planner records simprof-rt writes above it when they reach
   higher) equals the painted head block, exactly;
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from simprof.corpus import opmodels
+from simprof.flows.corpus import opmodels
 from simprof.estimator import estimate
 
 MODELS = ["conv_2d_int8", "conv_2d_float32", "depthwise_conv_2d_int8", "depthwise_conv_2d_float32",
@@ -32,7 +32,7 @@ MIN_MODELS = ["softmax_float32", "streaming_int8", "mean_int8", "embedding_looku
 @pytest.mark.qemu
 @pytest.mark.parametrize("name", MODELS)
 def test_head_and_tail_equal_the_painted_arena(name):
-    from simprof.sim.runtime import measure_model
+    from simprof.rt.runner import measure_model
 
     mb = opmodels.model(name)
     m = measure_model(mb, "stm32f4", reference=False)
@@ -44,7 +44,7 @@ def test_head_and_tail_equal_the_painted_arena(name):
 @pytest.mark.qemu
 @pytest.mark.parametrize("name", MIN_MODELS)
 def test_min_arena_equals_the_firmware_bisection(name):
-    from simprof.sim.runtime import measure_model
+    from simprof.rt.runner import measure_model
 
     mb = opmodels.model(name)
     m = measure_model(mb, "stm32f4", reference=False, min_arena=True, per_operator=False)

@@ -1,12 +1,12 @@
 """Stack and static RAM of the estimate (from a calibration file generated here by static analysis
-of the simprof-rt firmware image: `simprof.estimator.calibrate.generate`) against the same image
+of the simprof-rt firmware image: `simprof.flows.calibrate.generate`) against the same image
 measured under QEMU: the static figure is an upper bound of the painted stack, per operator and
 for the whole run, and not a loose one; static RAM equals the ELF's. ~15 s."""
 from __future__ import annotations
 
 import pytest
 
-from simprof.corpus import opmodels
+from simprof.flows.corpus import opmodels
 from simprof.estimator import estimate
 
 MODELS = ["conv_2d_int8", "softmax_float32", "mean_int8", "concatenation_int8", "streaming_int8"]
@@ -15,7 +15,7 @@ SLACK = 256  # error-reporting paths and nested-subgraph bounds the test models 
 
 @pytest.fixture(scope="module")
 def calibration(tmp_path_factory):
-    from simprof.estimator.calibrate import generate
+    from simprof.flows.calibrate import generate
     d = tmp_path_factory.mktemp("cal")
     # static analysis only: the bound the estimator falls back to when the calibration is stale
     generate("stm32f4", out_dir=d, measure=False, allow_dirty=True)
@@ -25,7 +25,7 @@ def calibration(tmp_path_factory):
 @pytest.mark.qemu
 @pytest.mark.parametrize("name", MODELS)
 def test_static_stack_bounds_the_painted_stack(calibration, name):
-    from simprof.sim.runtime import measure_model
+    from simprof.rt.runner import measure_model
 
     mb = opmodels.model(name)
     m = measure_model(mb, "stm32f4", reference=False)

@@ -66,7 +66,7 @@ int main(void)
 
 @pytest.mark.qemu
 def test_static_stack_equals_painted_stack_per_operator(tmp_path):
-    from simprof.estimator.calibrate import analyse
+    from simprof.rt.stack_analysis import analyse
     from simprof.platforms import load
     from simprof.sim.build import build_firmware
     from simprof.sim.measure import measure_elf

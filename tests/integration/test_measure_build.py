@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from simprof.errors import BuildError
+from simprof.core.errors import BuildError
 from simprof.platforms import load
 from simprof.sim.build import build_firmware, compiler
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from simprof.errors import EmulatorTimeout, HardFault
+from simprof.core.errors import EmulatorTimeout, HardFault
 from simprof.platforms import load
 from simprof.sim.build import build_firmware
 from simprof.sim.measure import measure_elf

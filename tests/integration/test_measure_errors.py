@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from simprof.errors import EmulatorTimeout, HardFault, ToolchainError
+from simprof.core.errors import EmulatorTimeout, HardFault, ToolchainError
 from simprof.platforms import load
 from simprof.sim.build import build_firmware
 from simprof.sim.measure import measure_elf

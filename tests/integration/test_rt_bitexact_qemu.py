@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "kernels")
 import kcases  # noqa: E402
 import opcases  # noqa: E402
 
-from simprof import oracle  # noqa: E402
+from simprof.model import oracle  # noqa: E402
 from simprof.api import load_platform  # noqa: E402
 from simprof.sim.build import build_firmware  # noqa: E402
 
@@ -87,13 +87,13 @@ def test_kernels_bit_exact_on_cortex_m(cases, platform_id):
     assert not failures, f"{len(failures)} of {len(refs)} cases on {platform_id}:\n" + "\n".join(failures[:20])
 
 
-# ---- the real simprof-rt firmware (firmware/app + runtime + kernels) via sim/runtime.py ----
+# ---- the real simprof-rt firmware (firmware/app + runtime + kernels) via simprof/rt/runner.py ----
 
 @pytest.fixture(scope="module")
 def fw_models():
     """Every opmodel plus the MLPerf-Tiny-style networks (tests/unit/kernels/e2e.py)."""
     import e2e
-    from simprof.corpus import opmodels
+    from simprof.flows.corpus import opmodels
 
     models = {n: opmodels.model(n) for n in opmodels.names()}
     models.update(e2e.networks())
@@ -113,20 +113,22 @@ def test_firmware_outputs_bit_exact(fw_models, platform_id):
     image under QEMU; the output bytes read back through the gdb stub equal TFLM's on the host.
     ~40 s (stm32f4, 126 models) / ~20 s (nrf51)."""
     import e2e
-    from simprof.errors import DoesNotFitError
-    from simprof.sim import runtime
+    from simprof.core.errors import DoesNotFitError
+    from simprof.rt import runner as runtime
+    from simprof.rt.image import image_for
+    from simprof.rt.protocol import pack_image
 
     platform = load_platform(platform_id)
-    fw = runtime.firmware_for(platform)
+    img = image_for(platform)
     ran, failures = set(), []
     for name, model in fw_models.items():
         inputs = e2e.model_inputs(name, model)
         blob = b"".join(np.ascontiguousarray(a).tobytes() for a in inputs)
         try:
-            runtime.check_fits(model, blob, fw, platform)
+            runtime.check_flash(img, model, blob)
         except DoesNotFitError:
             continue
-        report, outs = runtime.run_image(fw, platform, runtime.pack_image(model, blob), read_outputs=True)
+        report, outs = runtime.run_bare(img, [(img.model_start, pack_image(model, blob))], read_outputs=True)
         if not report.ok:
             if report.status_name == "arena":
                 continue  # activations larger than the part's RAM

@@ -12,11 +12,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simprof.corpus import opmodels
-from simprof.errors import DoesNotFitError
+from simprof.flows.corpus import opmodels
+from simprof.core.errors import DoesNotFitError
 from simprof.estimator import estimate
 from simprof.platforms import load
-from simprof.sim import runtime
+from simprof.rt import runner as runtime
+from simprof.rt.image import image_for
+from simprof.rt.protocol import pack_image
 
 import sys
 from pathlib import Path
@@ -60,28 +62,28 @@ def test_painted_arena_equals_runtime_and_estimator(name, platform_id):
 def test_too_small_arena_ends_cleanly_with_the_missing_bytes():
     p = load("stm32f4")
     mb = opmodels.model("conv_2d_int8")
-    fw = runtime.firmware_for(p)
-    full, _ = runtime.run_image(fw, p, runtime.pack_image(mb))
+    img = image_for(p)
+    full, _ = runtime.run_bare(img, [(img.model_start, pack_image(mb))])
     assert full.ok, full.message
-    short, _ = runtime.run_image(fw, p, runtime.pack_image(mb, arena_size=full.need - 16))
+    short, _ = runtime.run_bare(img, [(img.model_start, pack_image(mb, arena_size=full.need - 16))])
     assert short.status_name == "arena" and short.missing > 0
     assert "missing" in short.message
 
 
 def test_corrupt_model_reports_an_error_not_a_fault():
     p = load("stm32f4")
-    fw = runtime.firmware_for(p)
+    img = image_for(p)
     mb = bytearray(opmodels.model("add_int8"))
     mb[4:8] = b"XXXX"
-    rep, _ = runtime.run_image(fw, p, runtime.pack_image(bytes(mb)))
+    rep, _ = runtime.run_bare(img, [(img.model_start, pack_image(bytes(mb)))])
     assert rep.status_name == "model" and "TFL3" in rep.message
-    rep, _ = runtime.run_image(fw, p, runtime.pack_image(opmodels.model("add_int8")[:100]))
+    rep, _ = runtime.run_bare(img, [(img.model_start, pack_image(opmodels.model("add_int8")[:100]))])
     assert rep.status_name == "model"
 
 
 def test_models_that_cannot_fit_are_refused_with_the_numbers():
     # flash: nrf51 has 256 KiB of flash; a 300 KB constant cannot fit
-    from simprof.corpus.builder import ModelBuilder, schema
+    from simprof.model.builder import ModelBuilder, schema
     m = ModelBuilder("big")
     g = m.subgraph()
     x = g.input("x", (1, 300_000), "int8")
@@ -118,14 +120,14 @@ def test_user_input_file_and_wrong_input(tmp_path):
     np.save(tmp_path / "x.npy", x)
     m = runtime.measure_model(mb, "stm32f4", input=tmp_path / "x.npy", per_operator=False)
     assert m.outputs_match_reference is True
-    from simprof.errors import UsageError
+    from simprof.core.errors import UsageError
     with pytest.raises(UsageError, match="wants int8"):
         runtime.measure_model(mb, "stm32f4", input=np.zeros(3, np.float32))
 
 
 def test_inputs_larger_than_the_input_region_go_after_the_model():
     """The linker's input region holds 8 KiB: a 12 KB input is placed after the model instead."""
-    from simprof.corpus.builder import ModelBuilder, schema
+    from simprof.model.builder import ModelBuilder, schema
     m = ModelBuilder("big input")
     g = m.subgraph()
     x = g.input("x", (1, 3000), "float32")
@@ -134,9 +136,9 @@ def test_inputs_larger_than_the_input_region_go_after_the_model():
     g.op("MUL", [x, c], [y], schema.MulOptionsT())
     g.mark_outputs(y)
     mb = m.to_bytes()
-    fw = runtime.firmware_for(load("stm32f4"))
+    img = image_for(load("stm32f4"))
     x = runtime.default_inputs(mb, seed=5)[0]
-    assert len(runtime.memory_writes(fw, mb, x.tobytes())) == 1   # no separate input-region write
+    assert len(runtime.memory_writes(img, mb, x.tobytes())) == 1   # no separate input-region write
     r = runtime.measure_model(mb, "stm32f4", input=x, per_operator=False)
     assert r.outputs_match_reference is True
     assert r.output_bytes[0] == (x * np.float32(0.5)).astype(np.float32).tobytes()

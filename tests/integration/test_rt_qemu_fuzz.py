@@ -11,10 +11,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from simprof.corpus import opmodels
-from simprof.errors import EmulatorError
+from simprof.flows.corpus import opmodels
+from simprof.core.errors import EmulatorError
 from simprof.platforms import load
-from simprof.sim import runtime
+from simprof.rt import runner as runtime
+from simprof.rt.image import image_for
+from simprof.rt.protocol import pack_image
 
 pytestmark = pytest.mark.qemu
 
@@ -60,7 +62,7 @@ def mutate(data: bytes, rng: random.Random) -> tuple[bytes, str]:
 
 
 def test_mutated_models_end_cleanly_on_cortex_m(tmp_path):
-    targets = [(p, runtime.firmware_for(p)) for p in (load("stm32f4"), load("nrf51"))]
+    targets = [(p, image_for(p)) for p in (load("stm32f4"), load("nrf51"))]
     seeds = [opmodels.model(n) for n in SEEDS]
     rng = random.Random(20261125)
     cases = [mutate(seeds[i % len(seeds)], rng) for i in range(RUNS)]
@@ -69,7 +71,7 @@ def test_mutated_models_end_cleanly_on_cortex_m(tmp_path):
         data, kind = cases[i]
         p, fw = targets[0 if i % 3 else 1]
         try:
-            rep, _ = runtime.run_image(fw, p, runtime.pack_image(data), timeout_s=10)
+            rep, _ = runtime.run_bare(fw, [(fw.model_start, pack_image(data))], timeout_s=10)
         except EmulatorError as exc:   # HardFault, timeout (hang), QEMU death
             (tmp_path / f"case-{i}-{p.id}.tflite").write_bytes(data)
             return f"{kind} on {p.id}", exc

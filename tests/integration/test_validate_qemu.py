@@ -3,7 +3,7 @@
 A slice of the accuracy benchmark (docs/accuracy.md): ~20 generated models x 2 platforms, measured
 under QEMU (painted stack/static/heap + the minimum arena found by runs of the firmware), compared
 with simprof's estimate under the same bounds as the full run. The minimum arena of two pairs is
-re-derived by the runtime's own bisection (`sim.runtime.min_arena_firmware`, no estimate involved);
+re-derived by the runtime's own bisection (`simprof.rt.runner.find_min_arena` galloping up from 16 B, no estimate involved);
 the dask path runs a few pairs on a real LocalCluster; Ctrl-C during a run leaves no QEMU and no torn
 cache entry, and the rerun measures only what is missing. ~1.5-2.5 min on 2 cores.
 """
@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from simprof.corpus.generate import GenerateOptions, generate
+from simprof.flows.corpus.generate import GenerateOptions, generate
 from simprof.platforms import load
-from simprof.validate import ValidateOptions, adapters, validate
+from simprof.flows.validate import ValidateOptions, adapters, validate
 
 pytestmark = pytest.mark.qemu
 
@@ -90,13 +90,16 @@ def test_slice_meets_the_accuracy_bounds(run):
 
 
 def test_min_arena_agrees_with_the_runtimes_own_bisection(run, corpus):
-    from simprof.sim.runtime import min_arena_firmware
+    from simprof.rt.image import image_for
+    from simprof.rt.runner import default_inputs, find_min_arena, input_bytes
     _, results = run
     measured = [p for p in results["pairs"] if p["status"] == "measured"]
     for platform in PLATFORMS:
         p = max((p for p in measured if p["platform"] == platform), key=lambda p: p["measurement"]["arena_min_bytes"])
         data = (corpus / f"{p['model']}.tflite").read_bytes()
-        assert min_arena_firmware(data, load(platform)) == p["measurement"]["arena_min_bytes"]
+        # a search with no hint (galloping up from 16 B) must land on the same size
+        blind = find_min_arena(image_for(load(platform)), data, input_bytes(default_inputs(data)), 16)
+        assert blind.method == "search" and blind.arena_min_bytes == p["measurement"]["arena_min_bytes"]
 
 
 def test_dask_local_cluster_measures_the_same(run, corpus, qemu_setup, tmp_path):
@@ -215,12 +218,10 @@ def test_ctrl_c_kills_the_qemu_of_a_worker_that_had_to_be_killed(corpus, qemu_se
 def test_a_worker_without_the_image_rebuilds_it_and_refuses_another_build(qemu_setup):
     """What a dask worker on another machine does: no file at the parent's path -> build here, and
     measure only if the build hash is the parent's."""
-    from simprof.errors import FirmwareError
-    from simprof.validate.qemu import FirmwareRef, _LOADED, _load
+    from simprof.core.errors import FirmwareError
+    from simprof.rt.image import FirmwareRef, image_from_ref
     ref = qemu_setup[0].keywords["firmwares"]["nrf51"]
-    _LOADED.clear()
-    loaded = _load(FirmwareRef("nrf51", "/nonexistent/simprof-rt/firmware.elf", ref.hash))
+    loaded = image_from_ref(FirmwareRef("nrf51", ref.kernels, "/nonexistent/simprof-rt/firmware.elf", ref.hash))
     assert str(loaded.elf) == ref.elf and loaded.arena_capacity > 0
-    _LOADED.clear()
     with pytest.raises(FirmwareError, match="differs"):
-        _load(FirmwareRef("nrf51", "/nonexistent/simprof-rt/firmware.elf", "0" * 64))
+        image_from_ref(FirmwareRef("nrf51", ref.kernels, "/nonexistent/simprof-rt/firmware.elf", "0" * 64))

@@ -1,10 +1,11 @@
-"""Minimal .tflite writer for the estimator's oracle tests (the shared corpus, simprof.corpus, did not
-exist when these tests were written). Uses the tflite-micro wheel's schema object API."""
+"""Hand-built models for the estimator's oracle tests: a thin layer over the wheel's schema object API,
+serialised by simprof.model.writer (the one .tflite writer)."""
 from __future__ import annotations
 
-import flatbuffers
 import numpy as np
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as fb
+
+from simprof.model.writer import pack
 
 DTYPES = {"float32": (fb.TensorType.FLOAT32, np.float32), "int8": (fb.TensorType.INT8, np.int8),
           "int32": (fb.TensorType.INT32, np.int32), "int16": (fb.TensorType.INT16, np.int16),
@@ -96,9 +97,7 @@ class Builder:
         m.subgraphs = self.subgraphs
         m.buffers = self.buffers
         m.description = "simprof estimator test model"
-        b = flatbuffers.Builder(1024)
-        b.Finish(m.Pack(b), file_identifier=b"TFL3")
-        return bytes(b.Output())
+        return pack(m)
 
 
 def rng(seed=0):

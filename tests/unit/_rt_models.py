@@ -1,9 +1,9 @@
-"""Small models for the simprof-rt tests, built with simprof.corpus.builder (no TensorFlow)."""
+"""Small models for the simprof-rt tests, built with simprof.model.builder (no TensorFlow)."""
 from __future__ import annotations
 
 import numpy as np
 
-from simprof.corpus.builder import ModelBuilder, Quant, schema
+from simprof.model.builder import ModelBuilder, Quant, schema
 
 
 def control_model(dtype: str = "int8", nvars: int = 1) -> bytes:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from simprof import api
-from simprof.corpus import opmodels
+from simprof.flows.corpus import opmodels
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "kws_dscnn_int8.tflite"
@@ -25,7 +25,7 @@ def test_import_simprof_stays_light_and_exposes_estimate_and_measure():
 
 
 def test_estimate_on_lp64_equals_the_wheels_print_allocations(tmp_path):
-    from simprof import oracle
+    from simprof.model import oracle
     data = opmodels.model("conv_2d_int8")
     path = tmp_path / "conv.tflite"
     path.write_bytes(data)
@@ -59,7 +59,7 @@ def test_json_round_trip_keeps_every_figure(tmp_path):
 
 
 def test_min_arena_on_a_firmware_elf_is_a_usage_error():
-    from simprof.errors import UsageError
+    from simprof.core.errors import UsageError
     with pytest.raises(UsageError, match="needs a .tflite model"):
         api.measure(FIXTURES / "known_usage.c", "stm32f4", min_arena=True)
 

@@ -31,7 +31,7 @@ def test_fixtures_call_the_api_with_the_chosen_platform(pytester):
 
         def test_measure_reaches_the_chosen_backend(simprof_measure):
             import pytest
-            from simprof.errors import ToolchainError
+            from simprof.core.errors import ToolchainError
             with pytest.raises(ToolchainError, match="Renode not found"):
                 simprof_measure("app.elf")
     ''')

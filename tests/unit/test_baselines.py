@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from simprof import oracle
+from simprof.model import oracle
 from simprof.estimator.baselines import NAMES, run_baseline
-from simprof.estimator.tflite_reader import read_model
+from simprof.model.reader import read_model
 
 import _estimator_models as own
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simprof.corpus.builder import BuilderError, ModelBuilder, Quant, schema
-from simprof.corpus.check import run_isolated
+from simprof.model.builder import BuilderError, ModelBuilder, Quant, schema
+from simprof.flows.corpus.check import run_isolated
 
 
 def _fc_model(metadata: bool = False) -> tuple[bytes, np.ndarray, np.ndarray]:

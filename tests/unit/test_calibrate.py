@@ -7,13 +7,14 @@ import json
 
 import pytest
 
-from simprof.corpus import opmodels
-from simprof.errors import BuildError
-from simprof.estimator import calibrate, estimate
+from simprof.flows.corpus import opmodels
+from simprof.core.errors import BuildError
+from simprof.estimator import estimate
+from simprof.flows import calibrate
 from simprof.estimator import stack as stack_mod
-from simprof.estimator.calibrate_measure import CalibrationRun, derive
+from simprof.rt.calibration import CalibrationRun, derive
 from simprof.estimator.stack import kernel_key, load_calibration
-from simprof.estimator.tflite_reader import read_model
+from simprof.model.reader import read_model
 
 from test_estimator_stack import CI, SRC
 
@@ -70,34 +71,32 @@ def _file(d, measured_hash):
     data = {"schema_version": 2, "platform": "stm32f4", "runtime": "simprof-rt", "kernels": "reference",
             "provenance": {"command": "test", "firmware_hash": measured_hash},
             "static_bytes": 1000, "stack_setup_bytes": 900, "stack_bytes": {"RELU": 800},
-            "measured": {"firmware_hash": measured_hash, "stack_by_kernel": {"RELU/int8": 256},
+            "measured": {"firmware_hash": "ab" * 32, "source_stamp": measured_hash, "stack_by_kernel": {"RELU/int8": 256},
                          "setup_by_depth": {"0": 648}, "setup_by_kernel": {"RELU/int8": 648},
                          "control_flow_extra": {}, "invoke_floor": 0}}
     (d / "stm32f4.json").write_text(json.dumps(data))
 
 
-@pytest.fixture()
-def image_hash(monkeypatch):
-    monkeypatch.setattr(stack_mod, "current_firmware_hash", lambda platform: HASH)
-
-
-def test_current_calibration_uses_the_measured_figures(tmp_path, image_hash):
+def test_current_calibration_uses_the_measured_figures(tmp_path):
     _file(tmp_path, HASH)
-    e = estimate(opmodels.model("relu_int8"), platform="stm32f4", runtime="simprof-rt", calibration_dir=tmp_path)
+    e = estimate(opmodels.model("relu_int8"), platform="stm32f4", runtime="simprof-rt", calibration_dir=tmp_path,
+                 image_stamp=HASH)
     assert e.stack_bytes == 648 and e.operators[0].stack_bytes == 256 and e.static_bytes == 1000
     assert not e.notes
 
 
-def test_stale_calibration_falls_back_to_static_analysis(tmp_path, image_hash):
+def test_stale_calibration_falls_back_to_static_analysis(tmp_path):
     _file(tmp_path, "cd" * 32)
-    e = estimate(opmodels.model("relu_int8"), platform="stm32f4", runtime="simprof-rt", calibration_dir=tmp_path)
+    e = estimate(opmodels.model("relu_int8"), platform="stm32f4", runtime="simprof-rt", calibration_dir=tmp_path,
+                 image_stamp=HASH)
     assert e.stack_bytes == 900 and e.operators[0].stack_bytes == 800
     assert any(n.startswith("calibration stale: run simprof calibrate --platform stm32f4") for n in e.notes)
 
 
-def test_unmeasured_kernel_is_bounded_statically_and_said(tmp_path, image_hash):
+def test_unmeasured_kernel_is_bounded_statically_and_said(tmp_path):
     _file(tmp_path, HASH)
-    e = estimate(opmodels.model("relu_float32"), platform="stm32f4", runtime="simprof-rt", calibration_dir=tmp_path)
+    e = estimate(opmodels.model("relu_float32"), platform="stm32f4", runtime="simprof-rt", calibration_dir=tmp_path,
+                 image_stamp=HASH)
     assert e.operators[0].stack_bytes == 800 and e.stack_bytes == 900
     assert any("RELU/float32: not measured" in n for n in e.notes)
 
@@ -128,9 +127,8 @@ def test_provenance_of_a_static_calibration(monkeypatch, tmp_path):
     assert data["schema_version"] == stack_mod.SCHEMA_VERSION
 
 
-def test_unknown_image_hash_uses_the_measurements_and_says_so(tmp_path, monkeypatch):
-    # no Arm toolchain here: the image's hash cannot be computed, the committed figures still apply
-    monkeypatch.setattr(stack_mod, "current_firmware_hash", lambda platform: None)
+def test_unknown_image_stamp_uses_the_measurements_and_says_so(tmp_path):
+    # a caller that cannot tell the image's sources: the committed figures still apply, with a note
     _file(tmp_path, HASH)
     e = estimate(opmodels.model("relu_int8"), platform="stm32f4", runtime="simprof-rt", calibration_dir=tmp_path)
-    assert e.stack_bytes == 648 and any("could not be checked" in n for n in e.notes)
+    assert e.stack_bytes == 648 and any("was not checked" in n for n in e.notes)

@@ -8,14 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simprof import oracle
+from simprof.model import oracle
 from simprof.cli import main
-from simprof.corpus import opmodels
-from simprof.corpus.builder import schema
-from simprof.corpus.check import run_isolated
-from simprof.corpus.families import FAMILIES
-from simprof.corpus.generate import GenerateOptions, build_preset, generate, plan
-from simprof.corpus.stats import model_stats
+from simprof.flows.corpus import opmodels
+from simprof.model.builder import schema
+from simprof.flows.corpus.check import run_isolated
+from simprof.flows.corpus.families import FAMILIES
+from simprof.flows.corpus.generate import GenerateOptions, build_preset, generate, plan
+from simprof.flows.corpus.stats import model_stats
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from simprof import oracle
+from simprof.model import oracle
 from simprof.cli import main
 
 import _estimator_models as own
@@ -37,3 +37,29 @@ def test_cli_baseline_all_and_errors(tmp_path, capsys):
     assert main(["estimate", str(model), "--platform", "no-such-board"]) == 1
     assert main(["estimate", str(tmp_path / "missing.tflite")]) == 1
     assert main(["estimate", str(model), "--abi", "lp64", "--kernels", "cmsis-nn"]) == 2
+
+
+def test_estimate_needs_no_toolchain_and_builds_nothing(tmp_path):
+    """A static estimate with an empty firmware cache and no Arm compiler anywhere: it works, gives
+    the same figures as in process, and the cache stays empty (nothing was built or hashed)."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from simprof.flows.estimate import estimate_model
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "kws_dscnn_int8.tflite"
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    env = {"PATH": str(tmp_path / "empty-bin"), "SIMPROF_CACHE_DIR": str(cache), "SIMPROF_CC": str(tmp_path / "no-gcc"),
+           "HOME": str(tmp_path)}
+    out = tmp_path / "e.json"
+    r = subprocess.run([sys.executable, "-m", "simprof", "estimate", str(example), "--platform", "stm32f4",
+                        "--json", str(out)], env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert list(cache.iterdir()) == []
+    got = json.loads(out.read_text())
+    want = estimate_model(example, "stm32f4").to_json()
+    assert {k: got[k] for k in ("total_bytes", "stack_bytes", "arena_min_bytes")} == \
+        {k: want[k] for k in ("total_bytes", "stack_bytes", "arena_min_bytes")}

@@ -7,7 +7,7 @@ import numpy as np
 
 from simprof.estimator import estimate
 from simprof.estimator.scratch import scratch_requests
-from simprof.estimator.tflite_reader import read_model
+from simprof.model.reader import read_model
 
 import _estimator_models as own
 

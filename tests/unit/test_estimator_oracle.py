@@ -1,14 +1,14 @@
 """Oracle tests: the static estimate with --runtime tflm --abi lp64 equals what real TFLM (the
 tflite-micro wheel's host interpreter) prints, byte for byte, and its minimum arena equals the one
 found by bisecting the arena size with that interpreter (within 16 B). Models: the shared corpus
-(simprof.corpus.opmodels) plus a few of our own (multi-op CNNs, IF/WHILE/CALL_ONCE subgraphs, resource and variable tensors, an offline plan).
+(simprof.flows.corpus.opmodels) plus a few of our own (multi-op CNNs, IF/WHILE/CALL_ONCE subgraphs, resource and variable tensors, an offline plan).
 Runtime: ~10 s (each oracle trial is a forked child of ~10 ms)."""
 from __future__ import annotations
 
 import pytest
 
-from simprof import oracle
-from simprof.corpus import opmodels
+from simprof.model import oracle
+from simprof.flows.corpus import opmodels
 from simprof.estimator import estimate
 
 import _estimator_models as own

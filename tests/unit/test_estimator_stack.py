@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from simprof.errors import PlatformError
-from simprof.estimator import callgraph as cg
+from simprof.core.errors import PlatformError
+from simprof.rt import callgraph as cg
 from simprof.estimator import estimate
-from simprof.estimator.calibrate import op_entry_points
+from simprof.rt.stack_analysis import op_entry_points
 from simprof.estimator.stack import load_calibration
 
 import _estimator_models as own

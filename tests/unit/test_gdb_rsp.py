@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from simprof.errors import EmulatorTimeout
+from simprof.core.errors import EmulatorTimeout
 from simprof.sim.gdb_rsp import GdbClient, GdbError, checksum, escape_rle, frame, parse_stop_reply
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from simprof.errors import ElfError
+from simprof.core.errors import ElfError
 from simprof.platforms import load
 from simprof.sim.elf import SHF_ALLOC, SHF_WRITE, ElfInfo, LoadSegment, Section, Symbol, check_fits
 from simprof.sim.layout import SymbolConventions, resolve_layout

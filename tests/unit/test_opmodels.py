@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simprof.corpus import opmodels
-from simprof.corpus.check import io_signature, run_isolated
-from simprof.errors import UsageError
+from simprof.flows.corpus import opmodels
+from simprof.flows.corpus.check import io_signature, run_isolated
+from simprof.core.errors import UsageError
 
 NAMES = opmodels.names()
 
@@ -82,7 +82,7 @@ def test_data_movement_matches_numpy(base, dtype, results):
 
 def test_streaming_state_carries_over(results):
     """Invoke 2 sees frame 1 in its window: same 2nd input after a different 1st one differs."""
-    from simprof.corpus.check import random_inputs
+    from simprof.flows.corpus.check import random_inputs
     data = opmodels.model("streaming_int8")
     a, b, c = (random_inputs(data, s) for s in (1, 2, 3))
     r1 = run_isolated(data, inputs=[a, c])

@@ -9,7 +9,7 @@ import os
 import numpy as np
 import pytest
 
-from simprof import oracle
+from simprof.model import oracle
 
 SAMPLE = """[RecordingMicroAllocator] Arena allocation total 1536 bytes
 [RecordingMicroAllocator] Arena allocation head 128 bytes

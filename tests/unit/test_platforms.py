@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from simprof.cli import main
-from simprof.errors import PlatformError
+from simprof.core.errors import PlatformError
 from simprof.platforms import all_platforms, ids, load, load_file
 
 KIB = 1024

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from simprof.errors import ElfError, EmulatorError, PlatformError, ToolchainError
+from simprof.core.errors import ElfError, EmulatorError, PlatformError, ToolchainError
 from simprof.platforms import load
 from simprof.sim import renode
 from simprof.sim.elf import ElfInfo, LoadSegment

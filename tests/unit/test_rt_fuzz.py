@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from simprof.corpus import opmodels
-from simprof.sim import rt_host
+from simprof.flows.corpus import opmodels
+from simprof.rt import host as rt_host
 
 import _rt_models as own
 

@@ -3,7 +3,7 @@
 Each op of firmware/kernels runs alone in tests/unit/kernels/harness.c (a stand-in for the
 runtime's services, built with ASan + UBSan) on single-op models (tests/unit/kernels/opcases.py):
 int8 and float32, fused activations, broadcasting, padding modes, per-channel weights. Checks:
-  * output bytes == simprof.oracle.reference_outputs (TFLM reference kernels);
+  * output bytes == simprof.model.oracle.reference_outputs (TFLM reference kernels);
   * the Prepare-time temp-tensor / persistent-buffer / scratch sequence == the one
     tflm-arena-facts.md (§3b, §4, §5a) gives for TFLM's reference kernel (for ops it does not
     list: the temp sequence probed on the wheel in estimator/data/op_costs.json);

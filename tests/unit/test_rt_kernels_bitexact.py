@@ -1,8 +1,8 @@
-"""simprof-rt end to end on the host: every model of simprof.corpus.opmodels, every single-op
+"""simprof-rt end to end on the host: every model of simprof.flows.corpus.opmodels, every single-op
 model of tests/unit/kernels/opcases.py and whole MLPerf-Tiny-style networks (KWS DS-CNN, ResNet-8,
 FC autoencoder, MobileNet v1/v2 and the other corpus families, int8 and float32) go through the
 real interpreter (sim/rt_host.py's ASan/UBSan host build); output bytes must equal those of the
-tflite-micro wheel's TFLM host interpreter (simprof.oracle.reference_outputs) on the same inputs.
+tflite-micro wheel's TFLM host interpreter (simprof.model.oracle.reference_outputs) on the same inputs.
 Runtime: ~15 s on 2 cores when run with test_rt_kernels.py (host build cached; oracle results of
 the single-op models are shared with it; one host run per model)."""
 from __future__ import annotations
@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "kernels"))
 import e2e  # noqa: E402
 import kcases  # noqa: E402
 
-from simprof.sim import rt_host  # noqa: E402
+from simprof.rt import host as rt_host  # noqa: E402
 
 MODELS = e2e.all_models()
 

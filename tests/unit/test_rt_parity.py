@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simprof import oracle
-from simprof.corpus import opmodels
-from simprof.sim import rt_host
+from simprof.model import oracle
+from simprof.flows.corpus import opmodels
+from simprof.rt import host as rt_host
 
 import _estimator_models as est_models
 import _rt_models as own

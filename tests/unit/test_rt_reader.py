@@ -6,10 +6,10 @@ from __future__ import annotations
 import flatbuffers
 import pytest
 
-from simprof import oracle
-from simprof.corpus import opmodels
-from simprof.corpus.builder import schema
-from simprof.sim import rt_host
+from simprof.model import oracle
+from simprof.flows.corpus import opmodels
+from simprof.model.builder import schema
+from simprof.rt import host as rt_host
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +92,7 @@ def test_plain_interpreter_tail_is_smaller_by_the_recording_objects(host):
 def test_exploding_control_flow_is_bounded(host):
     """Subgraph k calls subgraph k+1 four times (CALL_ONCE), eight levels deep: 4^7 visits when
     marking lifetimes. The runtime refuses instead of spending minutes; a call cycle is refused too."""
-    from simprof.corpus.builder import ModelBuilder
+    from simprof.model.builder import ModelBuilder
 
     def build(cycle: bool) -> bytes:
         m = ModelBuilder("calls")

@@ -16,15 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from simprof import oracle
+from simprof.model import oracle
 from simprof.cli import main
-from simprof.corpus import opmodels
-from simprof.corpus.generate import build_preset
+from simprof.flows.corpus import opmodels
+from simprof.flows.corpus.generate import build_preset
 from simprof.estimator.baselines import run_baseline
-from simprof.estimator.tflite_reader import read_model
-from simprof.validate import PlatformBudget, ValidateOptions, fit_decision, validate
-from simprof.validate import adapters
-from simprof.validate.cache import ResultCache
+from simprof.model.reader import read_model
+from simprof.flows.validate import PlatformBudget, ValidateOptions, fit_decision, validate
+from simprof.flows.validate import adapters
+from simprof.flows.validate.cache import ResultCache
 
 MODELS = ["conv_2d_int8", "add_broadcast_int8", "softmax_float32", "streaming_int8", "mean_int8"]
 BUDGETS = [PlatformBudget("big", 1 << 20, 1 << 21, 4096, 0), PlatformBudget("tiny", 3000, 1 << 21, 1024, 0)]
@@ -130,7 +130,7 @@ def test_cache_resumes_and_survives_a_damaged_entry(models_dir, tmp_path):
 
 HELPER = textwrap.dedent('''
     import os, subprocess, sys, time
-    from simprof.validate import adapters
+    from simprof.flows.validate import adapters
 
     def measure(model_path, platform):
         with open(os.environ["CALL_LOG"], "a") as fh:
@@ -197,7 +197,7 @@ def test_fit_decision_by_construction():
 
 
 def test_cli_on_a_generated_corpus_estimates_only(tmp_path):
-    from simprof.corpus.generate import GenerateOptions, generate
+    from simprof.flows.corpus.generate import GenerateOptions, generate
     manifest = generate(GenerateOptions(tmp_path / "corpus", count=3, seed=2, families=("tiny", "dscnn")))
     rc = main(["validate", str(tmp_path / "corpus"), "--platforms", "nrf51,stm32f4", "--measure", "none",
                "--estimators", "simprof,unas", "--jobs", "0", "--out", str(tmp_path / "out")])

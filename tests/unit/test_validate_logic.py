@@ -9,10 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from simprof.errors import DoesNotFitError, FirmwareError
-from simprof.validate import PlatformBudget, ValidateOptions, qemu, validate
-from simprof.validate.results import component_errors, summarize
-from simprof.validate.tasks import accepts_estimate
+from simprof.core.errors import DoesNotFitError, FirmwareError
+from simprof.flows.validate import PlatformBudget, ValidateOptions, validate
+from simprof.flows.validate import measure as qemu_measure
+from simprof.rt import runner
+from simprof.rt.image import FirmwareImage
+from simprof.rt.protocol import status_value
+from simprof.flows.validate.results import component_errors, summarize
+from simprof.flows.validate.tasks import accepts_estimate
 
 
 @dataclass
@@ -31,29 +35,31 @@ class FakeFirmware:
 
     def __init__(self, need: int, capacity: int = 100_000, other_error_at: int | None = None):
         self.need, self.sizes, self.other = need, [], other_error_at
-        self.fw = qemu._Loaded(platform=type("P", (), {"id": "fake"})(), elf=Path("x"), info=None, model_start=0, model_capacity=1 << 20,
-                               arena_capacity=capacity, stop=0, report=0)
+        self.fw = FirmwareImage(platform=type("P", (), {"id": "fake"})(), kernels="reference", elf=Path("x"),
+                                hash="0", info=None, model_start=0, model_capacity=1 << 20, input_start=0,
+                                input_capacity=0, arena_start=0, arena_capacity=capacity, stop=0, report=0)
 
-    def run(self, fw, image, timeout_s, emulator="qemu"):
+    def run(self, fw, writes, timeout_s=0, emulator="qemu", read_outputs=False):
+        image = writes[0][1]
         size = int.from_bytes(image[20:24], "little")     # pack_image: arena_size at offset 20
         self.sizes.append(size)
         if self.other is not None and size == self.other:
-            return FakeReport(5, "internal", "boom")
-        return FakeReport(0 if size >= self.need else qemu.ARENA_STATUS)
+            return FakeReport(5, "internal", "boom"), ()
+        return FakeReport(0 if size >= self.need else status_value("arena")), ()
 
 
 @pytest.fixture
 def fake(monkeypatch):
     def make(need, **kw):
         f = FakeFirmware(need, **kw)
-        monkeypatch.setattr(qemu, "run_bare", f.run)
+        monkeypatch.setattr(runner, "run_bare", f.run)
         return f
     return make
 
 
 def test_min_arena_right_hint_costs_two_runs(fake):
     f = fake(4096)
-    check = qemu.min_arena(f.fw, b"model", b"", 4096)
+    check = runner.find_min_arena(f.fw, b"model", b"", 4096)
     assert (check.arena_min_bytes, check.runs, check.method) == (4096, 2, "two-run")
     assert f.sizes == [4096, 4080]
 
@@ -62,24 +68,24 @@ def test_min_arena_right_hint_costs_two_runs(fake):
                                        (99_984, 50_000), (5008, 5008 + 16 * 37)])
 def test_min_arena_wrong_hint_finds_the_true_minimum(fake, need, hint):
     f = fake(need)
-    check = qemu.min_arena(f.fw, b"model", b"", hint)
+    check = runner.find_min_arena(f.fw, b"model", b"", hint)
     assert check.arena_min_bytes == need and check.method == "search"
     assert check.runs == len(f.sizes) <= 2 * (abs(need - hint) // 16).bit_length() + 4   # gallop + bisect
 
 
 def test_min_arena_floor_is_never_run(fake):
     f = fake(4096)
-    check = qemu.min_arena(f.fw, b"model", b"", 8192, floor=4000)
+    check = runner.find_min_arena(f.fw, b"model", b"", 8192, floor=4000)
     assert check.arena_min_bytes == 4096 and min(f.sizes) > 4000
 
 
 def test_min_arena_errors(fake):
     f = fake(200_000, capacity=100_000)
     with pytest.raises(DoesNotFitError):
-        qemu.min_arena(f.fw, b"model", b"", 90_000)
+        runner.find_min_arena(f.fw, b"model", b"", 90_000)
     f = fake(4096, other_error_at=4080)
     with pytest.raises(FirmwareError, match="internal"):
-        qemu.min_arena(f.fw, b"model", b"", 4096)
+        runner.find_min_arena(f.fw, b"model", b"", 4096)
 
 
 def test_component_errors_use_the_minimum_arena_and_the_painted_head():
@@ -114,7 +120,7 @@ def with_estimate(model_path, platform, estimate=None):
 def test_accepts_estimate():
     assert not accepts_estimate(two_args)
     assert accepts_estimate(with_estimate)
-    assert accepts_estimate(functools.partial(qemu.measure, firmwares={}))
+    assert accepts_estimate(functools.partial(qemu_measure.measure, firmwares={}))
 
 
 CALLS: list[str] = []
@@ -187,7 +193,7 @@ def test_verify_no_fit_hands_rejected_pairs_to_the_measurement(tmp_path):
 
 
 def test_estimates_made_while_the_inputs_changed_are_not_cached(tmp_path, monkeypatch):
-    from simprof.validate import tasks
+    from simprof.flows.validate import tasks
     models = tmp_path / "m"
     models.mkdir()
     (models / "m_500.tflite").write_bytes(b"\0\0\0\0TFL3")

@@ -12,14 +12,13 @@ import argparse
 import sys
 from pathlib import Path
 
+SHARED = ("kernels",)
 NAME = "calibrate"
 HELP = "measure the stack per kernel path and static RAM of a platform's simprof-rt image for the estimator"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--platform", required=True, help="platform id, or 'all'")
-    parser.add_argument("--kernels", choices=("reference",), default="reference",
-                        help="kernel library of the image (simprof-rt has the reference kernels)")
     parser.add_argument("--out", type=Path, metavar="DIR",
                         help="directory for <platform>.json (default: platforms/calibration, read by the estimator)")
     parser.add_argument("--static-only", action="store_true",
@@ -29,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from simprof.estimator.calibrate import generate
+    from simprof.flows.calibrate import generate
     from simprof.platforms import ids
 
     platforms = list(ids()) if args.platform == "all" else [args.platform]

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from simprof.errors import UsageError
+from simprof.core.errors import UsageError
 
 NAME = "corpus"
 HELP = "generate .tflite models (families, presets, per-operator examples) without TensorFlow"
@@ -43,21 +43,21 @@ def run(args: argparse.Namespace) -> int:
     if action == "generate":
         return _generate(args)
     if action == "preset":
-        from simprof.corpus.generate import build_preset
-        from simprof.outputs import write_bytes_atomic
+        from simprof.flows.corpus.generate import build_preset
+        from simprof.core.outputs import write_bytes_atomic
         write_bytes_atomic(args.out, build_preset(args.name))
         print(f"wrote {args.out}")
         return 0
     if action == "opmodels":
-        from simprof.corpus import opmodels
-        from simprof.outputs import write_bytes_atomic
+        from simprof.flows.corpus import opmodels
+        from simprof.core.outputs import write_bytes_atomic
         for name, data in opmodels.all_models().items():
             write_bytes_atomic(args.out / f"{name}.tflite", data)
         print(f"wrote {len(opmodels.names())} models to {args.out}")
         return 0
     if action == "families":
-        from simprof.corpus.families import FAMILIES
-        from simprof.corpus.generate import PRESETS
+        from simprof.flows.corpus.families import FAMILIES
+        from simprof.flows.corpus.generate import PRESETS
         for fam in sorted(FAMILIES.values(), key=lambda f: f.name):
             print(f"{fam.name:16s} {fam.description}")
         print("presets: " + ", ".join(sorted(PRESETS)))
@@ -68,13 +68,13 @@ def run(args: argparse.Namespace) -> int:
 def _generate(args: argparse.Namespace) -> int:
     families = tuple(f.strip() for f in args.families.split(",") if f.strip())
     if args.tensorflow:
-        from simprof.corpus.keras import generate_keras
+        from simprof.flows.corpus.keras import generate_keras
         manifest = generate_keras(args.out, args.count, args.seed, families)
         print(f"wrote {len(manifest['models'])} TensorFlow-converted models to {args.out}")
         return 0
     from rich.progress import Progress
 
-    from simprof.corpus.generate import GenerateOptions, generate
+    from simprof.flows.corpus.generate import GenerateOptions, generate
     options = GenerateOptions(out=args.out, count=args.count, seed=args.seed, families=families,
                               float_share=args.float_share, check=args.check, calibrate=not args.no_calibrate)
     with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:

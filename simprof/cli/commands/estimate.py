@@ -2,6 +2,7 @@
 
     simprof estimate model.tflite --platform ID [--runtime tflm|simprof-rt] [--abi arm-eabi|lp64]
                      [--kernels reference|cmsis-nn] [--json OUT] [--baseline NAME|all]
+                     [--budget SIZE] [--margin AMOUNT]      (exit 3 when over budget)
 """
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from . import _budget
+
 NAME = "estimate"
 HELP = "predict the RAM a .tflite model needs (arena head/tail, setup minimum, stack, static), per operator"
 
 BASELINE_CHOICES = ("unas", "mcunet", "tinyengine", "tensorscope", "mcufit", "tflm", "all")
+SHARED = ("json", "kernels", "budget")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,25 +27,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="runtime whose arena is predicted (default tflm)")
     parser.add_argument("--abi", choices=("arm-eabi", "lp64"), default="arm-eabi",
                         help="arm-eabi: Cortex-M (default); lp64: the x86-64 tflite-micro wheel")
-    parser.add_argument("--kernels", choices=("reference", "cmsis-nn"), default="reference",
-                        help="kernel library whose scratch buffers and OpData are counted")
-    parser.add_argument("--json", type=Path, metavar="OUT", help="write the full result as JSON")
     parser.add_argument("--baseline", choices=BASELINE_CHOICES,
                         help="print a published estimator's figure instead (all: every one, with ours)")
 
 
 def run(args: argparse.Namespace) -> int:
-    from simprof.estimator import estimate
-    from simprof.estimator.tflite_reader import read_model
-    from simprof.outputs import write_json_atomic
+    from simprof.core.outputs import write_json_atomic
+    from simprof.flows.estimate import estimate_model
+    from simprof.model.reader import read_model
 
+    if args.baseline and (args.budget is not None or args.margin is not None):
+        from simprof.core.errors import UsageError
+        raise UsageError("--budget/--margin gate simprof's estimate, not --baseline figures", fix="drop one of them")
     graph = read_model(args.model)
     if args.baseline:
         return _baselines(graph, args)
-    e = estimate(graph, platform=args.platform, runtime=args.runtime, abi=args.abi, kernels=args.kernels)
+    e = estimate_model(graph, args.platform, runtime=args.runtime, abi=args.abi, kernels=args.kernels)
     if args.json:
         write_json_atomic(args.json, e.to_json())
     _print(e, args.model.name)
+    _budget.apply(e, args.platform, args.budget, args.margin)
     return 0
 
 
@@ -84,14 +89,14 @@ def _baselines(graph, args) -> int:
     names = NAMES if args.baseline == "all" else (args.baseline,)
     rows = [run_baseline(n, graph, abi=args.abi, runtime=args.runtime, kernels=args.kernels) for n in names]
     if args.json:
-        from simprof.outputs import write_json_atomic
+        from simprof.core.outputs import write_json_atomic
         write_json_atomic(args.json, [{"name": r.name, "bytes": r.bytes, "source": r.source,
                                        "assumptions": r.assumptions, "detail": r.detail} for r in rows])
     for r in rows:
         sys.stdout.write(f"{r.name:12s} {r.bytes:>10,} B   {r.assumptions}\n")
     if args.baseline == "all":
-        from simprof.estimator import estimate
-        e = estimate(graph, platform=args.platform, runtime=args.runtime, abi=args.abi, kernels=args.kernels)
+        from simprof.flows.estimate import estimate_model
+        e = estimate_model(graph, args.platform, runtime=args.runtime, abi=args.abi, kernels=args.kernels)
         sys.stdout.write(f"{'simprof':12s} {e.arena_min_bytes:>10,} B   minimum arena (head + tail + setup "
                          f"transient), {e.abi}\n")
     return 0

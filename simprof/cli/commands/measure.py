@@ -6,17 +6,22 @@ fill-and-read through the gdb stub (docs/measurement.md).
                     [--stack-top SYMBOL] [--stack-bottom SYMBOL | --stack-size N]
                     [--arena SYMBOL] [--arena-size N] [--heap-start SYMBOL --heap-end SYMBOL]
                     [--no-operators] [--sequential] [--island-gap N] [--allow-nonzero-exit]
+    either form: [--budget SIZE] [--margin AMOUNT]     (exit 3 when the total RAM is over budget)
 """
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from dataclasses import replace
 from pathlib import Path
 
-from simprof.errors import UsageError
+from simprof.api import measure_target
+from simprof.core.errors import UsageError
+from simprof.core.kernels import DEFAULT_KERNELS
 
+from . import _budget
+
+SHARED = ("platform", "json", "kernels", "emulator", "timeout", "budget")
 NAME = "measure"
 HELP = ("measure the peak RAM (stack, arena, heap, static) of a .tflite model on the simprof-rt "
         "firmware, or of your own firmware ELF, under an emulator")
@@ -26,10 +31,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", nargs="?", type=Path,
                         help="a .tflite model (run on the simprof-rt firmware), or a firmware ELF")
     parser.add_argument("--elf", type=Path, help="firmware ELF to measure (your own TFLM application)")
-    parser.add_argument("--platform", required=True, help="platform id (`simprof platforms` lists them)")
-    parser.add_argument("--json", type=Path, metavar="OUT", help="write the measurement as JSON")
-    parser.add_argument("--emulator", default="qemu", metavar="NAME",
-                        help="emulator backend: qemu (default) or renode (needs `renode` on PATH; docs/renode.md)")
     model = parser.add_argument_group("model options (a .tflite run on simprof-rt)")
     model.add_argument("--input", type=Path, metavar="X.npy",
                        help="input tensor(s) as .npy (one input) or .npz (several); default: seeded random")
@@ -41,8 +42,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                             "allocators) instead of a plain MicroInterpreter")
     model.add_argument("--no-reference", action="store_true",
                        help="do not compare the outputs with TFLM's host interpreter")
-    parser.add_argument("--timeout", type=float, default=30.0, metavar="S",
-                        help="wall-clock seconds each run may take to reach the stop symbol (default 30)")
     parser.add_argument("--stop", metavar="SYMBOL", help="function whose entry ends the run (default: exit)")
     parser.add_argument("--stack-top", metavar="SYMBOL", help="symbol at the top of the stack "
                         "(default: __StackTop/_estack/..., else the initial SP)")
@@ -86,19 +85,17 @@ def _conventions(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from simprof.outputs import write_json_atomic
+    from simprof.core.outputs import write_json_atomic
     from simprof.platforms import load
+    from simprof.flows.measure import measure_elf
     from simprof.sim import paint
-    from simprof.sim.measure import measure_elf
 
     for name in ("stack_size", "arena_size", "island_gap"):
         value = getattr(args, name)
         if value is not None and value <= 0:
             raise UsageError(f"--{name.replace('_', '-')} must be positive", fix="give a byte count > 0")
-    if args.timeout <= 0:
-        raise UsageError("--timeout must be positive", fix="give seconds > 0")
     platform = load(args.platform)
-    if args.elf is None and args.model is not None and _is_elf(args.model):
+    if args.elf is None and args.model is not None and measure_target(args.model) == "elf":
         args.elf, args.model = args.model, None     # `simprof measure app.elf` means --elf app.elf
     if args.elf is None:
         if args.model is None:
@@ -106,11 +103,14 @@ def run(args: argparse.Namespace) -> int:
         return _measure_model(args, platform)
     if args.model is not None:
         raise UsageError("give either a model or --elf, not both", fix="drop one of them")
+    if args.kernels != DEFAULT_KERNELS:
+        raise UsageError("--kernels applies to a .tflite model run on simprof-rt; a firmware ELF has its own kernels",
+                         fix="drop --kernels")
     for flag in ("input", "min_arena", "recording", "no_reference"):
         if getattr(args, flag):
             raise UsageError(f"--{flag.replace('_', '-')} applies to a .tflite model, not to a firmware ELF",
                              fix="drop it, or measure the model instead")
-    _require_emulator(args.emulator)
+    require_emulator(args.emulator)
     m = measure_elf(args.elf, platform, symbols=_conventions(args), timeout_s=args.timeout,
                     per_operator=not args.no_operators, parallel=not args.sequential,
                     island_gap=args.island_gap or paint.DEFAULT_ISLAND_GAP,
@@ -118,54 +118,30 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         write_json_atomic(args.json, m.to_json())
     print_measurement(m)
+    _budget.apply(m, platform.id, args.budget, args.margin)
     return 0
 
 
-def _operator_names(model: str) -> dict[int, str]:
-    """Operator types of subgraph 0 by index, for the table (empty for a firmware ELF)."""
-    if not model:
-        return {}
-    try:
-        from simprof.estimator.tflite_reader import read_model
-
-        return {op.index: op.opcode for op in read_model(Path(model)).subgraphs[0].operators}
-    except Exception:  # a label only: the measurement itself already succeeded
-        return {}
-
-
-def _require_emulator(name: str) -> None:
-    from simprof.api import _require_emulator as require
+def require_emulator(name: str) -> None:
+    from simprof.api import require_emulator as require
 
     require(name)
 
 
-def _is_elf(path: Path) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(4) == b"\x7fELF"
-    except OSError:
-        return False
-
-
 def _measure_model(args: argparse.Namespace, platform) -> int:
-    """A .tflite is measured by the simprof-rt firmware, provided by `simprof.api.measure_model`."""
-    try:
-        api = importlib.import_module("simprof.api")
-        measure_model = getattr(api, "measure_model")
-    except (ImportError, AttributeError):
-        raise UsageError("measuring a .tflite model needs the simprof-rt firmware, which this build lacks",
-                         fix="pass --elf FILE to measure a firmware you built") from None
-    from simprof.outputs import write_json_atomic
+    """A .tflite is measured on the simprof-rt image (simprof.flows.measure.measure_model)."""
+    from simprof.core.outputs import write_json_atomic
+    from simprof.flows.measure import measure_model
 
-    if not args.model.is_file():
-        from simprof.errors import ModelFormatError
-        raise ModelFormatError(f"model file {args.model} does not exist", fix="check the path")
-    m = measure_model(args.model, platform, emulator=args.emulator, timeout_s=args.timeout,
+    if args.emulator != "qemu":
+        require_emulator(args.emulator)
+    m = measure_model(args.model, platform, kernels=args.kernels, emulator=args.emulator, timeout_s=args.timeout,
                       per_operator=not args.no_operators, input=args.input, min_arena=args.min_arena,
                       recording=args.recording, reference=not args.no_reference)
     if args.json:
         write_json_atomic(args.json, m.to_json())
     print_measurement(m)
+    _budget.apply(m, platform.id, args.budget, args.margin)
     return 0
 
 
@@ -199,12 +175,11 @@ def print_measurement(m) -> None:
         more = f" (+{len(m.arena_islands) - 8} more)" if len(m.arena_islands) > 8 else ""
         console.print(f"arena islands (written, not counted in head/tail): {islands}{more}")
     if m.operators:
-        names = _operator_names(model)
         ops = Table(title="per operator")
         for col in ("op", "type", "stack B", "arena written B", "calls"):
             ops.add_column(col, justify="left" if col == "type" else "right")
         for op in m.operators:
-            ops.add_row(str(op.index), names.get(op.index, ""), f"{op.stack_bytes:,}",
+            ops.add_row(str(op.index), op.opcode, f"{op.stack_bytes:,}",
                         f"{op.arena_written_bytes:,}", str(op.calls))
         console.print(ops)
     for note in m.notes:

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
+SHARED = ("json",)
 NAME = "platforms"
 HELP = "list the platforms (real part, core, FPU, flash/RAM, QEMU machine that hosts it)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", type=Path, metavar="OUT", help="also write the list as JSON")
+    pass
 
 
 def _kib(n: int) -> str:
@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from simprof.outputs import write_json_atomic
+    from simprof.core.outputs import write_json_atomic
     from simprof.platforms import all_platforms
 
     platforms = all_platforms()

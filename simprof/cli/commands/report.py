@@ -5,7 +5,7 @@ import argparse
 import json
 from pathlib import Path
 
-from simprof.errors import UsageError
+from simprof.core.errors import UsageError
 
 NAME = "report"
 HELP = "re-render report.html from a validation results.json"
@@ -21,8 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from simprof.outputs import write_text_atomic
-    from simprof.validate.report import render_html
+    from simprof.core.outputs import write_text_atomic
+    from simprof.flows.validate.report import render_html
 
     try:
         results = json.loads(args.results.read_text(encoding="utf-8"))
@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     write_text_atomic(out, render_html(results, timeline_models=tuple(args.timeline)))
     print(f"wrote {out}")
     if args.markdown:
-        from simprof.validate.results import markdown_summary
+        from simprof.flows.validate.results import markdown_summary
         write_text_atomic(args.markdown, markdown_summary(results))
         print(f"wrote {args.markdown}")
     return 0

@@ -11,8 +11,9 @@ import importlib
 import sys
 from pathlib import Path
 
-from simprof.errors import BudgetExceeded, UsageError
+from simprof.core.errors import BudgetExceeded, UsageError
 
+SHARED = ("kernels",)
 NAME = "validate"
 HELP = "estimate and measure a folder of models on several platforms; results.json/csv and an HTML report"
 
@@ -53,7 +54,7 @@ def resolve_callable(spec: str):
 def run(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from simprof.validate import ValidateOptions, adapters, validate
+    from simprof.flows.validate import ValidateOptions, adapters, validate
 
     platforms = tuple(p.strip() for p in args.platforms.split(",") if p.strip())
     if platforms == ("all",):
@@ -65,10 +66,10 @@ def run(args: argparse.Namespace) -> int:
     fw_hashes: dict[str, str] = {}
     measure_ops = None
     if mode == "qemu":  # one firmware build per platform for the whole run, keyed by its build hash
-        measure, measure_ops, fw_hashes = adapters.qemu_measure_for(platforms)
+        measure, measure_ops, fw_hashes = adapters.qemu_measure_for(platforms, args.kernels)
     else:
         measure = adapters.default_measure(mode) if mode != "custom" else resolve_callable(args.measure)
-    all_est = adapters.default_estimators("host" if mode == "host" else "qemu")
+    all_est = adapters.default_estimators("host" if mode == "host" else "qemu", kernels=args.kernels)
     wanted = list(all_est) if args.estimators == "all" else [n.strip() for n in args.estimators.split(",") if n.strip()]
     unknown = [n for n in wanted if n not in all_est]
     if unknown:
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     if "simprof" not in wanted:
         wanted.insert(0, "simprof")  # it decides which pairs fit
     estimators = {n: all_est[n] for n in wanted}
-    versions = {n: f"{mode}:{adapters.estimator_version()}" for n in estimators}
+    versions = {n: f"{mode}:{args.kernels}:{adapters.estimator_version()}" for n in estimators}
     for spec in args.estimator:
         name, _, target = spec.partition("=")
         if not name or not target:

@@ -1,13 +1,13 @@
 """End-to-end kernel checks through the real simprof-rt interpreter: model inputs, the list of
-models (simprof.corpus.opmodels + the single-op models of opcases.py) and the comparison."""
+models (simprof.flows.corpus.opmodels + the single-op models of opcases.py) and the comparison."""
 from __future__ import annotations
 
 import zlib
 
 import numpy as np
 
-from simprof.corpus import opmodels
-from simprof.corpus.builder import schema
+from simprof.flows.corpus import opmodels
+from simprof.model.builder import schema
 
 import opcases
 
@@ -48,7 +48,7 @@ def all_models() -> dict[str, tuple[bytes, list[np.ndarray]]]:
 def networks() -> dict[str, bytes]:
     """MLPerf-Tiny-style whole networks: the corpus presets (KWS DS-CNN int8/float32, ResNet-8,
     FC autoencoder) and one sampled model per corpus family and type (MobileNet v1/v2, ...)."""
-    from simprof.corpus import families, generate
+    from simprof.flows.corpus import families, generate
 
     models = {k: generate.build_preset(k) for k in sorted(generate.PRESETS)}
     for fam in sorted(families.FAMILIES):

@@ -2,7 +2,7 @@
 (harness.c) and its runner. Used by tests/unit/test_rt_kernels.py.
 
 Every case is (name, model bytes, input arrays); the expected output comes from the tflite-micro
-wheel (simprof.oracle.reference_outputs), never from our own code.
+wheel (simprof.model.oracle.reference_outputs), never from our own code.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from simprof.corpus.builder import ModelBuilder, Quant, schema
+from simprof.model.builder import ModelBuilder, Quant, schema
 
 ROOT = Path(__file__).resolve().parents[3]
 KERNELS = ROOT / "firmware" / "kernels"
@@ -90,9 +90,9 @@ _RESULTS: dict[tuple[str, str], "Result"] = {}
 
 
 def reference(model: bytes, inputs: list[np.ndarray]) -> list[np.ndarray]:
-    """simprof.oracle.reference_outputs, memoised per process (several test files ask for the same
+    """simprof.model.oracle.reference_outputs, memoised per process (several test files ask for the same
     model and inputs; each oracle run forks a TFLM child)."""
-    from simprof import oracle
+    from simprof.model import oracle
 
     key = hashlib.sha256(model + b"".join(np.ascontiguousarray(a).tobytes() for a in inputs)).digest()
     if key not in _REFERENCE:
