@@ -446,10 +446,59 @@ def int16_activation_cases(c: Cases) -> None:
         c.add(f"{op.lower()}_int16_{k}", act, [((2, 5, 7), "int16")])
 
 
+def int16_data_movement_cases(c: Cases) -> None:
+    """The "any fixed-size type" ops on int16 (16x8 models carry int16 through them)."""
+    q = qt(0.001, 0)
+
+    def concat(g):
+        a, b = g.input("a", (1, 2, 3, 2), "int16", q), g.input("b", (1, 2, 3, 4), "int16", q)
+        y = g.tensor("y", (1, 2, 3, 6), "int16", q)
+        g.op("CONCATENATION", [a, b], [y], _opt(S.ConcatenationOptionsT, axis=3))
+        g.mark_outputs(y)
+    c.add("concat_int16_0", concat, [((1, 2, 3, 2), "int16"), ((1, 2, 3, 4), "int16")])
+
+    def transpose(g):
+        x = g.input("x", (2, 3, 4), "int16", q)
+        y = g.tensor("y", (4, 2, 3), "int16", q)
+        g.op("TRANSPOSE", [x, g.const("perm", np.array([2, 0, 1], np.int32))], [y], S.TransposeOptionsT())
+        g.mark_outputs(y)
+    c.add("transpose_int16_0", transpose, [((2, 3, 4), "int16")])
+
+    def sslice(g):
+        x = g.input("x", (1, 6, 5, 2), "int16", q)
+        y = g.tensor("y", (1, 3, 2, 2), "int16", q)
+        g.op("STRIDED_SLICE", [x, g.const("b", np.array([0, 0, 1, 0], np.int32)),
+                               g.const("e", np.array([1, 6, 5, 2], np.int32)),
+                               g.const("s", np.array([1, 2, 2, 1], np.int32))], [y], S.StridedSliceOptionsT())
+        g.mark_outputs(y)
+    c.add("strided_slice_int16_0", sslice, [((1, 6, 5, 2), "int16")])
+
+    def split(g):
+        x = g.input("x", (2, 6), "int16", q)
+        ys = [g.tensor(f"y{i}", (2, 2), "int16", q) for i in range(3)]
+        g.op("SPLIT", [g.const("axis", np.array(1, np.int32)), x], ys, _opt(S.SplitOptionsT, numSplits=3))
+        g.mark_outputs(*ys)
+    c.add("split_int16_0", split, [((2, 6), "int16")])
+
+    def pack(g):
+        a, b = g.input("a", (2, 3), "int16", q), g.input("b", (2, 3), "int16", q)
+        y = g.tensor("y", (2, 2, 3), "int16", q)
+        g.op("PACK", [a, b], [y], _opt(S.PackOptionsT, valuesCount=2, axis=1))
+        g.mark_outputs(y)
+    c.add("pack_int16_0", pack, [((2, 3), "int16"), ((2, 3), "int16")])
+
+    def unpack(g):
+        x = g.input("x", (3, 4), "int16", q)
+        ys = [g.tensor(f"y{i}", (4,), "int16", q) for i in range(3)]
+        g.op("UNPACK", [x], ys, _opt(S.UnpackOptionsT, num=3, axis=0))
+        g.mark_outputs(*ys)
+    c.add("unpack_int16_0", unpack, [((3, 4), "int16")])
+
+
 def cases_b(c: Cases) -> None:
     for f in (space_cases, gather_cases, resize_cases, pad_cases, norm_cases, transpose_conv_cases,
               batch_matmul_cases, svdf_cases, int16_weighted_cases, int16_misc_cases, reverse_update_cases,
-              int16_activation_cases):
+              int16_activation_cases, int16_data_movement_cases):
         f(c)
 
 
