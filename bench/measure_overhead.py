@@ -6,6 +6,10 @@ the arena, split into 10 "operators" with simprof_op_begin/end markers), runs it
 (qemu-system-arm -kernel, no debugger) and once through `measure_elf` (two paint runs, concurrent
 by default), and prints the wall-clock ratio. Target: <= 1.5x. Prints, never asserts.
 
+When `renode` is on PATH it also measures the bundled example model per operator (the CLI's
+`simprof measure examples/kws_dscnn_int8.tflite`) under QEMU and under Renode, start-up included,
+and prints Renode's time as a multiple of QEMU's (target: <= 5x, docs/renode.md).
+
     .venv/bin/python bench/measure_overhead.py [--platform stm32f4] [--repeats N]
 """
 from __future__ import annotations
@@ -14,6 +18,8 @@ import argparse
 import os
 import statistics
 import time
+
+from pathlib import Path
 
 from simprof.platforms import load
 from simprof.sim.build import build_firmware, default_cache_dir
@@ -66,7 +72,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=487_000,
                         help="outer loop count (~2053 instructions each; default ~1 G instructions)")
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds (median is reported)")
+    parser.add_argument("--renode-only", action="store_true", help="only the Renode-vs-QEMU model ratio")
     args = parser.parse_args()
+    if args.renode_only:
+        renode_ratio(args.platform, args.rounds)
+        return
 
     platform = load(args.platform)
     src_dir = default_cache_dir() / "bench-src"
@@ -103,6 +113,41 @@ def main() -> None:
           "(the concurrent ratio needs two free cores)")
     print(f"marks: stack {m.stack_bytes} B, arena head {m.arena_head_bytes} B, "
           f"{len(m.operators)} operators")
+    renode_ratio(args.platform, args.rounds)
+
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "kws_dscnn_int8.tflite"
+
+
+def renode_ratio(platform_id: str, rounds: int) -> None:
+    """Per-operator model measurement, Renode vs QEMU, each from the call to the result (Renode's
+    start-up included); the firmware image is built and cached before timing."""
+    from simprof.sim.renode import DESCRIPTIONS, renode_available
+    from simprof.rt.runner import measure_model
+
+    if not renode_available():
+        print("renode not on PATH: Renode ratio skipped")
+        return
+    if platform_id not in DESCRIPTIONS:
+        print(f"no Renode description for {platform_id}: Renode ratio skipped")
+        return
+    platform = load(platform_id)
+    measure_model(EXAMPLE, platform)                          # build and cache the image
+    times: dict[str, list[float]] = {"qemu": [], "renode": []}
+    figures = {}
+    for _ in range(rounds):
+        for emulator in ("qemu", "renode"):
+            start = time.monotonic()
+            m = measure_model(EXAMPLE, platform, emulator=emulator)
+            times[emulator].append(time.monotonic() - start)
+            figures[emulator] = (m.stack_bytes, m.arena_head_bytes, m.arena_tail_bytes, m.heap_bytes,
+                                 m.static_bytes, tuple((o.stack_bytes, o.arena_written_bytes) for o in m.operators))
+    q, r = statistics.median(times["qemu"]), statistics.median(times["renode"])
+    print(f"{EXAMPLE.name} per operator on {platform_id}, median of {rounds}:")
+    print(f"QEMU                                  {q:6.2f} s")
+    print(f"Renode (start-up included)            {r:6.2f} s   ratio {r / q:4.1f}x  (target <= 5x)")
+    print(f"figures identical: {figures['qemu'] == figures['renode']}; "
+          f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

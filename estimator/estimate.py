@@ -13,6 +13,7 @@ from pathlib import Path
 from simprof.core.errors import UsageError
 
 from . import abi as abi_mod
+from . import cmsis_nn_rules
 from .lifetimes import CONTROL_FLOW, compute_lifetimes
 from .planner import plan
 from simprof.core.results import Estimate, OpEstimate
@@ -30,7 +31,8 @@ DEFAULT_PLATFORM = "generic"
 
 def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLATFORM, *,
              runtime: str = "tflm", abi: str = "arm-eabi", kernels: str = "reference",
-             calibration_dir: Path | None = None, image_stamp: str | None = None) -> Estimate:
+             calibration_dir: Path | None = None, image_stamp: str | None = None,
+             calibration: str | Path | None = None) -> Estimate:
     """Predict the RAM a .tflite model needs on `platform`, per operator and in total.
 
     runtime: "tflm" (TFLM's MicroInterpreter) or "simprof-rt" (our runtime, same arena layout).
@@ -39,6 +41,9 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
     kernels: "reference" or "cmsis-nn" (Arm only).
     image_stamp: the source stamp of the simprof-rt image the calibration should describe
       (simprof.rt.image.source_stamp); the measured stack is used when it matches, see stack.py.
+    calibration: stack and static RAM from a named calibration of your own firmware (`simprof
+      calibrate --elf`; a name in the user calibration directory or a .json path) instead of
+      the platform's simprof-rt calibration.
     """
     if runtime not in RUNTIMES:
         raise UsageError(f"unknown runtime {runtime!r}", fix=f"use one of {', '.join(RUNTIMES)}")
@@ -50,20 +55,31 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
     _check_platform(platform)
     graph = model if isinstance(model, ModelGraph) else read_model(model)
 
-    scratch = scratch_requests(graph, kernels)
+    core = cmsis_nn_rules.core_class(platform) if kernels == "cmsis-nn" else cmsis_nn_rules.DEFAULT_CORE_CLASS
+    scratch = scratch_requests(graph, kernels, core)
     life = compute_lifetimes(graph, scratch)
     arena_plan = plan(life.buffers)
     verify_plan(arena_plan)
     # lp64 means the wheel's Python wrapper (recording allocators); a firmware uses the plain ones.
     # Both create MicroResourceVariables on the arena when the model has resource variables.
     cfg = SetupConfig(recording=(abi == "lp64"), kernels=kernels, python_resource_vars=True,
-                      variant="wheel" if (runtime == "tflm" and abi == "lp64") else abi, runtime=runtime)
+                      variant="wheel" if (runtime == "tflm" and abi == "lp64") else abi, runtime=runtime, core=core)
     setup = simulate_setup(graph, target, cfg, life, scratch, arena_plan.head_bytes)
+    arena_min, min_stage = min_arena_to_the_byte(arena_plan.head_bytes, setup)
 
-    calib = load_calibration(platform, runtime, kernels, calibration_dir)
+    if calibration is not None:
+        from .stack import named_calibration_path
+        calib = load_calibration(platform, runtime, kernels, path=named_calibration_path(calibration))
+        if platform != DEFAULT_PLATFORM and calib.platform != platform:
+            raise UsageError(f"calibration {calib.path} is for platform {calib.platform}, not {platform}",
+                             fix=f"use --platform {calib.platform}, or calibrate the firmware for {platform}")
+    else:
+        calib = load_calibration(platform, runtime, kernels, calibration_dir)
     unknowns = list(setup.unknown)
     notes = []
-    if calib is not None and (calib.runtime, calib.kernels) != (runtime, kernels):
+    if calib is not None and calib.kind == "firmware":
+        notes.append(f"stack and static RAM of your firmware {calib.name!r} ({calib.provenance.get('elf')})")
+    elif calib is not None and (calib.runtime, calib.kernels) != (runtime, kernels):
         notes.append(f"stack and static RAM come from the {calib.runtime} build with {calib.kernels} kernels "
                      f"({calib.path}); a {runtime} application with {kernels} kernels has its own")
     for sg in graph.subgraphs:
@@ -93,7 +109,7 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
     static = calib.static_bytes if calib is not None else None
     total = None
     if stack is not None and static is not None:
-        total = static + setup.need_bytes + stack
+        total = static + arena_min + stack
     key = [(o.total_bytes if o.total_bytes is not None else o.arena_head_bytes) for o in ops]
     peak = max(range(len(key)), key=key.__getitem__) if key else None   # the first maximum
 
@@ -101,7 +117,7 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
         model=graph.name, platform=platform, runtime=runtime, abi=abi, kernels=kernels,
         arena_head_bytes=head, arena_head_painted_bytes=max(head, setup.temp_hwm, setup.planner_hwm),
         arena_tail_bytes=tail, arena_bytes=head + tail,
-        arena_min_bytes=max(setup.need_bytes, head + tail), arena_min_stage=setup.need_stage,
+        arena_min_bytes=arena_min, arena_min_stage=min_stage,
         arena_start_align_bytes=15, tflm_arena_used_bytes=head + tail,
         tail_categories={k: {"used": u, "requested": q, "count": c} for k, (u, q, c) in setup.categories.items()},
         heap_bytes=0, stack_bytes=stack, static_bytes=static, total_bytes=total, peak_operator=peak,
@@ -112,6 +128,29 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
                     "calibration": calib.path if calib else None,
                     "calibration_provenance": calib.provenance if calib else None},
     )
+
+
+def min_arena_to_the_byte(head: int, aligned) -> tuple[int, str]:
+    """The smallest arena (16-aligned start, any size) for which setup succeeds. The tail is
+    allocated downward from the arena's end, which TFLM does not re-align: an end 4 bytes past a
+    16-byte boundary gives the first 16-aligned tail allocation 4 bytes more. So the setup's
+    allocator steps (`aligned`: the replay with a 16-aligned end, which gives the reported tail)
+    are replayed for each other position of the end and the smallest working size taken."""
+    from .tail import compress, replay
+
+    best = (max(aligned.need_bytes, _ceil16(head + aligned.tail_bytes)), aligned.need_stage)
+    steps = compress(aligned.trace)
+    for m in range(1, 16):
+        r = replay(steps, m)
+        final = head + r.tail
+        size = max(r.need + (m - r.need) % 16, final + (m - final) % 16)
+        if size < best[0]:
+            best = (size, r.need_stage)
+    return best
+
+
+def _ceil16(n: int) -> int:
+    return (n + 15) // 16 * 16
 
 
 def nesting_depth(graph: ModelGraph, sg: int = 0, seen: frozenset = frozenset()) -> int:
@@ -165,7 +204,9 @@ def _op_stack(graph: ModelGraph, calib, op, depth: int = 0, measured=None, sg=No
         elif not fields and key in measured.stack_by_kernel:
             return measured.stack_by_kernel[key]
         if notes is not None:
-            note = f"stack of {key}: not measured in the calibration, static-analysis bound"
+            note = (f"stack of {key}: not run by the model {calib.name!r} was calibrated with; the deepest "
+                    f"{op.opcode} it ran stands for it, if any" if calib.kind == "firmware" else
+                    f"stack of {key}: not measured in the calibration, static-analysis bound")
             if note not in notes:
                 notes.append(note)
     if fields and depth < 8:

@@ -1,8 +1,10 @@
 """Scratch-buffer requests each kernel makes in Prepare (tflm-arena-facts.md §5). They are planned in
 the head with the lifetime of their node. Reference kernels request scratch only for MEAN/SUM,
-REDUCE_MAX/MIN and int4 filters; CMSIS-NN (Cortex-M4 DSP, GCC) adds im2col and sum buffers."""
+REDUCE_MAX/MIN and int4 filters; CMSIS-NN adds im2col, accumulator and sum buffers per core class
+(cmsis_nn_rules.py)."""
 from __future__ import annotations
 
+from . import cmsis_nn_rules
 from .lifetimes import ScratchRequest
 from simprof.model.reader import ModelGraph, Operator, Subgraph
 
@@ -54,49 +56,15 @@ def _reference(sg: Subgraph, op: Operator) -> list[tuple[int, str]]:
     return out
 
 
-def _ceil4(n: int) -> int:
-    return (n + 3) // 4 * 4
-
-
-def _cmsis(sg: Subgraph, op: Operator) -> list[tuple[int, str]]:
-    x, w = _t(sg, op, 0), _t(sg, op, 1)
-    if op.opcode == "CONV_2D" and x is not None and x.dtype == "int8" and len(w.shape) == 4:
-        cin = x.shape[3]
-        fc, kh, kw = w.shape[3], w.shape[1], w.shape[2]
-        dil = (op.opt("DilationHFactor", 1), op.opt("DilationWFactor", 1))
-        # a 1x1 kernel never pads, whatever the padding mode
-        if kh == 1 and kw == 1 and dil == (1, 1) and cin == fc:
-            return []  # 1x1 path: 0 bytes with GCC (4*C_in only with Arm Compiler 6)
-        return [(4 * _ceil4(kh * kw * cin), "im2col (2 columns of int16)")]
-    if op.opcode == "DEPTHWISE_CONV_2D" and x is not None and x.dtype == "int8" and len(w.shape) == 4:
-        cin, cout, kh, kw = x.shape[3], w.shape[3], w.shape[1], w.shape[2]
-        dil = (op.opt("DilationHFactor", 1), op.opt("DilationWFactor", 1))
-        if cin == cout and x.shape[0] == 1 and dil == (1, 1):
-            pad_ok = True  # SAME padding of a 3x3 kernel pads at most 1 on each axis
-            if kh == 3 and kw == 3 and pad_ok:
-                return []
-            return [(cin * kh * kw * 2, "depthwise im2col")]
-        return []
-    if op.opcode == "FULLY_CONNECTED" and x is not None and x.dtype == "int8":
-        y = _t(sg, op, 0, True)
-        accum = w.shape[-1] if w.shape else 0
-        per_channel = w.n_scales > 1
-        if len(y.shape) > 2 and accum % 4 == 0 and not per_channel:
-            return [(8 * y.shape[-1], "kernel sums (1x1 path)")]
-        return []
-    if op.opcode == "AVERAGE_POOL_2D" and x is not None and x.dtype == "int8":
-        return [(4 * x.shape[3], "int32 accumulator per channel")]
-    return _reference(sg, op) if op.opcode not in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED",
-                                                    "AVERAGE_POOL_2D") else []
-
-
-def scratch_requests(model: ModelGraph, kernels: str) -> list[ScratchRequest]:
-    """Every scratch request in TFLM's request order: subgraph by subgraph, node by node."""
-    rule = _cmsis if kernels == "cmsis-nn" else _reference
+def scratch_requests(model: ModelGraph, kernels: str, core: str = cmsis_nn_rules.DEFAULT_CORE_CLASS
+                     ) -> list[ScratchRequest]:
+    """Every scratch request in TFLM's request order: subgraph by subgraph, node by node.
+    core: the CMSIS-NN core class ("none", "dsp", "mve"; cmsis_nn_rules.core_class)."""
     out = []
     for sg in model.subgraphs:
         for op in sg.operators:
-            for nbytes, why in rule(sg, op):
+            rule = cmsis_nn_rules.scratch(sg, op, core) if kernels == "cmsis-nn" else None
+            for nbytes, why in (rule if rule is not None else _reference(sg, op)):
                 if kernels == "cmsis-nn" and nbytes == 0:
                     continue  # CMSIS-NN glue requests only sizes > 0
                 out.append(ScratchRequest(sg.index, op.index, nbytes, f"{op.opcode}: {why}"))

@@ -34,7 +34,9 @@ No file means both are unknown: the estimate says so instead of guessing.
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,6 +97,8 @@ class Calibration:
     path: str = ""
     subgraph_ops: dict = field(default_factory=dict)
     measured: MeasuredStack | None = None
+    kind: str = "simprof-rt"      # or "firmware": the user's own application (simprof calibrate --elf)
+    name: str = ""
 
     def measured_state(self, image_stamp: str | None = None) -> tuple[str, str | None]:
         """Whether the measured figures belong to today's image, judged by the image's source stamp
@@ -104,14 +108,24 @@ class Calibration:
         ("none", None) when the file has no measured figures."""
         if self.measured is None:
             return "none", None
+        if self.kind == "firmware":
+            return self._firmware_state()
         recorded = self.measured.source_stamp
         if image_stamp is None or recorded is None:
             why = "no source stamp in the calibration file" if recorded is None else "no image stamp given"
             return "unchecked", f"stack from the calibration's measurements; its image was not checked ({why})"
         if image_stamp != recorded:
             return "stale", (f"calibration stale: run simprof calibrate --platform {self.platform} "
-                             f"(simprof-rt sources {image_stamp[:12]} != calibrated {recorded[:12]}); "
+                             f"--kernels {self.kernels} (simprof-rt sources {image_stamp[:12]} != calibrated {recorded[:12]}); "
                              "stack from static analysis, static RAM from the old image")
+        return "current", None
+
+    def _firmware_state(self) -> tuple[str, str | None]:
+        """A user firmware's calibration is current while its ELF is unchanged (or gone)."""
+        elf = Path(self.provenance.get("elf", ""))
+        if elf.is_file() and hashlib.sha256(elf.read_bytes()).hexdigest() != self.provenance.get("elf_sha256"):
+            return "current", (f"{elf} changed since calibration {self.name!r} was made: run "
+                               f"simprof calibrate --elf {elf} --platform {self.platform} again")
         return "current", None
 
     def stack_for(self, opcode: str) -> int | None:
@@ -134,6 +148,28 @@ class Calibration:
         return own + nest + max([x - dispatch for x in inner] + [0])
 
 
+def user_calibration_dir() -> Path:
+    """Where named calibrations of users' firmware live unless --out says otherwise."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "simprof" / "calibrations"
+
+
+def named_calibration_path(name: str | Path) -> Path:
+    """A calibration given by file path, or by name in the user calibration directory."""
+    p = Path(name)
+    if p.suffix == ".json" or p.is_file():
+        if not p.is_file():
+            raise PlatformError(f"calibration file {p} does not exist", fix="check the path")
+        return p
+    q = user_calibration_dir() / f"{name}.json"
+    if not q.is_file():
+        known = sorted(x.stem for x in user_calibration_dir().glob("*.json")) if user_calibration_dir().is_dir() else []
+        raise PlatformError(f"no calibration named {str(name)!r} in {user_calibration_dir()}",
+                            fix=("make it with simprof calibrate --elf app.elf --platform ID --name "
+                                 f"{name}" + (f" (known: {', '.join(known)})" if known else "")))
+    return q
+
+
 def calibration_path(platform: str, runtime: str, kernels: str, directory: Path | None = None) -> Path:
     d = directory or CALIBRATION_DIR
     specific = d / f"{platform}.{runtime}.{kernels}.json"
@@ -141,8 +177,10 @@ def calibration_path(platform: str, runtime: str, kernels: str, directory: Path 
 
 
 def load_calibration(platform: str, runtime: str = "simprof-rt", kernels: str = "reference",
-                     directory: Path | None = None) -> Calibration | None:
-    path = calibration_path(platform, runtime, kernels, directory)
+                     directory: Path | None = None, path: Path | None = None) -> Calibration | None:
+    """The platform's calibration for a runtime and kernel set, or the file at `path` (a named
+    calibration of the user's firmware)."""
+    path = path or calibration_path(platform, runtime, kernels, directory)
     if not path.exists():
         return None
     try:
@@ -156,10 +194,18 @@ def load_calibration(platform: str, runtime: str = "simprof-rt", kernels: str = 
     if "provenance" not in data:
         raise PlatformError(f"calibration file {path} has no provenance",
                             fix="regenerate it; every data file records how it was made")
-    return Calibration(platform, data.get("runtime", runtime), data.get("kernels", kernels),
+    # other kernel sets than the reference one have their own section (calibrate.merge_kernel_set)
+    section = data.get("kernel_sets", {}).get(kernels)
+    if section is not None:
+        data = {**section, "schema_version": data["schema_version"]}
+    elif data.get("kind") != "firmware" and (data.get("kernels", "reference") != "reference"
+                                             or "static_bytes" not in data):
+        data = {**data, "static_bytes": None, "stack_setup_bytes": None, "stack_bytes": {}, "measured": None}
+    return Calibration(data.get("platform", platform), data.get("runtime", runtime), data.get("kernels", kernels),
                        data.get("static_bytes"), data.get("stack_setup_bytes"),
                        dict(data.get("stack_bytes", {})), dict(data["provenance"]), str(path),
-                       dict(data.get("subgraph_ops", {})), _measured(data.get("measured")))
+                       dict(data.get("subgraph_ops", {})), _measured(data.get("measured")),
+                       data.get("kind", "simprof-rt"), data.get("name", ""))
 
 
 def _measured(m) -> MeasuredStack | None:

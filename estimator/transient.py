@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import cmsis_nn_rules
 from .abi import PLANNER_BYTES_PER_BUFFER, SCRATCH_REQUESTS_RESERVED, Abi, op_cost
 from .lifetimes import Lifetimes, ScratchRequest
 from .prepare_rules_b import prepare_persistent_b, quantized_input
@@ -27,6 +28,8 @@ class SetupConfig:
     python_resource_vars: bool  # the Python wrapper creates MicroResourceVariables on the arena
     variant: str = "arm-eabi"  # "wheel" (TFLM inside the tflite-micro wheel) or the ABI name
     runtime: str = "tflm"
+    core: str = "dsp"          # CMSIS-NN core class (cmsis_nn_rules.core_class)
+    end_mod: int = 0           # arena end address mod 16 (the start is 16-aligned)
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class SetupResult:
     unknown: tuple[str, ...]   # what could not be computed, in words
     temp_hwm: int = 0          # highest end of temp allocations during setup (from the arena start)
     planner_hwm: int = 0       # end of the planner's written working area
+    trace: tuple = ()          # the allocator steps (tail.replay them for another arena end)
 
 
 def _tensor(sg: Subgraph, idx: int):
@@ -117,9 +121,11 @@ def _prepare_persistent(rule: str | None, sg: Subgraph, op: Operator, cfg: Setup
             return []
         return [4 * w.shape[3]] * 2
     if rule == "fc_per_channel":
-        if w is not None and w.dtype != "float32" and w.n_scales > 1:
-            return [4 * w.n_scales] * 2
-        return []
+        out = [4 * w.n_scales] * 2 if w is not None and w.dtype != "float32" and w.n_scales > 1 else []
+        if cfg.kernels == "cmsis-nn":
+            sums = cmsis_nn_rules.fc_kernel_sums(sg, op, cfg.core)
+            out += [sums] if sums else []
+        return out
     if rule == "reshape_dims":
         y = _tensor(sg, op.outputs[0])
         return [4 + 4 * len(y.shape)] if y is not None and -1 in y.shape else []
@@ -154,8 +160,9 @@ def _resource_names(model: ModelGraph) -> dict:
 
 def simulate_setup(model: ModelGraph, abi: Abi, cfg: SetupConfig, life: Lifetimes,
                    scratch: list[ScratchRequest], planned_head: int) -> SetupResult:
-    sim = ArenaSim()
+    sim = ArenaSim(end_mod=cfg.end_mod, trace=[])
     unknown: list[str] = []
+    variant = "cmsis-nn" if cfg.kernels == "cmsis-nn" else cfg.variant
     req_size, _ = abi.size("ScratchBufferRequest")
 
     # 1-3: interpreter construction
@@ -224,7 +231,7 @@ def simulate_setup(model: ModelGraph, abi: Abi, cfg: SetupConfig, life: Lifetime
                 persistent = _prepare_persistent(cost.prepare, sg, op, cfg, resources)
                 done = False
                 live = False  # temporaries of this kernel are in use at the persistent point
-                for item in _temps_for(cost.temps_for(cfg.variant), sg, op):
+                for item in _temps_for(cost.temps_for(variant), sg, op):
                     if isinstance(item, tuple):
                         sim.alloc_temp(item[1], item[2])
                         live = True
@@ -282,5 +289,7 @@ def simulate_setup(model: ModelGraph, abi: Abi, cfg: SetupConfig, life: Lifetime
                 sim.persist(4 + 4 * t.n_scales, 4, CAT_IOQ)
 
     cats = {k: (v.used, v.requested, v.count) for k, v in sim.categories.items() if v.used or v.requested}
-    return SetupResult(sim.tail, cats, ceil_to(sim.need, 16), sim.need_stage, op_tail, tuple(unknown),
-                       sim.temp_hwm, sim.planner_hwm)
+    # the smallest arena whose end lies at end_mod (mod 16) and that every step fitted
+    need = sim.need + (cfg.end_mod - sim.need) % 16
+    return SetupResult(sim.tail, cats, need, sim.need_stage, op_tail, tuple(unknown),
+                       sim.temp_hwm, sim.planner_hwm, tuple(sim.trace))

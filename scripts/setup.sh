@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # gcc + libc6-dev: the host build of simprof-rt (ASan/UBSan, fuzzing, parity with the wheel).
-DEB_PACKAGES=(qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi gcc libc6-dev python3 python3-venv python3-pip make)
+# g++: compiles the C++ profiler header users add to their TFLM application (firmware/user).
+DEB_PACKAGES=(qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi gcc g++ libc6-dev python3 python3-venv python3-pip make)
 
 missing=()
 for pkg in "${DEB_PACKAGES[@]}"; do

@@ -37,6 +37,18 @@ SessionFactory = Callable[..., EmulatorSession]
 BACKENDS: dict[str, tuple[SessionFactory, Callable[[], str], Callable[[], object]]] = {
     "qemu": (QemuSession, qemu_version, qemu_binary),
 }
+# name -> what `Measurement.emulator` says, from the platform and the version string.
+LABELS: dict[str, Callable[[Platform, str], str]] = {
+    "qemu": lambda platform, version: f"{version} -M {platform.qemu_machine}",
+}
+# name -> group(platform, elf, count=, timeout_s=): one emulator process for `count` runs of the
+# same ELF, with a `.session` factory handing out its machines and a `.close()`. Backends whose
+# start-up is expensive (Renode: seconds) offer it; others start one process per run.
+GROUPS: dict[str, Callable[..., object]] = {}
+
+
+def label(name: str, platform: Platform, version: str) -> str:
+    return LABELS.get(name, LABELS["qemu"])(platform, version)
 
 
 def backend(name: str) -> tuple[SessionFactory, Callable[[], str]]:

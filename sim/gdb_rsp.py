@@ -1,13 +1,20 @@
-"""A small pure-Python GDB Remote Serial Protocol client, enough to drive QEMU's gdb stub.
+"""A small pure-Python GDB Remote Serial Protocol client, enough to drive QEMU's and Renode's gdb stubs.
 
 QEMU 7.2 stub quirks handled here (DESIGN.md §5): packet size 0x1000, no binary `X` writes (hex
 `M` only), no no-ack mode, `p` answers empty (registers are read all at once with `g`).
+
+Renode 1.15 stub quirks (DESIGN.md §3b): it sends stop replies nobody asked for (`S05` when the
+monitor's `start` runs; after a breakpoint hit `T05swbreak:;` and then another `S05` while it steps
+off the breakpoint), and it announces `PacketSize=1024` meaning decimal. So stop replies (`S`/`T`)
+are dropped while waiting for the answer to anything but `?`, `c`, `s`, pending ones are drained
+before `c`/`s`/Ctrl-C, and a session may cap the packet size (`max_packet_size`).
 
 Every blocking call has a timeout; a dead peer raises `GdbError` (an `EmulatorError`).
 """
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import time
 from dataclasses import dataclass
@@ -18,6 +25,10 @@ log = logging.getLogger(__name__)
 
 SIGTRAP = 5
 SIGINT = 2
+# "Enn" per the protocol; Renode also sends "E9999" (any exception inside a command).
+_ERROR_REPLY = re.compile(r"E[0-9a-fA-F]{2,4}")
+TRANSIENT_RETRIES = 5
+TRANSIENT_DELAY_S = 0.02
 
 
 class GdbError(EmulatorError):
@@ -82,18 +93,26 @@ class GdbClient:
 
     PIPELINE = 8
 
-    def __init__(self, sock: socket.socket, *, timeout_s: float = 10.0) -> None:
+    def __init__(self, sock: socket.socket, *, timeout_s: float = 10.0,
+                 max_packet_size: int | None = None) -> None:
         self._sock = sock
         self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._buf = bytearray()
         self.timeout_s = timeout_s
         self.packet_size = 0x1000
+        self.max_packet_size = max_packet_size
         self.closed = False
+        self.dropped_stop_replies = 0
+        # Renode steps off the breakpoint it resumes from by itself; QEMU re-reports it.
+        self.resume_steps_off_breakpoints = False
+        # Error replies that mean "try again" on this stub (Renode: E9999).
+        self.transient_errors: tuple[str, ...] = ()
         self.breakpoints: set[int] = set()
         self._regs: list[int] | None = None
 
     @classmethod
-    def connect(cls, host: str, port: int, *, timeout_s: float = 10.0) -> "GdbClient":
+    def connect(cls, host: str, port: int, *, timeout_s: float = 10.0,
+                max_packet_size: int | None = None) -> "GdbClient":
         deadline = time.monotonic() + timeout_s
         while True:
             try:
@@ -104,7 +123,7 @@ class GdbClient:
                     raise EmulatorError(f"cannot connect to the gdb stub at {host}:{port}: {exc}",
                                         fix="check that QEMU started (see its console output)") from exc
                 time.sleep(0.02)
-        client = cls(sock, timeout_s=timeout_s)
+        client = cls(sock, timeout_s=timeout_s, max_packet_size=max_packet_size)
         client._handshake()
         return client
 
@@ -155,28 +174,80 @@ class GdbClient:
                 del self._buf[:1]    # noise
             self._recv_some(deadline)
 
-    def _read_packet(self, timeout_s: float | None = None) -> bytes:
-        deadline = self._deadline(timeout_s)
+    def _take_packet(self) -> bytes | None:
+        """The next complete, acknowledged packet already in the buffer, or None."""
         while True:
             start = self._buf.find(b"$")
-            if start >= 0:
-                end = self._buf.find(b"#", start)
-                if end >= 0 and len(self._buf) >= end + 3:
-                    payload = bytes(self._buf[start + 1:end])
-                    csum = bytes(self._buf[end + 1:end + 3])
-                    del self._buf[:end + 3]
-                    if checksum(payload) != csum.lower():
-                        self._sock.sendall(b"-")
-                        continue
-                    self._sock.sendall(b"+")
-                    return escape_rle(payload)
+            if start < 0:
+                return None
+            end = self._buf.find(b"#", start)
+            if end < 0 or len(self._buf) < end + 3:
+                return None
+            payload = bytes(self._buf[start + 1:end])
+            csum = bytes(self._buf[end + 1:end + 3])
+            del self._buf[:end + 3]
+            if checksum(payload) != csum.lower():
+                self._sock.sendall(b"-")
+                continue
+            self._sock.sendall(b"+")
+            return escape_rle(payload)
+
+    def _is_stop(self, payload: bytes) -> bool:
+        if payload[:1] in (b"S", b"T"):
+            self.dropped_stop_replies += 1
+            log.debug("dropped an unsolicited stop reply %r", payload[:40])
+            return True
+        return False
+
+    def _read_packet(self, timeout_s: float | None = None, *, skip_stops: bool = True) -> bytes:
+        """The next packet. With skip_stops, stop replies (S/T) are not answers to the request
+        in flight but reports the stub sent unasked (Renode), and are dropped."""
+        deadline = self._deadline(timeout_s)
+        while True:
+            payload = self._take_packet()
+            if payload is not None:
+                if skip_stops and self._is_stop(payload):
+                    continue
+                return payload
             self._recv_some(deadline)
+
+    def _drain_stops(self) -> None:
+        """Drop stop replies that arrived unasked, so the next `c`/`s`/Ctrl-C is answered by its own."""
+        self._sock.settimeout(0.0)
+        try:
+            while True:
+                chunk = self._sock.recv(65536)
+                if not chunk:
+                    break
+                self._buf += chunk
+        except (BlockingIOError, socket.timeout, InterruptedError):
+            pass
+        except OSError as exc:
+            raise GdbError(f"gdb stub connection failed: {exc}", fix="check the emulator's console output") from exc
+        kept = bytearray()
+        while True:
+            payload = self._take_packet()
+            if payload is None:
+                break
+            if not self._is_stop(payload):      # not a stop reply: keep it for whoever reads next
+                kept += frame(payload)
+        self._buf[:0] = kept
+
+    def _stop_reply(self, timeout_s: float | None) -> StopReply:
+        return parse_stop_reply(self._read_packet(timeout_s, skip_stops=False).decode("ascii", errors="replace"))
 
     def request(self, payload: str | bytes, timeout_s: float | None = None) -> str:
         data = payload.encode() if isinstance(payload, str) else payload
-        self._send_packet(data)
-        reply = self._read_packet(timeout_s).decode("ascii", errors="replace")
-        if reply.startswith("E") and len(reply) == 3:
+        for attempt in range(TRANSIENT_RETRIES + 1):
+            self._send_packet(data)
+            reply = self._read_packet(timeout_s, skip_stops=data != b"?").decode("ascii", errors="replace")
+            if reply not in self.transient_errors or attempt == TRANSIENT_RETRIES:
+                break
+            # Renode answers E9999 when a command threw inside it, seen for `g` and `Z0` right
+            # after `start` or a stop under load; the same request a moment later succeeds.
+            log.debug("gdb stub answered %s to %r; retrying", reply, data[:20])
+            time.sleep(TRANSIENT_DELAY_S * (attempt + 1))
+        if _ERROR_REPLY.fullmatch(reply):
             raise GdbError(f"gdb stub error {reply} for {data[:20]!r}", fix="check the address range")
         return reply
 
@@ -184,7 +255,10 @@ class GdbClient:
         reply = self.request("qSupported:swbreak+;hwbreak+")
         for feature in reply.split(";"):
             if feature.startswith("PacketSize="):
+                # Hex per the protocol; Renode means its "1024" as decimal, so its session caps it.
                 self.packet_size = int(feature.split("=", 1)[1], 16)
+        if self.max_packet_size is not None:
+            self.packet_size = min(self.packet_size, self.max_packet_size)
         self.request("?")
 
     # -- memory ---------------------------------------------------------------------------
@@ -246,7 +320,11 @@ class GdbClient:
         """r0..r15 (r13 = SP, r14 = LR, r15 = PC), from one `g` packet."""
         if self._regs is None:      # registers only change when the target runs
             reply = self.request("g")
-            raw = bytes.fromhex(reply[: 16 * 8])
+            try:
+                raw = bytes.fromhex(reply[: 16 * 8])
+            except ValueError:
+                raise GdbError(f"the gdb stub answered {reply[:40]!r} to a register read",
+                               fix="rerun; if it persists, report it with the emulator's log (simprof -v)") from None
             if len(raw) < 64:
                 raise GdbError("short register packet from the gdb stub", fix="report this as a bug")
             self._regs = [int.from_bytes(raw[i * 4:(i + 1) * 4], "little") for i in range(16)]
@@ -270,26 +348,29 @@ class GdbClient:
 
         QEMU re-reports a breakpoint at the PC it resumes from, so a stop on one of our
         breakpoints is stepped over first (remove, single-step, re-insert)."""
-        if self.breakpoints:
+        if self.breakpoints and not self.resume_steps_off_breakpoints:
             pc = self.read_registers()[15] & ~1
             if pc in self.breakpoints:
                 self.request(f"z0,{pc:x},2")
                 self._regs = None
+                self._drain_stops()
                 self._send_packet(b"s")
-                reply = parse_stop_reply(self._read_packet(timeout_s).decode("ascii", errors="replace"))
+                reply = self._stop_reply(timeout_s)
                 self.request(f"Z0,{pc:x},2")
                 if not reply.is_breakpoint:
                     return reply          # exited or died during the step
                 if self.read_registers()[15] & ~1 in self.breakpoints:
                     return reply          # stepped straight onto another breakpoint
         self._regs = None
+        self._drain_stops()
         self._send_packet(b"c")
-        return parse_stop_reply(self._read_packet(timeout_s).decode("ascii", errors="replace"))
+        return self._stop_reply(timeout_s)
 
     def interrupt(self, timeout_s: float = 2.0) -> StopReply:
         self._regs = None
+        self._drain_stops()
         self._sock.sendall(b"\x03")
-        return parse_stop_reply(self._read_packet(timeout_s).decode("ascii", errors="replace"))
+        return self._stop_reply(timeout_s)
 
     def close(self) -> None:
         self.closed = True

@@ -22,7 +22,7 @@ import numpy as np
 from simprof.core.errors import EmulatorError, EmulatorTimeout, FirmwareError, HardFault, UsageError
 from simprof.platforms import Platform
 from simprof.sim import paint
-from simprof.sim.backend import backend
+from simprof.sim.backend import GROUPS, backend, label
 from simprof.sim.elf import ElfInfo, check_fits, read_elf
 from simprof.sim.faults import fault_error, fault_vectors
 from simprof.sim.gdb_rsp import GdbClient
@@ -92,6 +92,11 @@ def measure_elf(elf: Path, platform: Platform, *, symbols: SymbolConventions = S
     check_fits(info, platform)
     layout = resolve_layout(info, platform, symbols)
     factory, version = backend(emulator)
+    # Backends with a slow start-up run every paint pattern in one process (one machine each).
+    group = GROUPS[emulator](platform, info.path, count=len(patterns),
+                             timeout_s=max(5.0, min(timeout_s, 30.0))) if emulator in GROUPS else None
+    if group is not None:
+        factory = group.session
     sessions: list[Any] = []
     lock = threading.Lock()
     cancelled = threading.Event()
@@ -103,24 +108,31 @@ def measure_elf(elf: Path, platform: Platform, *, symbols: SymbolConventions = S
                          icount_shift=icount_shift, check_exit=check_exit,
                          register=lambda s: _register(sessions, lock, cancelled, s))
 
-    if parallel and len(patterns) > 1:
-        pool = ThreadPoolExecutor(max_workers=len(patterns), thread_name_prefix="simprof-run")
-        try:
-            futures = [pool.submit(one, i, p) for i, p in enumerate(patterns)]
-            runs = [f.result() for f in futures]
-        except BaseException:
-            # Ctrl-C or a failed run: end every emulator now, so no worker keeps one alive.
-            with lock:
-                cancelled.set()
-                live = list(sessions)
-            for s in live:
-                s.stop()
-            raise
-        finally:
-            pool.shutdown(wait=True)
-    else:
-        runs = [one(i, p) for i, p in enumerate(patterns)]
-    m = _merge(runs, info, layout, platform, version(), island_gap, time.monotonic() - started)
+    try:
+        if parallel and len(patterns) > 1:
+            pool = ThreadPoolExecutor(max_workers=len(patterns), thread_name_prefix="simprof-run")
+            try:
+                futures = [pool.submit(one, i, p) for i, p in enumerate(patterns)]
+                runs = [f.result() for f in futures]
+            except BaseException:
+                # Ctrl-C or a failed run: end every emulator now, so no worker keeps one alive.
+                with lock:
+                    cancelled.set()
+                    live = list(sessions)
+                for s in live:
+                    s.stop()
+                if group is not None:
+                    group.close()
+                raise
+            finally:
+                pool.shutdown(wait=True)
+        else:
+            runs = [one(i, p) for i, p in enumerate(patterns)]
+    finally:
+        if group is not None:
+            group.close()
+    m = _merge(runs, info, layout, platform, label(emulator, platform, version()), island_gap,
+               time.monotonic() - started)
     notes = _page_notes(info, layout, per_operator)
     return replace(m, notes=m.notes + notes) if notes else m
 
@@ -178,27 +190,33 @@ def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, patter
         gdb = session.gdb
         # Bulk reads through the session when it has a faster path than the stub (QEMU: memsave).
         read = getattr(session, "read_memory", None) or gdb.read_memory
+        fill = getattr(session, "fill_memory", None) or gdb.fill_memory
+        write = getattr(session, "write_memory", None) or gdb.write_memory
+        # Several reads and a fill in one call, when the session can (Renode: one monitor command).
+        batch = getattr(session, "read_and_fill", None)
+        arena_range = (layout.arena.start, layout.arena.size) if layout.arena else (0, 0)
         regs = gdb.read_registers()
         top = layout.stack_top if layout.stack_top is not None else regs[13]
         bottom = layout.stack_bottom if layout.stack_bottom is not None else top - layout.stack_size
-        gdb.fill_memory(bottom, top - bottom, pattern)
+        fill(bottom, top - bottom, pattern)
         if layout.heap:
-            gdb.fill_memory(layout.heap.start, layout.heap.size, pattern)
+            fill(layout.heap.start, layout.heap.size, pattern)
         if layout.arena and not layout.arena_painted_at_main:
-            gdb.fill_memory(layout.arena.start, layout.arena.size, pattern)
+            fill(layout.arena.start, layout.arena.size, pattern)
         # After painting: host writes into a painted region count as written (e.g. an input
         # placed straight into the arena), instead of being painted over.
         for address, data in memory_writes:
-            gdb.write_memory(address, bytes(data))
+            write(address, bytes(data))
 
         faults = fault_vectors(gdb, info, platform)
-        # The limit is for the firmware's own run, not for QEMU's start-up and the painting.
-        deadline = time.monotonic() + timeout_s
+        # The limit is for the firmware's own run: not the start-up, the painting, nor the host's
+        # reading and re-painting at each operator boundary (slow through some stubs).
+        deadline = _RunClock(timeout_s)
         stack_lowest: int | None = None
         if layout.arena_painted_at_main:
             # Startup zeroes .bss: paint a .bss arena once main is reached (DESIGN.md §5).
             _continue_to(gdb, session, info, layout, layout.main_address, faults, deadline, timeout_s, "main")
-            gdb.fill_memory(layout.arena.start, layout.arena.size, pattern)
+            fill(layout.arena.start, layout.arena.size, pattern)
 
         result = _RunResult(pattern, top, bottom, None, None, None, None)
         breakpoints = {layout.stop_address} | set(faults)
@@ -221,13 +239,20 @@ def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, patter
             if markers and pc == layout.op_begin & ~1:
                 index, sp = regs[0], regs[13]
                 # Everything below the live SP is dead here: record what was written, re-paint it.
-                low = _scan_stack(read, bottom, sp, pattern)
+                if batch is not None:
+                    # One round trip: both reads, then the re-paint of all of [bottom, sp) (the
+                    # bytes below the lowest write still hold the pattern: same memory after).
+                    dump, snap = batch([(bottom, sp - bottom), arena_range], (bottom, sp - bottom, pattern))
+                    low = _scan_stack(lambda a, n: dump, bottom, sp, pattern)
+                    snap = snap if layout.arena else None
+                else:
+                    low = _scan_stack(read, bottom, sp, pattern)
+                    start = low if low is not None else sp
+                    fill(start, sp - start, pattern)
+                    snap = read(layout.arena.start, layout.arena.size) if layout.arena else None
                 stack_lowest = _min(stack_lowest, low)
                 for entry in open_ops.values():
                     entry[2] = _min(entry[2], low)
-                start = low if low is not None else sp
-                gdb.fill_memory(start, sp - start, pattern)
-                snap = read(layout.arena.start, layout.arena.size) if layout.arena else None
                 open_ops[index] = [sp, snap, None]
             elif markers and pc == layout.op_end & ~1:
                 index = regs[0]
@@ -235,7 +260,12 @@ def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, patter
                     log.warning("simprof_op_end(%d) without simprof_op_begin(%d)", index, index)
                     continue
                 sp_begin, snap, seen = open_ops.pop(index)
-                low = _scan_stack(read, bottom, sp_begin, pattern)
+                if batch is not None:
+                    dump, arena_now = batch([(bottom, sp_begin - bottom), arena_range], None)
+                    low = _scan_stack(lambda a, n: dump, bottom, sp_begin, pattern)
+                else:
+                    low = _scan_stack(read, bottom, sp_begin, pattern)
+                    arena_now = read(layout.arena.start, layout.arena.size) if snap is not None else None
                 stack_lowest = _min(stack_lowest, low)
                 for entry in open_ops.values():
                     entry[2] = _min(entry[2], low)
@@ -243,7 +273,7 @@ def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, patter
                 rec.calls += 1
                 rec.lowest_stack = _min(rec.lowest_stack, _min(_min(seen, low), sp_begin))
                 if snap is not None:
-                    changed = paint.changed_mask(snap, read(layout.arena.start, layout.arena.size))
+                    changed = paint.changed_mask(snap, arena_now)
                     rec.arena_changed = changed if rec.arena_changed is None else rec.arena_changed | changed
             else:
                 raise EmulatorError(f"firmware stopped at PC 0x{pc:08x} in {info.symbolize(pc)} for no known "
@@ -267,7 +297,9 @@ def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, patter
         if on_stop is not None:
             result.on_stop_result = on_stop(StopContext(gdb, info, layout, tuple(regs)))
 
-        if layout.stop_symbol in EXIT_SYMBOLS:
+        if layout.stop_symbol in EXIT_SYMBOLS and not getattr(session, "reports_exit", True):
+            result.exit_status = regs[0]      # the emulator ignores semihosting exit: r0 is all
+        elif layout.stop_symbol in EXIT_SYMBOLS:
             result.exit_status = regs[0]
             # Let the firmware flush stdio and exit by itself, so the console is complete.
             for bp in breakpoints:
@@ -288,14 +320,27 @@ def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, patter
     return result
 
 
-def _cont(gdb: GdbClient, session, info: ElfInfo, layout: Layout, deadline: float,
+class _RunClock:
+    """The firmware's time budget: only the time spent inside `continue` is charged."""
+
+    def __init__(self, timeout_s: float) -> None:
+        self.left = timeout_s
+
+    def run(self, go: Callable[[float], Any]) -> Any:
+        if self.left <= 0:
+            raise EmulatorTimeout("deadline")
+        t0 = time.monotonic()
+        try:
+            return go(self.left)
+        finally:
+            self.left -= time.monotonic() - t0
+
+
+def _cont(gdb: GdbClient, session, info: ElfInfo, layout: Layout, deadline: _RunClock,
           timeout_s: float) -> list[int]:
     """Continue to the next stop and return the registers; errors for exit, timeout, QEMU death."""
-    remaining = deadline - time.monotonic()
     try:
-        if remaining <= 0:
-            raise EmulatorTimeout("deadline")
-        reply = gdb.cont(remaining)
+        reply = deadline.run(gdb.cont)
     except EmulatorTimeout:
         where = ""
         try:
@@ -310,15 +355,20 @@ def _cont(gdb: GdbClient, session, info: ElfInfo, layout: Layout, deadline: floa
         raise EmulatorTimeout(f"firmware did not reach '{layout.stop_symbol}' within {timeout_s:g} s{where}",
                               fix="raise --timeout, or fix the firmware so it reaches the stop symbol "
                                   "(or pass --stop SYMBOL)") from None
-    except EmulatorError:
+    except EmulatorError as exc:
         session.wait_exit(1.0)
+        if session.returncode is None and not getattr(session, "reports_exit", True):
+            # The emulator still runs (Renode never exits by itself): the stub failed, say how.
+            raise EmulatorError(f"the emulator's gdb stub failed while the firmware ran: {exc.message}",
+                                fix="rerun; if it persists, report it with the emulator's log "
+                                    "(simprof -v)") from None
         lines = session.console.strip().splitlines()
         last = next((l for l in lines if "qemu" in l.lower()), lines[-1] if lines else "no output")
         if "lockup" in last.lower():
             raise HardFault(f"the core locked up (a fault while handling a fault, or a broken vector table): "
                             f"{last}", fix="check the vector table and the fault handler", pc=None,
                             console=session.console) from None
-        raise EmulatorError(f"QEMU ended unexpectedly (status {session.returncode}): {last}",
+        raise EmulatorError(f"the emulator ended unexpectedly (status {session.returncode}): {last}",
                             fix="check the firmware and the QEMU console output") from None
     if reply.kind == "exited":
         session.wait_exit(1.0)
@@ -378,7 +428,7 @@ def _merge(runs: list[_RunResult], info: ElfInfo, layout: Layout, platform: Plat
         operators.append(OperatorMeasurement(index, top - low, written, max(rec.calls for rec in recs)))
 
     return Measurement(
-        platform=platform.id, emulator=f"{emulator} -M {platform.qemu_machine}", elf=str(info.path),
+        platform=platform.id, emulator=emulator, elf=str(info.path),
         stack_bytes=stack_bytes, stack_region_bytes=top - bottom,
         arena_head_bytes=marks.head_bytes, arena_tail_bytes=marks.tail_bytes,
         arena_head_extent_bytes=marks.head_extent_bytes, arena_tail_extent_bytes=marks.tail_extent_bytes,

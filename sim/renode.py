@@ -20,6 +20,7 @@ LoadELF zero-fills every PT_LOAD segment to its MemSiz at its load address (`loa
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -27,6 +28,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,14 +39,23 @@ from simprof.platforms import PLATFORM_DIR, Platform
 from simprof.sim.elf import ElfInfo, read_elf
 from simprof.sim.gdb_rsp import GdbClient
 from simprof.sim.process import ConsoleProcessMixin
+from simprof.sim.renode_memory import MonitorMemory
 
 log = logging.getLogger(__name__)
 
 RENODE_ENV = "SIMPROF_RENODE"
 DESCRIPTION_DIR = PLATFORM_DIR / "renode"
 # Platform id -> Renode platform description shipped in platforms/renode/.
-DESCRIPTIONS = {"stm32f4": "stm32f4_discovery.repl", "nrf52840": "nrf52840.repl"}
+# Every simprof platform whose core Renode 1.15 models (cortex-m0/m3/m4/m7/m33); Renode 1.15 has no
+# Cortex-M55 (corstone300).
+DESCRIPTIONS = {"stm32f4": "stm32f4_discovery.repl", "nrf52840": "nrf52840.repl", "nrf51": "nrf51.repl",
+                "stm32f746": "stm32f746.repl", "nrf5340": "nrf5340.repl", "stm32f2": "stm32f2.repl",
+                "lm3s6965": "lm3s6965.repl"}
 MACHINE_NAME = "simprof"
+# Renode's stub says "PacketSize=1024" and means decimal (its source formats it with {0});
+# read as hex, per the protocol, that would be 0x1024.
+RENODE_PACKET_SIZE = 1024
+GLOBAL_QUANTUM_S = "0.01"
 # IAC WILL BINARY, IAC DO ECHO, IAC DO SUPPRESS-GO-AHEAD: the answers a telnet client gives to
 # Renode's opening negotiation. Without them Renode eats the first 9 characters of the first command.
 TELNET_ANSWERS = bytes.fromhex("fffb00fffd01fffd03")
@@ -54,7 +65,8 @@ PROMPT_NUDGE_S = 2.0          # silence after connecting before an empty line as
 
 _IAC = 0xFF
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
-_PROMPT = re.compile(r"\(([^()\r\n]+)\) ?$")
+# A prompt starts a line: an echoed command may end in "(...)" itself.
+_PROMPT = re.compile(r"(?:^|\n)\(([^()\r\n]+)\) ?$")
 # Monitor replies that mean the command failed (Renode prints errors as text, it has no status).
 _ERROR_LINE = re.compile(r"^\s*(there was an error|error\b|fatal error|could not|couldn't|failed|no such|"
                          r"bad parameters|unknown command|invalid|unhandled exception|exception has been thrown)"
@@ -80,13 +92,29 @@ def renode_available() -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=8)
+def _renode_version(exe: str) -> str:
+    # Even `--version` starts Renode's clean-up of $TMPDIR/renode-*: give it a private TMPDIR too.
+    with tempfile.TemporaryDirectory(prefix="simprof-renode-") as tmp:
+        try:
+            out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=60,
+                                 env=dict(os.environ, TMPDIR=tmp), cwd=tmp, stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.SubprocessError):
+            return "Renode (unknown version)"
+    lines = [l for l in out.stdout.splitlines() if l.strip()]
+    return lines[0].strip() if lines else "Renode"
+
+
 def renode_version() -> str:
     try:
-        out = subprocess.run([renode_binary(), "--version"], capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.SubprocessError, ToolchainError):
-        return "renode (unknown version)"
-    lines = [l for l in out.stdout.splitlines() if l.strip()]
-    return lines[0].strip() if lines else "renode"
+        return _renode_version(renode_binary())
+    except ToolchainError:
+        return "Renode (not found)"
+
+
+def renode_label(platform: Platform, version: str) -> str:
+    """What `Measurement.emulator` says: Renode's version and the description it ran."""
+    return f"{version}, platforms/renode/{description_for(platform).name}"
 
 
 def renode_command(exe: str, monitor_port: int) -> list[str]:
@@ -112,10 +140,11 @@ def _monitor_path(path: Path) -> str:
     return "@" + text
 
 
-def monitor_script(platform: Platform, elf: Path, gdb_port: int, extra: Sequence[str] = ()) -> list[str]:
+def monitor_script(platform: Platform, elf: Path, gdb_port: int, extra: Sequence[str] = (),
+                   machine: str = MACHINE_NAME) -> list[str]:
     """The monitor commands that load `elf` on `platform` and open the gdb server (halted).
     `extra` commands run after LoadELF, before the gdb server starts."""
-    return [f'mach create "{MACHINE_NAME}"',
+    return [f'mach create "{machine}"',
             f"machine LoadPlatformDescription {_monitor_path(description_for(platform))}",
             f"sysbus LoadELF {_monitor_path(elf)}",
             *extra,
@@ -206,7 +235,7 @@ class MonitorClient:
                     raise EmulatorError(f"Renode's monitor did not accept connections on port {port} "
                                         f"within {timeout_s:.0f} s", fix="check that Renode starts "
                                         "headless (renode --disable-xwt --plain -P PORT)") from exc
-                time.sleep(0.1)
+                time.sleep(0.02)
         client = cls(sock)
         sock.sendall(TELNET_ANSWERS)
         # A monitor that shows no prompt until it gets input is nudged with empty lines (an empty
@@ -283,77 +312,97 @@ class MonitorClient:
             pass
 
 
-@dataclass
-class RenodeSession(ConsoleProcessMixin):
-    """One halted Renode machine with a connected gdb client (the `EmulatorSession` protocol).
+class RenodeProcess(ConsoleProcessMixin):
+    """One Renode process: its monitor, a private directory (its TMPDIR, the memory transfer
+    files) and any number of machines, each with its own gdb server. Always ended by `stop()`:
+    process group killed and reaped, private directory removed.
 
-    icount_shift has no Renode equivalent and is ignored; extra_args are extra monitor commands run
-    after LoadELF (e.g. 'sysbus.cpu VectorTableOffset 0x08000000')."""
-    platform: Platform
-    elf: Path
-    timeout_s: float = 10.0
-    icount_shift: int | None = None
-    extra_args: Sequence[str] = ()
-    gdb: GdbClient | None = field(default=None, init=False)
-    monitor: MonitorClient | None = field(default=None, init=False)
-    returncode: int | None = field(default=None, init=False)
-    notes: tuple[str, ...] = field(default=(), init=False)
-    _proc: subprocess.Popen | None = field(default=None, init=False, repr=False)
-    _console_file: object = field(default=None, init=False, repr=False)
-    _console_text: str = field(default="", init=False, repr=False)
+    Renode deletes every `$TMPDIR/renode-*` directory that does not end in a live PID when it
+    starts (DESIGN.md §3b): with the user's TMPDIR that could delete someone else's files."""
 
-    def __enter__(self) -> "RenodeSession":
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen | None = None
+        self._console_file = None
+        self._console_text = ""
+        self.returncode: int | None = None
+        self.monitor: MonitorClient | None = None
+        self.workdir: Path | None = None
+        self.lock = threading.Lock()          # one monitor, several machine threads
+        self._stopped = False
 
     def start(self) -> None:
         exe = renode_binary()
-        info = read_elf(self.elf)
-        self.notes = tuple(loadelf_hazards(info, self.platform))
-        for note in self.notes:
-            log.info("%s", note)
-        if self.icount_shift is not None:
-            log.info("Renode has no -icount; icount_shift=%s ignored", self.icount_shift)
-        monitor_port, gdb_port = free_port(), free_port()
-        script = monitor_script(self.platform, Path(self.elf), gdb_port, self.extra_args)
-        cmd = renode_command(exe, monitor_port)
-        self._console_file = tempfile.TemporaryFile(prefix="simprof-renode-")
-        log.debug("starting %s", " ".join(cmd))
-        self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._console_file,
-                                      stderr=subprocess.STDOUT, start_new_session=True)
+        with self.lock:
+            if self._stopped:
+                raise EmulatorError("Renode session cancelled before it started", fix="none needed")
+            self.workdir = Path(tempfile.mkdtemp(prefix="simprof-renode-"))
+            tmp = self.workdir / "tmp"
+            tmp.mkdir()
+            env = dict(os.environ, TMPDIR=str(tmp))
+            monitor_port = free_port()
+            cmd = renode_command(exe, monitor_port)
+            self._console_file = tempfile.TemporaryFile(prefix="simprof-renode-", dir=self.workdir)
+            log.debug("starting %s", " ".join(cmd))
+            self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._console_file,
+                                          stderr=subprocess.STDOUT, start_new_session=True, env=env,
+                                          cwd=self.workdir)
         try:
             self.monitor = MonitorClient.connect("127.0.0.1", monitor_port, timeout_s=STARTUP_TIMEOUT_S,
                                                  alive=lambda: self._proc.poll() is None)
-            for line in script:
-                self.monitor.command(line)
-            self.gdb = GdbClient.connect("127.0.0.1", gdb_port, timeout_s=max(self.timeout_s, 10.0))
-            # The gdb server was started with autostart off: the CPU stays halted for gdb, but
-            # emulation time must run for `continue` to execute anything.
-            self.monitor.command("start")
-        except BaseException:
-            self.stop()
+        except EmulatorError as exc:
+            if self._proc.poll() is None:
+                raise
+            self._end_process()
+            raise EmulatorError(f"{exc.message} (status {self.returncode}): {self._last_console_line()}",
+                                fix=f"run `{' '.join(cmd)}` by hand to see why") from None
+        MonitorMemory.load_helpers(self.command, self.workdir)
+
+    def command(self, line: str, timeout_s: float | None = None) -> str:
+        if self.monitor is None:
+            raise EmulatorError("Renode's monitor is not connected", fix="report this as a bug")
+        try:
+            return self.monitor.command(line, timeout_s)
+        except EmulatorError:
+            if self._proc is not None and self._proc.poll() is not None:
+                self._end_process()
+                last = self._last_console_line()
+                raise EmulatorError(f"Renode exited (status {self.returncode}) during '{line}': {last}",
+                                    fix="see Renode's output (run the renode command by hand)") from None
             raise
 
-    def wait_exit(self, timeout_s: float) -> int | None:
-        """Renode ignores semihosting exit, so the firmware never ends it; None unless it died."""
-        if self._proc is None:
-            return self.returncode
-        try:
-            self.returncode = self._proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            return None
-        return self.returncode
+    def _last_console_line(self) -> str:
+        self._read_console()
+        lines = [l for l in self._console_text.strip().splitlines() if l.strip()]
+        return lines[-1].strip() if lines else "no output"
+
+    def add_machine(self, name: str, platform: Platform, elf: Path, extra: Sequence[str] = ()) -> int:
+        """Create machine `name` with the ELF loaded and a halted gdb server; its gdb port."""
+        gdb_port = free_port()
+        for line in monitor_script(platform, elf, gdb_port, extra, machine=name):
+            self.command(line)
+            if line.startswith("mach create"):
+                MonitorMemory(self.command, self.workdir, name, self.lock).bind()
+        return gdb_port
+
+    def memory(self, name: str) -> MonitorMemory:
+        return MonitorMemory(self.command, self.workdir, name, self.lock)
+
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
 
     def stop(self) -> None:
-        """End Renode: SIGKILL to its process group (Renode and its runtime), then reap it."""
-        if self.gdb is not None:
-            self.gdb.close()
+        with self.lock:
+            self._stopped = True
         if self.monitor is not None:
             self.monitor.close()
         self._end_process()
+        if self._console_file is not None:
+            try:
+                self._console_file.close()
+            except OSError:
+                pass
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
     @property
     def console(self) -> str:
@@ -363,10 +412,181 @@ class RenodeSession(ConsoleProcessMixin):
         return self._console_text
 
 
+class RenodeGroup:
+    """`count` machines running the same ELF in one Renode process (one per paint pattern): one
+    start-up instead of `count`. Every gdb client connects before the monitor's `start`, so no
+    machine executes an instruction before its client painted it. `session()` hands the machines
+    out one by one; `close()` ends the process."""
+
+    def __init__(self, platform: Platform, elf: Path, *, count: int, timeout_s: float = 10.0,
+                 extra_args: Sequence[str] = ()) -> None:
+        self.platform = platform
+        self.elf = Path(elf)
+        self.process = RenodeProcess()
+        self.sessions: list[RenodeSession] = []
+        self._next = 0
+        self._lock = threading.Lock()
+        try:
+            info = read_elf(self.elf)
+            self.notes = tuple(loadelf_hazards(info, platform))
+            for note in self.notes:
+                log.info("%s", note)
+            self.process.start()
+            ports = [self.process.add_machine(f"{MACHINE_NAME}{i}", platform, self.elf, extra_args)
+                     for i in range(count)]
+            for i, port in enumerate(ports):
+                gdb = GdbClient.connect("127.0.0.1", port, timeout_s=max(timeout_s, 10.0),
+                                        max_packet_size=RENODE_PACKET_SIZE)
+                gdb.resume_steps_off_breakpoints = True
+                gdb.transient_errors = ("E9999",)
+                self.sessions.append(RenodeSession(platform, self.elf, timeout_s=timeout_s,
+                                                   _group=self, _machine=f"{MACHINE_NAME}{i}", _gdb=gdb))
+            # Machines of one emulation synchronise every quantum of virtual time; the default
+            # (0.1 ms) made each `continue` of two machines ~2x slower (measured on 1.15.3). Timing
+            # does not matter to inference; breakpoints stay exact.
+            self.process.command(f'emulation SetGlobalQuantum "{GLOBAL_QUANTUM_S}"')
+            # The gdb servers run with autostart off: each CPU stays halted for its client, but
+            # emulation time must run for `continue` to execute anything.
+            self.process.command("start")
+        except BaseException:
+            self.close()
+            raise
+
+    def session(self, platform: Platform, elf: Path, *, timeout_s: float = 10.0,
+                icount_shift: int | None = None, extra_args: Sequence[str] = ()) -> "RenodeSession":
+        """The session factory measure_elf calls once per paint pattern."""
+        with self._lock:
+            if self._next >= len(self.sessions):
+                raise EmulatorError("more Renode sessions requested than machines started",
+                                    fix="report this as a bug")
+            s = self.sessions[self._next]
+            self._next += 1
+        if icount_shift is not None:
+            log.info("Renode has no -icount; icount_shift=%s ignored", icount_shift)
+        return s
+
+    def close(self) -> None:
+        for s in self.sessions:
+            if s.gdb is not None:
+                s.gdb.close()
+        self.process.stop()
+
+    def __enter__(self) -> "RenodeGroup":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+@dataclass
+class RenodeSession:
+    """One halted Renode machine with a connected gdb client (the `EmulatorSession` protocol).
+    Alone (`RenodeSession(platform, elf)`) it owns a Renode process with one machine; from a
+    `RenodeGroup` it is one of that process's machines.
+
+    Memory moves through the monitor (`read_memory`, `write_memory`, `fill_memory`), not the gdb
+    stub. icount_shift has no Renode equivalent and is ignored; extra_args are extra monitor
+    commands run after LoadELF (e.g. 'sysbus.cpu VectorTableOffset 0x08000000')."""
+    platform: Platform
+    elf: Path
+    timeout_s: float = 10.0
+    icount_shift: int | None = None
+    extra_args: Sequence[str] = ()
+    _group: RenodeGroup | None = field(default=None, repr=False)
+    _machine: str = field(default=MACHINE_NAME, repr=False)
+    _gdb: GdbClient | None = field(default=None, repr=False)
+    gdb: GdbClient | None = field(default=None, init=False)
+    # Renode ignores semihosting exit: a run never ends by itself, so nobody should wait for it.
+    reports_exit: bool = field(default=False, init=False)
+    _own: RenodeGroup | None = field(default=None, init=False, repr=False)
+    _memory: MonitorMemory | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.gdb = self._gdb
+
+    def __enter__(self) -> "RenodeSession":
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    @property
+    def group(self) -> RenodeGroup:
+        g = self._group or self._own
+        if g is None:
+            raise EmulatorError("Renode session not started", fix="report this as a bug")
+        return g
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        g = self._group or self._own
+        return g.notes if g is not None else ()
+
+    def start(self) -> None:
+        if self._group is None and self._own is None:
+            self._own = RenodeGroup(self.platform, Path(self.elf), count=1, timeout_s=self.timeout_s,
+                                    extra_args=self.extra_args)
+            own = self._own.sessions[0]
+            self.gdb, self._machine = own.gdb, own._machine
+        self._memory = self.group.process.memory(self._machine)
+
+    @property
+    def monitor(self) -> MonitorClient | None:
+        return self.group.process.monitor
+
+    @property
+    def returncode(self) -> int | None:
+        return self.group.process.returncode
+
+    def read_memory(self, address: int, length: int) -> bytes:
+        return self._mem().read(address, length)
+
+    def write_memory(self, address: int, data: bytes) -> None:
+        self._mem().write(address, data)
+
+    def fill_memory(self, address: int, length: int, value: int) -> None:
+        self._mem().fill(address, length, value)
+
+    def read_and_fill(self, reads, fill):
+        """Reads, then a fill, in one monitor round trip (measure_elf's operator boundaries)."""
+        return self._mem().read_and_fill(reads, fill)
+
+    def _mem(self) -> MonitorMemory:
+        if self._memory is None:
+            self._memory = self.group.process.memory(self._machine)
+        return self._memory
+
+    def wait_exit(self, timeout_s: float) -> int | None:
+        """Renode ignores semihosting exit, so the firmware never ends it: no waiting; the exit
+        status only when Renode itself died."""
+        return self.group.process.returncode if not self.group.process.alive() else None
+
+    def stop(self) -> None:
+        """This machine's part: its gdb connection. A session that owns its process ends it (process
+        group killed and reaped, private directory removed); a group's process ends with the group."""
+        if self.gdb is not None:
+            self.gdb.close()
+        if self._own is not None:
+            self._own.close()
+
+    @property
+    def console(self) -> str:
+        g = self._group or self._own
+        return g.process.console if g is not None else ""
+
+    @classmethod
+    def group_for(cls, platform: Platform, elf: Path, *, count: int, timeout_s: float = 10.0) -> RenodeGroup:
+        """One Renode process for `count` runs of `elf` (measure_elf's paint patterns)."""
+        return RenodeGroup(platform, elf, count=count, timeout_s=timeout_s)
+
+
 def register() -> None:
     """Make 'renode' a backend name of `simprof.sim.backend` (idempotent)."""
-    from simprof.sim.backend import BACKENDS
+    from simprof.sim.backend import BACKENDS, GROUPS, LABELS
     BACKENDS.setdefault("renode", (RenodeSession, renode_version, renode_binary))
+    LABELS.setdefault("renode", renode_label)
+    GROUPS.setdefault("renode", RenodeSession.group_for)
 
 
 register()

@@ -1,7 +1,7 @@
 """simprof: how much RAM a TFLite Micro model needs on a microcontroller, estimated and measured."""
 __version__ = "0.1.0"
 
-_API_NAMES = ("estimate", "measure")
+_API_NAMES = ("estimate", "measure", "fit")
 
 
 def __getattr__(name: str):

@@ -19,7 +19,7 @@ from typing import Any, Sequence
 
 from simprof.core.errors import UsageError
 
-__all__ = ["estimate", "measure", "measure_model", "file_kind", "measure_target", "platforms", "load_platform", "emulators",
+__all__ = ["estimate", "measure", "fit", "measure_model", "file_kind", "measure_target", "platforms", "load_platform", "emulators",
            "symbol_conventions", "build_elf", "write_models", "is_model", "can_measure_models",
            "check_tools", "result_json", "save_json", "load_json"]
 
@@ -86,11 +86,22 @@ def estimate(path: PathLike | bytes, platform: Any = "generic", **opts: Any):
     """Static estimate of a .tflite model (`simprof.core.results.Estimate`).
 
     opts: runtime ("tflm" | "simprof-rt"), abi ("arm-eabi" | "lp64"), kernels ("reference" |
-    "cmsis-nn"), calibration_dir (see `simprof.flows.estimate.estimate_model`)."""
+    "cmsis-nn"), calibration_dir, calibration (a named calibration of your own firmware, see
+    `simprof.flows.estimate.estimate_model`)."""
     from simprof.flows.estimate import estimate_model
     pid = getattr(platform, "id", platform)
     model = path if isinstance(path, bytes) else Path(path)
     return estimate_model(model, str(pid), **opts)
+
+
+def fit(model: PathLike | bytes, platform: Any, **opts: Any):
+    """Make a .tflite model fit a RAM budget on `platform` (`simprof.flows.fit.FitResult`; the
+    rewritten model is `.fitted`, the QEMU proof `.proof`). opts go to `simprof.flows.fit.fit`:
+    arena_budget / ram_budget ("96KiB", "75%", 0.75, bytes; default RAM budget = the part's RAM),
+    data (.npz), min_accuracy / max_drop, guidance, measure, seed."""
+    from simprof.flows.fit import fit as _fit
+    pid = getattr(platform, "id", platform)
+    return _fit(model if isinstance(model, bytes) else Path(model), str(pid), **opts)
 
 
 def measure(path_or_elf: PathLike, platform: Any, *, emulator: str = "qemu", **opts: Any):

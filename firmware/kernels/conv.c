@@ -40,24 +40,41 @@ static srt_status dw_parse(srt_ctx *ctx, const srt_fb_table *o, void *params) {
 #define TMP(t) do { if (!(t) && srt_ctx_status(ctx) != SRT_OK) return srt_ctx_status(ctx); } while (0)
 
 srt_status k_conv_prepare(srt_ctx *ctx, srt_node *node, bool dw) {
+    k_io4 io;
+    return k_conv_prepare_io(ctx, node, dw, false, &io);
+}
+
+srt_status k_conv_prepare_io(srt_ctx *ctx, srt_node *node, bool dw, bool cmsis_order, k_io4 *io) {
     const char *op = dw ? "DEPTHWISE_CONV_2D" : "CONV_2D";
     const k_conv_params *p = node->builtin_data;
     k_conv_data *d = node->user_data;
     CHECK(k_check_io(ctx, node, 2, 3, 1, op));
-    /* TFLM order: out, in, filter, [per-channel arrays], in, filter, [bias], out */
-    const srt_tensor *out = srt_prepare_output(ctx, node, 0);
-    CHECK(k_check_tensor(ctx, out, op, "output"));
-    const srt_tensor *in = srt_prepare_input(ctx, node, 0);
+    /* Reference order: out, in, filter, [per-channel arrays], in, filter, [bias], out.
+     * CMSIS-NN's Prepare takes in, filter, out first, and the per-channel arrays only for
+     * quantized inputs (its float path never reads them). The second half is the shared
+     * CalculateOpData helper's, the same in both. */
+    const srt_tensor *out = NULL, *in, *filter;
+    if (!cmsis_order) {
+        out = srt_prepare_output(ctx, node, 0);
+        CHECK(k_check_tensor(ctx, out, op, "output"));
+    }
+    in = srt_prepare_input(ctx, node, 0);
     CHECK(k_check_tensor(ctx, in, op, "input"));
-    const srt_tensor *filter = srt_prepare_input(ctx, node, 1);
+    filter = srt_prepare_input(ctx, node, 1);
     CHECK(k_check_tensor(ctx, filter, op, "filter"));
+    if (cmsis_order) {
+        out = srt_prepare_output(ctx, node, 0);
+        CHECK(k_check_tensor(ctx, out, op, "output"));
+    }
     if (k_rank(in->dims) != 4 || k_rank(filter->dims) != 4 || k_rank(out->dims) != 4)
         return srt_fail(ctx, SRT_ERR_MODEL, "%s: input, filter and output must be 4-D", op);
     const int32_t cout = dw ? k_dim(filter->dims, 3) : k_dim(filter->dims, 0);
     if (cout <= 0) return srt_fail(ctx, SRT_ERR_MODEL, "%s: filter has no output channels", op);
-    d->mult = srt_alloc_persistent(ctx, 4 * (size_t)cout);
-    d->shift = srt_alloc_persistent(ctx, 4 * (size_t)cout);
-    if (!d->mult || !d->shift) return srt_ctx_status(ctx) != SRT_OK ? srt_ctx_status(ctx) : SRT_ERR_ARENA;
+    if (!cmsis_order || in->type == SRT_INT8 || in->type == SRT_INT16) {
+        d->mult = srt_alloc_persistent(ctx, 4 * (size_t)cout);
+        d->shift = srt_alloc_persistent(ctx, 4 * (size_t)cout);
+        if (!d->mult || !d->shift) return srt_ctx_status(ctx) != SRT_OK ? srt_ctx_status(ctx) : SRT_ERR_ARENA;
+    }
     in = srt_prepare_input(ctx, node, 0);
     TMP(in);
     filter = srt_prepare_input(ctx, node, 1);
@@ -70,6 +87,10 @@ srt_status k_conv_prepare(srt_ctx *ctx, srt_node *node, bool dw) {
     }
     out = srt_prepare_output(ctx, node, 0);
     TMP(out);
+    io->in = in;
+    io->filter = filter;
+    io->bias = bias;
+    io->out = out;
 
     /* types (int16: 16x8 with an int64 bias, or int32 for CONV_2D, as TFLM) */
     const bool is_int16 = in->type == SRT_INT16 && filter->type == SRT_INT8 && out->type == SRT_INT16 &&

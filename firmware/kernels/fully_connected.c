@@ -3,18 +3,6 @@
  * output unit, acc = sum_d (w + w_offset) * (x + x_offset) in input order, + bias, requantised. */
 #include "ops.h"
 
-typedef struct {
-    uint8_t activation, weights_format, keep_num_dims, asymmetric_quantize_inputs, quantized_bias_type;
-} k_fc_params;
-
-typedef struct {
-    int32_t mult, shift;
-    int32_t in_zp, filter_zp, out_zp;
-    int32_t act_min, act_max;
-    float fact_min, fact_max;
-    int32_t *pc_mult, *pc_shift; /* per-channel arrays, NULL for per-tensor weights */
-} k_fc_data;
-
 K_STATIC_FITS(k_fc_params, SRT_PARAMS_SIZE_FULLY_CONNECTED);
 K_STATIC_FITS(k_fc_data, SRT_OPDATA_SIZE_FULLY_CONNECTED);
 
@@ -33,6 +21,11 @@ static srt_status fc_parse(srt_ctx *ctx, const srt_fb_table *o, void *params) {
 }
 
 static srt_status fc_prepare(srt_ctx *ctx, srt_node *node) {
+    k_io4 io;
+    return k_fc_prepare_io(ctx, node, &io);
+}
+
+srt_status k_fc_prepare_io(srt_ctx *ctx, srt_node *node, k_io4 *io) {
     static const char op[] = "FULLY_CONNECTED";
     const k_fc_params *p = node->builtin_data;
     k_fc_data *d = node->user_data;
@@ -50,6 +43,10 @@ static srt_status fc_prepare(srt_ctx *ctx, srt_node *node) {
     }
     const srt_tensor *out = srt_prepare_output(ctx, node, 0);
     CHECK(k_check_tensor(ctx, out, op, "output"));
+    io->in = in;
+    io->filter = filter;
+    io->bias = bias;
+    io->out = out;
     if (p->weights_format != 0)
         return srt_fail(ctx, SRT_ERR_UNSUPPORTED, "%s: shuffled weights format not supported", op);
 

@@ -31,7 +31,43 @@ typedef struct {
     int32_t *mult, *shift; /* per output channel (TFLM's two Prepare-time arrays) */
 } k_conv_data;
 
+/* The Prepare-time views of a node's tensors, for kernel sets that wrap a reference Prepare
+ * (valid until the end of the node's Prepare, like every srt_tensor). */
+typedef struct {
+    const srt_tensor *in, *filter, *bias, *out;
+} k_io4;
+
 /* Prepare shared by CONV_2D and DEPTHWISE_CONV_2D (same temp-tensor sequence in TFLM). */
 srt_status k_conv_prepare(srt_ctx *ctx, srt_node *node, bool depthwise);
+/* The same with CMSIS-NN's order of temporaries and per-channel arrays (cmsis_order), handing
+ * back the tensors of its second half. */
+srt_status k_conv_prepare_io(srt_ctx *ctx, srt_node *node, bool depthwise, bool cmsis_order, k_io4 *io);
+
+/* ---- fully connected (fully_connected.c) ---- */
+typedef struct {
+    uint8_t activation, weights_format, keep_num_dims, asymmetric_quantize_inputs, quantized_bias_type;
+} k_fc_params;
+
+typedef struct {
+    int32_t mult, shift;
+    int32_t in_zp, filter_zp, out_zp;
+    int32_t act_min, act_max;
+    float fact_min, fact_max;
+    int32_t *pc_mult, *pc_shift; /* per-channel arrays, NULL for per-tensor weights */
+} k_fc_data;
+
+/* The reference Prepare, handing back its tensors (CMSIS-NN's FULLY_CONNECTED adds to it). */
+srt_status k_fc_prepare_io(srt_ctx *ctx, srt_node *node, k_io4 *io);
+
+/* ---- pooling (pooling.c) ---- */
+typedef struct {
+    int32_t padding, stride_w, stride_h, filter_w, filter_h, activation;
+} k_pool_params;
+
+typedef struct {
+    int32_t pad_w, pad_h;
+    int32_t act_min, act_max;
+    float fact_min, fact_max;
+} k_pool_data;
 
 #endif /* SRT_KERNELS_OPS_H */

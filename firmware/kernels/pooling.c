@@ -3,13 +3,6 @@
  * half away from zero (acc +/- count/2) / count; float average is sum / (float)count. */
 #include "ops.h"
 
-typedef struct { int32_t padding, stride_w, stride_h, filter_w, filter_h, activation; } k_pool_params;
-typedef struct {
-    int32_t pad_w, pad_h;
-    int32_t act_min, act_max;
-    float fact_min, fact_max;
-} k_pool_data;
-
 K_STATIC_FITS(k_pool_params, SRT_PARAMS_SIZE_AVERAGE_POOL_2D);
 K_STATIC_FITS(k_pool_data, SRT_OPDATA_SIZE_AVERAGE_POOL_2D);
 K_STATIC_FITS(k_pool_params, SRT_PARAMS_SIZE_MAX_POOL_2D);

@@ -32,7 +32,16 @@ static const srt_op *const k_ops[] = {
 #endif
 };
 
+#ifdef SRT_KERNELS_CMSIS_NN
+/* firmware/kernels_cmsis_nn/registry.c: the ops that kernel set replaces */
+const srt_op *srt_cmsis_find_op(int32_t builtin_code);
+#endif
+
 const srt_op *srt_find_op(int32_t builtin_code) {
+#ifdef SRT_KERNELS_CMSIS_NN
+    const srt_op *cmsis = srt_cmsis_find_op(builtin_code);
+    if (cmsis) return cmsis;
+#endif
     for (size_t i = 0; i < sizeof k_ops / sizeof k_ops[0]; ++i)
         if (k_ops[i]->builtin_code == builtin_code) return k_ops[i];
     return NULL;

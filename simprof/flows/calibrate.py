@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -85,8 +86,26 @@ def generate(platform_id: str, kernels: str = "reference", build_dir: Path | Non
         "notes": _notes(result, measured, skipped),
     }
     out = Path(out_dir or CALIBRATION_DIR) / f"{platform_id}.json"
-    write_json_atomic(out, data)
+    write_json_atomic(out, merge_kernel_set(out, data))
     return out
+
+
+def merge_kernel_set(path: Path, data: dict) -> dict:
+    """One file per platform: the reference image's calibration at the top level, every other
+    kernel set's under "kernel_sets" (regenerating one keeps the others)."""
+    try:
+        old = json.loads(path.read_text())
+    except (OSError, ValueError):
+        old = {}
+    same = old.get("platform") == data["platform"]
+    sets = dict(old.get("kernel_sets", {})) if same else {}
+    if data["kernels"] == "reference":
+        return {**data, "kernel_sets": sets} if sets else data
+    sets[data["kernels"]] = {k: v for k, v in data.items() if k not in ("schema_version", "platform")}
+    base = {k: v for k, v in old.items() if k != "kernel_sets"} if same else {
+        "schema_version": data["schema_version"], "platform": data["platform"], "runtime": data["runtime"],
+        "kernels": "reference", "provenance": {"command": "none: only other kernel sets are calibrated"}}
+    return {**base, "kernel_sets": sets}
 
 
 def _image_build(platform_id: str, kernels: str, build_dir: Path | None, main: Path | None) -> dict:

@@ -18,13 +18,16 @@ GENERIC = "generic"
 
 
 def estimate_model(model: bytes | str | Path | ModelGraph, platform: str = GENERIC, *, runtime: str = "tflm",
-                   abi: str = "arm-eabi", kernels: str = "reference", calibration_dir: Path | None = None) -> Estimate:
+                   abi: str = "arm-eabi", kernels: str = "reference", calibration_dir: Path | None = None,
+                   calibration: str | Path | None = None) -> Estimate:
+    """calibration: a named calibration of your own firmware (`simprof calibrate --elf`), else
+    the platform's simprof-rt calibration for `kernels`."""
     from simprof.estimator import estimate
 
     graph = model if isinstance(model, ModelGraph) else read_model(model)
-    stamp = image_stamp(kernels) if platform != GENERIC and calibration_dir is None else None
+    stamp = image_stamp(kernels) if platform != GENERIC and calibration_dir is None and calibration is None else None
     return estimate(graph, platform, runtime=runtime, abi=abi, kernels=kernels,
-                    calibration_dir=calibration_dir, image_stamp=stamp)
+                    calibration_dir=calibration_dir, image_stamp=stamp, calibration=calibration)
 
 
 def image_stamp(kernels: str) -> str | None:

@@ -252,7 +252,8 @@ def allocations(model_bytes: bytes, arena_size: int = DEFAULT_ARENA,
 
 
 def min_arena(model_bytes: bytes, upper: int | None = None, timeout: float = TIMEOUT_S) -> int:
-    """The smallest arena size (a multiple of 16) with which TFLM's host setup succeeds.
+    """The smallest arena size (to the byte; the start is 16-aligned) with which TFLM's host
+    setup succeeds: the smallest multiple of 16, then the 15 sizes below it (arena_search).
 
     The reported total (final head + tail) is a lower bound: that memory must fit once setup ends.
     It is usually the answer, so it is tried first; otherwise the gap is bracketed by doubling and
@@ -263,7 +264,7 @@ def min_arena(model_bytes: bytes, upper: int | None = None, timeout: float = TIM
     lo = align16(report.total)  # the largest size known (or assumed) to fail, after the first trial
     first = try_arena(model_bytes, lo, timeout)
     if first.ok:
-        return lo
+        return _below_grid(model_bytes, lo, timeout)
     # bracket: lo fails; find a working hi
     step = 256
     hi = None
@@ -291,7 +292,14 @@ def min_arena(model_bytes: bytes, upper: int | None = None, timeout: float = TIM
         if lo >= hi:  # setup success is not monotonic in the arena size: say so loudly
             raise OracleError(f"arena {lo} failed while {hi} worked: success is not monotonic",
                               fix="report the model; bisection cannot be trusted for it")
-    return hi
+    return _below_grid(model_bytes, hi, timeout)
+
+
+def _below_grid(model_bytes: bytes, grid_min: int, timeout: float) -> int:
+    from simprof.core.arena_search import byte_candidates, first_working
+
+    trials = _try_many(model_bytes, byte_candidates(grid_min), timeout)
+    return first_working(((t.arena_size, t.ok) for t in trials), grid_min)
 
 
 def reference_outputs(model_bytes: bytes, inputs: list[np.ndarray],

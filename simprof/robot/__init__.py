@@ -10,6 +10,7 @@ from robotlibcore import DynamicCore
 
 from simprof import __version__
 
+from .fit import FitKeywords
 from .ram import RamKeywords
 from .results import ResultKeywords, SuiteKeywords
 
@@ -59,7 +60,7 @@ class SimprofLibrary(DynamicCore):
     ROBOT_LIBRARY_DOC_FORMAT = "ROBOT"
 
     def __init__(self) -> None:
-        super().__init__([RamKeywords(), ResultKeywords(), SuiteKeywords()])
+        super().__init__([RamKeywords(), ResultKeywords(), SuiteKeywords(), FitKeywords()])
 
 
 # Robot imports `Library    simprof.robot` as the class named like the module's last part.

@@ -20,7 +20,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from simprof.core.errors import BuildError, SimprofError, ToolchainError
+from simprof.core.errors import BuildError, SimprofError, ToolchainError, UsageError
 from simprof.firmware import SOURCE_DIR
 
 log = logging.getLogger(__name__)
@@ -83,8 +83,14 @@ class HostRun:
         return self.head + self.tail
 
 
-def _sources() -> list[Path]:
+CMSIS_NN_DIR = SOURCE_DIR / "kernels_cmsis_nn"
+CMSIS_CORES = {"none": 0, "dsp": 1, "mve": 2}   # SRT_CMSIS_CORE (firmware/kernels_cmsis_nn/cmsis_nn.h)
+
+
+def _sources(kernels: str = "reference") -> list[Path]:
     srcs = sorted(RUNTIME_DIR.glob("*.c")) + sorted(KERNELS_DIR.glob("*.c"))
+    if kernels == "cmsis-nn":
+        srcs += sorted(CMSIS_NN_DIR.glob("*.c"))
     return srcs
 
 
@@ -112,15 +118,23 @@ def default_cache_dir() -> Path:
     return Path(base) / "rt_host"
 
 
-def build_host(*, sanitize: bool = True, cache_dir: Path | None = None) -> HostBuild:
-    """Compile (or reuse) the host runtime and the fuzz driver."""
+def build_host(*, sanitize: bool = True, cache_dir: Path | None = None, kernels: str = "reference",
+               cmsis_core: str = "dsp") -> HostBuild:
+    """Compile (or reuse) the host runtime and the fuzz driver, with a kernel set ("reference" or
+    "cmsis-nn"; for the latter `cmsis_core` picks the CMSIS-NN code path: none, dsp, mve)."""
     cc = os.environ.get("SIMPROF_HOST_CC") or "gcc"
     if shutil.which(cc) is None:
         raise ToolchainError(f"host compiler {cc} not found", fix="install gcc or set SIMPROF_HOST_CC")
-    srcs = _sources()
-    headers = sorted(RUNTIME_DIR.glob("*.h")) + sorted(KERNELS_DIR.glob("*.h"))
+    if kernels not in ("reference", "cmsis-nn") or cmsis_core not in CMSIS_CORES:
+        raise UsageError(f"unknown kernel set {kernels!r} / core class {cmsis_core!r}",
+                         fix=f"kernels reference or cmsis-nn; core class one of {', '.join(CMSIS_CORES)}")
+    srcs = _sources(kernels)
+    headers = sorted(RUNTIME_DIR.glob("*.h")) + sorted(KERNELS_DIR.glob("*.h")) + \
+        (sorted(CMSIS_NN_DIR.glob("*.h")) if kernels == "cmsis-nn" else [])
     extra = [] if (KERNELS_DIR / "registry.c").exists() else [("registry_fallback.c", _fallback_registry())]
     flags = list(CFLAGS) + (list(SANITIZE) if sanitize else [])
+    if kernels == "cmsis-nn":
+        flags += ["-DSRT_KERNELS_CMSIS_NN", f"-DSRT_CMSIS_CORE={CMSIS_CORES[cmsis_core]}", f"-I{CMSIS_NN_DIR}"]
     h = hashlib.sha256(f"{RECIPE} {cc} {flags}".encode())
     for p in srcs + headers + [HOST_DIR / "main.c", HOST_DIR / "fuzz.c"]:
         if p.exists():
@@ -203,8 +217,10 @@ def _align16(n: int) -> int:
 
 def min_arena_host(model: bytes | Path, *, recording: bool = True, build: HostBuild | None = None,
                    upper: int = DEFAULT_ARENA) -> int:
-    """Smallest arena (multiple of 16, aligned start) with which setup succeeds, by bisection.
-    Starts from the runtime's own accounting (`need`) and checks both sides of it."""
+    """Smallest arena (aligned start, to the byte) with which setup succeeds, by bisection on the
+    16-byte grid from the runtime's own accounting (`need`), then the 15 sizes below it."""
+    from simprof.core.arena_search import to_the_byte
+
     build = build or build_host()
     data = model.read_bytes() if isinstance(model, Path) else bytes(model)
     first = run_host(data, arena_size=upper, invoke=False, recording=recording, build=build)
@@ -223,4 +239,4 @@ def min_arena_host(model: bytes | Path, *, recording: bool = True, build: HostBu
             hi = mid
         else:
             lo = mid
-    return hi
+    return to_the_byte(lambda n: run_host(data, arena_size=n, invoke=False, recording=recording, build=build).ok, hi)

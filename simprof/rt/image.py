@@ -16,7 +16,7 @@ from pathlib import Path
 from simprof.core.errors import EmulatorError, FirmwareError
 from simprof.platforms import Platform
 from simprof.rt.protocol import REPORT_SYMBOL, STOP_SYMBOL
-from simprof.rt.sources import DEFAULT_KERNELS, source_dirs, sources
+from simprof.rt.sources import DEFAULT_KERNELS, KERNEL_SET_DEFINES, source_dirs, sources
 from simprof.sim.build import FirmwareBuild, build_firmware
 from simprof.sim.elf import ElfInfo, read_elf
 
@@ -25,7 +25,8 @@ def firmware_for(platform: Platform, kernels: str = DEFAULT_KERNELS, *, cache_di
     dirs = source_dirs(kernels)
     return build_firmware(platform, sources(kernels), name="simprof-rt" if kernels == DEFAULT_KERNELS
                           else f"simprof-rt-{kernels}", include_dirs=dirs,
-                          defines={"SRT_HAVE_CONTROL_OPS": None}, cache_dir=cache_dir)
+                          defines={"SRT_HAVE_CONTROL_OPS": None, **{d: None for d in KERNEL_SET_DEFINES[kernels]}},
+                          cache_dir=cache_dir)
 
 
 @dataclass(frozen=True)

@@ -110,10 +110,14 @@ class ArenaCheck:
 
 def find_min_arena(img: FirmwareImage, model: bytes, inputs: bytes, hint: int, *, floor: int = 0, flags: int = 0,
               timeout_s: float = 60.0, emulator: str = "qemu") -> ArenaCheck:
-    """Smallest arena (a multiple of 16 from the aligned start) with which setup and one inference
-    succeed. `hint` is tried first, then hint - 16: if the first works and the second fails the hint
-    is the answer (two runs). Otherwise gallop (16, 32, 64 ... B) away from the hint to a bracket
-    and bisect it. `floor`: a size known to be too small (0: unknown)."""
+    """Smallest arena (from the aligned start, to the byte) with which setup and one inference
+    succeed. On the 16-byte grid first: ceil16(`hint`) is tried, then 16 B less: if the first works
+    and the second fails the grid minimum is found (two runs). Otherwise gallop (16, 32, 64 ... B)
+    away from the hint to a bracket and bisect it. Then the 15 sizes below the grid minimum, from
+    the bottom, until one works (like TFLM, simprof-rt aligns the tail down from the arena's real
+    end: simprof.core.arena_search). `floor`: a size known to be too small (0: unknown)."""
+    from simprof.core.arena_search import to_the_byte
+
     top = img.arena_capacity // ARENA_STEP * ARENA_STEP
     runs = 0
 
@@ -131,7 +135,7 @@ def find_min_arena(img: FirmwareImage, model: bytes, inputs: bytes, hint: int, *
     if ok(hint):
         hi = hint
         if hi == ARENA_STEP or not ok(hi - ARENA_STEP):   # always run: the check must be able to fail
-            return ArenaCheck(hi, hint, runs, "two-run")
+            return ArenaCheck(to_the_byte(ok, hi), hint, runs, "two-run")
         hi -= ARENA_STEP
         step = 2 * ARENA_STEP
         while True:   # gallop down to a failing size
@@ -155,7 +159,7 @@ def find_min_arena(img: FirmwareImage, model: bytes, inputs: bytes, hint: int, *
             hi = mid
         else:
             lo = mid
-    return ArenaCheck(hi, hint, runs, "search")
+    return ArenaCheck(to_the_byte(ok, hi), hint, runs, "search")
 
 
 def report_hint(report: RuntimeReport) -> tuple[int, int]:

@@ -18,6 +18,14 @@ from simprof.firmware import SOURCE_DIR
 # the earlier ones do not register (the reference kernels complete every set).
 KERNEL_SETS: dict[str, tuple[str, ...]] = {
     "reference": ("kernels",),
+    # firmware/kernels_cmsis_nn: the ops TFLM's kernels/cmsis_nn changes (docs/simprof-rt.md)
+    "cmsis-nn": ("kernels_cmsis_nn", "kernels"),
+}
+# Defines that switch a kernel set on in the shared sources (firmware/kernels/registry.c asks
+# the CMSIS-NN registry first when SRT_KERNELS_CMSIS_NN is defined).
+KERNEL_SET_DEFINES: dict[str, tuple[str, ...]] = {
+    "reference": (),
+    "cmsis-nn": ("SRT_KERNELS_CMSIS_NN",),
 }
 assert DEFAULT_KERNELS in KERNEL_SETS and set(KERNEL_SETS) <= set(KERNEL_SET_NAMES)
 RUNTIME_DIRS = ("runtime", "app")

@@ -40,4 +40,4 @@ def test_min_arena_equals_the_runtime_bisection(host, name):
     mb = opmodels.model(name)
     truth = min_arena_host(mb, build=host)
     e = estimate(mb, runtime="simprof-rt", abi="lp64")
-    assert truth <= e.arena_min_bytes <= truth + 16, (e.arena_min_stage, truth)
+    assert e.arena_min_bytes == truth, (e.arena_min_stage, truth)

@@ -1,9 +1,10 @@
 *** Settings ***
-Documentation       The Renode backend (--emulator renode). Renode cannot be installed on our
-...                 machines (no Debian, PyPI or npm package): without a `renode` executable on PATH
-...                 the measuring tests are skipped with the backend's one-line reason, even under
-...                 CI, and the error itself is checked. With Renode installed they measure the
-...                 known-usage firmware on both Renode platforms and expect the same bytes as QEMU.
+Documentation       The Renode backend (--emulator renode). No registry ships Renode (no Debian,
+...                 PyPI or npm package): without a `renode` executable on PATH the measuring tests
+...                 are skipped with the backend's one-line reason, even under CI, and the error
+...                 itself is checked. With Renode on PATH (verified with Renode 1.15.3,
+...                 docs/renode.md) they measure the known-usage firmware on two Renode platforms
+...                 and expect the bytes it writes by construction, as under QEMU.
 Library             simprof.robot
 Library             Collections
 Test Tags           renode

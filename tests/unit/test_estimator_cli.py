@@ -39,6 +39,34 @@ def test_cli_baseline_all_and_errors(tmp_path, capsys):
     assert main(["estimate", str(model), "--abi", "lp64", "--kernels", "cmsis-nn"]) == 2
 
 
+def test_cli_kernels_all_side_by_side(tmp_path, capsys):
+    """--kernels all: both kernel sets' estimates in one JSON, each equal to its own run; the
+    table shows the difference CMSIS-NN makes (an int8 3x3 conv plans an im2col buffer on M4)."""
+    from simprof.flows.estimate import estimate_model as estimate
+
+    model = tmp_path / "cnn.tflite"
+    data = own.cnn("int8")
+    model.write_bytes(data)
+    out = tmp_path / "both.json"
+    assert main(["estimate", str(model), "--platform", "stm32f4", "--kernels", "all", "--json", str(out)]) == 0
+    both = json.loads(out.read_text())
+    assert set(both) == {"reference", "cmsis-nn"}
+    for k in both:
+        e = estimate(data, "stm32f4", kernels=k)
+        assert (both[k]["arena_min_bytes"], both[k]["arena_head_bytes"]) == (e.arena_min_bytes, e.arena_head_bytes)
+    text = capsys.readouterr().out
+    assert "reference vs CMSIS-NN" in text and "cmsis-nn - reference" in text
+    assert main(["estimate", str(model), "--kernels", "all", "--baseline", "unas"]) == 2
+
+
+def test_cli_measure_kernels_applies_to_models_only(tmp_path):
+    elf = tmp_path / "app.elf"
+    elf.write_bytes(b"\x7fELF" + b"\0" * 60)
+    assert main(["measure", "--elf", str(elf), "--platform", "stm32f4", "--kernels", "cmsis-nn"]) == 2
+    assert main(["calibrate", "--platform", "stm32f4", "--model", "x.tflite"]) == 2
+    assert main(["calibrate", "--elf", str(elf), "--platform", "all"]) == 2
+
+
 def test_estimate_needs_no_toolchain_and_builds_nothing(tmp_path):
     """A static estimate with an empty firmware cache and no Arm compiler anywhere: it works, gives
     the same figures as in process, and the cache stays empty (nothing was built or hashed)."""

@@ -64,3 +64,62 @@ def test_cmsis_estimate_plans_the_scratch_and_uses_cmsis_opdata():
     # input 256 B + output 384 B (+ 144 B scratch) are all live during the conv
     assert ref.arena_head_bytes == 256 + 384
     assert cm.arena_head_bytes == 256 + 384 + 144
+
+
+# ---- per core class (CMSIS-NN 4ab83cc get_buffer_size rules under GCC), worked by hand ----
+
+def _core_sizes(mb: bytes, core: str) -> list[int]:
+    return [r.nbytes for r in scratch_requests(read_model(mb), "cmsis-nn", core)]
+
+
+def _conv_1xn() -> bytes:
+    """input 1x1x16x4, filter 8x1x3x4, SAME, stride 1: CMSIS-NN's 1xN case."""
+    b = own.Builder()
+    x = b.tensor([1, 1, 16, 4], "int8")
+    w, bias = own.conv_weights(b, 8, 1, 3, 4, "int8")
+    y = b.tensor([1, 1, 16, 8], "int8")
+    b.op("CONV_2D", [x, w, bias], [y], "Conv2DOptions", padding=0, strideW=1, strideH=1,
+         dilationWFactor=1, dilationHFactor=1)
+    b.io([x], [y])
+    return b.build()
+
+
+def test_conv_per_core_class():
+    mb = _conv(3, 3)                                 # 3x3x3 = 27 columns
+    assert _core_sizes(mb, "none") == [2 * 28 * 2]   # no DSP: the same two int16 columns as DSP
+    assert _core_sizes(mb, "dsp") == [2 * 28 * 2]
+    assert _core_sizes(mb, "mve") == [4 * 32]        # four int8 columns in whole 16-byte lanes
+    one_by_n = _conv_1xn()
+    assert _core_sizes(one_by_n, "dsp") == [2 * 12 * 2]
+    # MVE 1xN: pad 1 each side, windows 3x4 + 1x4 padding left, 2x4 + 1x4 right: max(16, 12)
+    assert _core_sizes(one_by_n, "mve") == [16]
+
+
+def test_depthwise_per_core_class():
+    assert _core_sizes(_dw(5, 8), "none") == []           # no DSP: the plain kernel, no buffer
+    assert _core_sizes(_dw(5, 8), "dsp") == [8 * 25 * 2]
+    assert _core_sizes(_dw(5, 8), "mve") == [4 * 124 * 25]  # 124-channel blocks, whatever C is
+    assert _core_sizes(_dw(3, 8), "mve") == [4 * 124 * 9]   # MVE has no 3x3 exception
+
+
+def test_average_pool_only_dsp():
+    mb = own.op_model("AVERAGE_POOL_2D", "int8")
+    assert _core_sizes(mb, "dsp") == [4 * 4]
+    assert _core_sizes(mb, "none") == [] and _core_sizes(mb, "mve") == []
+
+
+def test_fully_connected_mve_kernel_sums_are_persistent():
+    from simprof.flows.corpus import opmodels
+    mb = opmodels.model("fully_connected_int8")      # 21 -> 10, constant weights and bias
+    assert _core_sizes(mb, "mve") == []              # the sums go to the tail instead of scratch
+    dsp = estimate(mb, "stm32f4", kernels="cmsis-nn")
+    mve = estimate(mb, "corstone300", kernels="cmsis-nn")
+    # 4 B x 10 outputs = 40 B, one 16-aligned persistent buffer more: 48 B
+    assert mve.operators[0].op_tail_bytes - dsp.operators[0].op_tail_bytes == 48
+
+
+def test_core_class_of_platforms():
+    from simprof.estimator.cmsis_nn_rules import core_class
+    assert [core_class(p) for p in ("nrf51", "lm3s6965", "stm32f2", "stm32f4", "nrf52840", "stm32f746",
+                                    "nrf5340", "corstone300", "generic")] == \
+        ["none", "none", "none", "dsp", "dsp", "dsp", "dsp", "mve", "dsp"]

@@ -1,92 +1,64 @@
-"""RenodeSession end to end against a stand-in `renode` executable (Renode itself cannot be installed
-here). The stand-in accepts only the command line and monitor dialogue of DESIGN.md §3 (headless
-flags, 9 telnet bytes, mach create / LoadPlatformDescription / LoadELF / StartGdbServer / start) and
-serves the gdb port with QEMU, so `measure_elf(..., emulator="renode")` really runs the start-up
-code, the ports, the process-group kill and the unchanged fill-and-read, and must find the bytes the
-firmware writes by construction. What it cannot show: Renode's own behaviour (docs/renode.md).
-Needs gcc + QEMU (marked qemu); ~2 s."""
+"""The Renode backend end to end against a stand-in `renode` executable (CI cannot have Renode):
+`_renode_stand_in.py` reproduces what a real Renode 1.15.3 was observed to do — the command line, the
+telnet monitor, the monitor's Python helpers for memory, the gdb stub's unsolicited stop replies
+(`S05` on `start`, `T05swbreak:;` then `S05` after each breakpoint, `S02` for Ctrl-C), its decimal
+`PacketSize=1024`, no exit report, and the deletion of `$TMPDIR/renode-*` at start-up — and runs the
+firmware under QEMU. `measure_elf(..., emulator="renode")` must find the bytes the firmware writes
+by construction, leave the user's TMPDIR alone and leave no process or file behind. The same
+figures against the real Renode are in docs/renode.md. Needs gcc + QEMU (marked qemu); ~3 s."""
 from __future__ import annotations
 
 import os
 import stat
 import sys
-import textwrap
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "firmware"
 
-STAND_IN = textwrap.dedent(r'''
-    import os, re, socket, subprocess, sys
-    # Exactly the command line simprof must use; anything else is an error, like a typo for Renode.
-    if sys.argv[1:4] != ["--disable-xwt", "--plain", "-P"] or len(sys.argv) != 5:
-        print("stand-in renode: unexpected arguments", sys.argv[1:], flush=True)
-        sys.exit(2)
-    port = int(sys.argv[4])
-    machines = {"stm32f4_discovery.repl": "netduinoplus2", "nrf52840.repl": "mps2-an386"}
-    listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", port))
-    listener.listen(1)
-    print(f"[INFO] Monitor available in telnet mode on port {port}", flush=True)
-    conn, _ = listener.accept()
-    conn.sendall(bytes.fromhex("fffb01fffb03fffd00") + b"(monitor) ")
-    data = b""
-    while len(data) < 9:
-        data += conn.recv(64)
-    if data[:9] != bytes.fromhex("fffb00fffd01fffd03"):
-        print("stand-in renode: no telnet answers", flush=True)
-        sys.exit(3)
-    buf, prompt, repl, elf, qemu = data[9:], "monitor", None, None, None
-    expected = ["mach create", "machine LoadPlatformDescription", "sysbus LoadELF", "machine StartGdbServer", "start"]
-    while True:
-        while b"\n" in buf:
-            line, buf = buf.split(b"\n", 1)
-            text = line.decode().strip()
-            reply = ""
-            if not expected or not text.startswith(expected[0]):
-                reply = f"There was an error executing command '{text}'"
-            else:
-                expected.pop(0)
-                if text.startswith("mach create"):
-                    prompt = re.match(r'mach create "(.*)"', text).group(1)
-                elif text.startswith("machine LoadPlatformDescription @"):
-                    repl = text.split("@", 1)[1]
-                    if "CPU.CortexM" not in open(repl).read():
-                        reply = "Error E00: not a Cortex-M description"
-                elif text.startswith("sysbus LoadELF @"):
-                    elf = text.split("@", 1)[1]
-                elif text.startswith("machine StartGdbServer"):
-                    _, _, gdb_port, autostart = text.split()
-                    assert autostart == "false"
-                    qemu = subprocess.Popen(
-                        ["qemu-system-arm", "-M", machines[os.path.basename(repl)], "-nographic",
-                         "-monitor", "none", "-serial", "null", "-semihosting-config",
-                         "enable=on,target=native", "-kernel", elf, "-S", "-gdb", f"tcp:127.0.0.1:{gdb_port}"])
-            conn.sendall((text + "\r\n" + (reply + "\r\n" if reply else "") + f"({prompt}) ").encode())
-        chunk = conn.recv(4096)
-        if not chunk:
-            break
-        buf += chunk
-    if qemu:
-        qemu.wait()
-''')
+STAND_IN = Path(__file__).with_name("_renode_stand_in.py")
 
 
 @pytest.fixture
 def stand_in_renode(tmp_path, monkeypatch):
     exe = tmp_path / "bin" / "renode"
     exe.parent.mkdir()
-    exe.write_text(f"#!{sys.executable}\n" + STAND_IN)
+    exe.write_text(f"#!{sys.executable}\n" + STAND_IN.read_text())
     exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("PATH", f"{exe.parent}{os.pathsep}{os.environ['PATH']}")
     return exe
 
 
+def _processes_running(exe: Path) -> list[int]:
+    """PIDs whose command line names the stand-in (it is run as `python <exe> ...`)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if str(exe).encode() in (entry / "cmdline").read_bytes():
+                    pids.append(int(entry.name))
+            except OSError:
+                pass
+    return pids
+
+
+@pytest.fixture
+def user_tmpdir(tmp_path, monkeypatch):
+    """A TMPDIR holding another program's `renode-<dead pid>` directory, as a user's /tmp may."""
+    tmp = tmp_path / "usertmp"
+    (tmp / "renode-999999999").mkdir(parents=True)
+    (tmp / "renode-999999999" / "keep.txt").write_text("not Renode's to delete")
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    return tmp
+
+
 @pytest.mark.qemu
 @pytest.mark.parametrize("pid", ["stm32f4", "nrf52840"])
-def test_measure_through_the_renode_backend_start_up(stand_in_renode, pid):
+def test_measure_through_the_renode_backend(stand_in_renode, user_tmpdir, pid):
     from simprof import api
     from simprof.sim import renode
 
@@ -95,7 +67,34 @@ def test_measure_through_the_renode_backend_start_up(stand_in_renode, pid):
     # known_usage.c writes these by construction (its header).
     assert (m.stack_bytes, m.arena_head_bytes, m.arena_tail_bytes) == (3000, 1000, 600)
     assert [op.stack_bytes for op in m.operators] == [1536, 2048, 1024]
-    assert renode.renode_available()
+    assert m.emulator.startswith("Renode v1.15.3") and renode.DESCRIPTIONS[pid] in m.emulator
+    assert "-M " not in m.emulator                   # not the QEMU machine
+    assert m.exit_status == 0                        # r0 at `exit`: Renode never reports an exit
+    # The stand-in deletes $TMPDIR/renode-* as Renode does: only a private TMPDIR keeps this.
+    assert (user_tmpdir / "renode-999999999" / "keep.txt").exists()
+    assert sorted(p.name for p in user_tmpdir.iterdir()) == ["renode-999999999"]   # nothing left
+    assert _processes_running(stand_in_renode) == []
+
+
+@pytest.mark.qemu
+def test_renode_timeout_is_one_error_and_leaves_nothing(stand_in_renode, user_tmpdir):
+    # A stop symbol the firmware never reaches (it exits, which Renode ignores): the run times out
+    # (Ctrl-C is answered with S02), and Renode and its files are gone afterwards.
+    from simprof import api
+    from simprof.core.errors import EmulatorTimeout
+    from simprof.sim.layout import SymbolConventions
+    from simprof.platforms import load
+    from simprof.sim.measure import measure_elf
+
+    elf = api.build_elf([FIXTURES / "known_usage.c"], "stm32f4", name="known_usage")
+    started = time.monotonic()
+    with pytest.raises(EmulatorTimeout) as err:
+        measure_elf(elf, load("stm32f4"), emulator="renode", timeout_s=1.0,
+                    symbols=SymbolConventions(stop=("__errno",)))
+    assert "did not reach '__errno' within 1 s" in err.value.message
+    assert time.monotonic() - started < 60
+    assert sorted(p.name for p in user_tmpdir.iterdir()) == ["renode-999999999"]
+    assert _processes_running(stand_in_renode) == []
 
 
 @pytest.mark.qemu

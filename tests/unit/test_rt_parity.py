@@ -74,8 +74,9 @@ def test_minimum_arena_equals_tflm_bisection(host, name):
     _run(host, mb)
     ours = rt_host.min_arena_host(mb, build=host)
     assert ours == oracle.min_arena(mb)
-    # the runtime's own accounting of the transient peak predicts its bisected minimum
-    assert rt_host.run_host(mb, arena_size=ARENA, invoke=False, build=host).need == ours
+    # the runtime's own accounting of the transient peak (for an end on the 16-byte grid)
+    # predicts its bisected minimum on that grid; the byte minimum is at most 15 B below it
+    assert rt_host.run_host(mb, arena_size=ARENA, invoke=False, build=host).need == (ours + 15) // 16 * 16
 
 
 @pytest.mark.parametrize("name", ["ctl_int8_2var", "ctl_float32_2var"])

@@ -57,11 +57,19 @@ def fake(monkeypatch):
     return make
 
 
-def test_min_arena_right_hint_costs_two_runs(fake):
+def test_min_arena_right_hint_costs_two_grid_runs_then_the_bytes_below(fake):
     f = fake(4096)
     check = runner.find_min_arena(f.fw, b"model", b"", 4096)
-    assert (check.arena_min_bytes, check.runs, check.method) == (4096, 2, "two-run")
-    assert f.sizes == [4096, 4080]
+    # the grid minimum in two runs, then every size between the failing and the working one
+    assert (check.arena_min_bytes, check.runs, check.method) == (4096, 2 + 15, "two-run")
+    assert f.sizes == [4096, 4080] + list(range(4081, 4096))
+
+
+def test_min_arena_to_the_byte(fake):
+    f = fake(4090)                      # an arena 6 B short of the grid still works
+    check = runner.find_min_arena(f.fw, b"model", b"", 4090)
+    assert (check.arena_min_bytes, check.runs) == (4090, 2 + 10)
+    assert f.sizes == [4096, 4080] + list(range(4081, 4091))
 
 
 @pytest.mark.parametrize("need,hint", [(4096, 4000), (4096, 2048), (4096, 4112), (4096, 9000), (16, 4096),
@@ -70,7 +78,8 @@ def test_min_arena_wrong_hint_finds_the_true_minimum(fake, need, hint):
     f = fake(need)
     check = runner.find_min_arena(f.fw, b"model", b"", hint)
     assert check.arena_min_bytes == need and check.method == "search"
-    assert check.runs == len(f.sizes) <= 2 * (abs(need - hint) // 16).bit_length() + 4   # gallop + bisect
+    # gallop + bisect on the grid, then the 15 sizes below it
+    assert check.runs == len(f.sizes) <= 2 * (abs(need - hint) // 16).bit_length() + 4 + 15
 
 
 def test_min_arena_floor_is_never_run(fake):

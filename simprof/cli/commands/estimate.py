@@ -1,8 +1,8 @@
 """`simprof estimate`: peak RAM of a .tflite model, predicted statically (no emulator).
 
     simprof estimate model.tflite --platform ID [--runtime tflm|simprof-rt] [--abi arm-eabi|lp64]
-                     [--kernels reference|cmsis-nn] [--json OUT] [--baseline NAME|all]
-                     [--budget SIZE] [--margin AMOUNT]      (exit 3 when over budget)
+                     [--kernels reference|cmsis-nn|all] [--calibration NAME|FILE] [--json OUT]
+                     [--baseline NAME|all] [--budget SIZE] [--margin AMOUNT]      (exit 3 when over budget)
 """
 from __future__ import annotations
 
@@ -10,13 +10,15 @@ import argparse
 import sys
 from pathlib import Path
 
+from simprof.core.kernels import DEFAULT_KERNELS, KERNEL_SETS
+
 from . import _budget
 
 NAME = "estimate"
 HELP = "predict the RAM a .tflite model needs (arena head/tail, setup minimum, stack, static), per operator"
 
 BASELINE_CHOICES = ("unas", "mcunet", "tinyengine", "tensorscope", "mcufit", "tflm", "all")
-SHARED = ("json", "kernels", "budget")
+SHARED = ("json", "budget")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,6 +29,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="runtime whose arena is predicted (default tflm)")
     parser.add_argument("--abi", choices=("arm-eabi", "lp64"), default="arm-eabi",
                         help="arm-eabi: Cortex-M (default); lp64: the x86-64 tflite-micro wheel")
+    # --kernels is the shared option plus "all": both kernel sets side by side
+    parser.add_argument("--kernels", choices=KERNEL_SETS + ("all",), default=DEFAULT_KERNELS,
+                        help="kernel set whose scratch buffers, op data and stack count; all: both side by "
+                             f"side, what CMSIS-NN costs or saves (default {DEFAULT_KERNELS})")
+    parser.add_argument("--calibration", metavar="NAME|FILE",
+                        help="stack and static RAM of your own firmware, from `simprof calibrate --elf` "
+                             "(a name in the user calibration directory, or a .json file)")
     parser.add_argument("--baseline", choices=BASELINE_CHOICES,
                         help="print a published estimator's figure instead (all: every one, with ours)")
 
@@ -40,9 +49,16 @@ def run(args: argparse.Namespace) -> int:
         from simprof.core.errors import UsageError
         raise UsageError("--budget/--margin gate simprof's estimate, not --baseline figures", fix="drop one of them")
     graph = read_model(args.model)
+    if args.kernels == "all":
+        if args.baseline or args.budget is not None or args.margin is not None:
+            from simprof.core.errors import UsageError
+            raise UsageError("--kernels all compares simprof's two estimates; baselines and the budget gate take one kernel set",
+                             fix="drop --baseline/--budget, or pick --kernels reference or cmsis-nn")
+        return _both_kernel_sets(graph, args)
     if args.baseline:
         return _baselines(graph, args)
-    e = estimate_model(graph, args.platform, runtime=args.runtime, abi=args.abi, kernels=args.kernels)
+    e = estimate_model(graph, args.platform, runtime=args.runtime, abi=args.abi, kernels=args.kernels,
+                       calibration=args.calibration)
     if args.json:
         write_json_atomic(args.json, e.to_json())
     _print(e, args.model.name)
@@ -100,3 +116,55 @@ def _baselines(graph, args) -> int:
         sys.stdout.write(f"{'simprof':12s} {e.arena_min_bytes:>10,} B   minimum arena (head + tail + setup "
                          f"transient), {e.abi}\n")
     return 0
+
+
+
+def _both_kernel_sets(graph, args) -> int:
+    """One estimate per kernel set, side by side, with the difference CMSIS-NN makes."""
+    from simprof.core.outputs import write_json_atomic
+    from simprof.flows.estimate import estimate_model
+
+    ests = {k: estimate_model(graph, args.platform, runtime=args.runtime, abi=args.abi, kernels=k,
+                              calibration=args.calibration)
+            for k in KERNEL_SETS}
+    if args.json:
+        write_json_atomic(args.json, {k: e.to_json() for k, e in ests.items()})
+    _print_side_by_side(ests, args.model.name)
+    return 0
+
+
+def _diff(a, b) -> str:
+    if a is None or b is None:
+        return "unknown"
+    return f"{b - a:+,}"
+
+
+def _print_side_by_side(ests: dict, name: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    ref, cm = ests["reference"], ests["cmsis-nn"]
+    console = Console()
+    table = Table(title=f"{name}: {ref.runtime}, {ref.abi}, platform {ref.platform}: reference vs CMSIS-NN kernels")
+    for col in ("RAM", "reference B", "cmsis-nn B", "cmsis-nn - reference"):
+        table.add_column(col, justify="left" if col == "RAM" else "right")
+    for label, key in (("arena head", "arena_head_bytes"), ("arena tail", "arena_tail_bytes"),
+                       ("arena (head + tail)", "arena_bytes"), ("minimum arena", "arena_min_bytes"),
+                       ("stack", "stack_bytes"), ("static", "static_bytes"), ("total", "total_bytes")):
+        a, b = getattr(ref, key), getattr(cm, key)
+        table.add_row(label, _fmt(a), _fmt(b), _diff(a, b))
+    console.print(table)
+    ops = Table(title="per operator: scratch / tail added / stack (reference -> cmsis-nn)")
+    for col in ("#", "op", "scratch B", "tail added B", "stack B"):
+        ops.add_column(col, justify="left" if col == "op" else "right")
+    for a, b in zip(ref.operators, cm.operators):
+        label = f"{a.subgraph}:{a.index}" if a.subgraph else str(a.index)
+        ops.add_row(label, a.opcode, f"{_fmt(a.scratch_bytes)} -> {_fmt(b.scratch_bytes)}",
+                    f"{_fmt(a.op_tail_bytes)} -> {_fmt(b.op_tail_bytes)}",
+                    f"{_fmt(a.stack_bytes)} -> {_fmt(b.stack_bytes)}")
+    console.print(ops)
+    for k, e in ests.items():
+        for u in e.unknowns:
+            console.print(f"[yellow]unknown ({k}):[/yellow] {u}")
+        for n in e.notes:
+            console.print(f"note ({k}): {n}")

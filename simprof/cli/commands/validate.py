@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
                               out=args.out, jobs=args.jobs, scheduler=args.scheduler, cache_dir=args.cache,
                               firmware_hash=fw, firmware_hashes=fw_hashes, estimator_versions=versions,
                               timeline_models=tuple(args.timeline), measure_operators=measure_ops,
-                              verify_no_fit=mode == "qemu", meta=adapters.run_meta(platforms, fw_hashes),
+                              verify_no_fit=mode == "qemu", meta=adapters.run_meta(platforms, fw_hashes, args.kernels),
                               report=not args.no_report)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:

@@ -109,7 +109,8 @@ def firmware_hash() -> str:
     return tree_sha256(SOURCE_DIR, (".c", ".h", ".S", ".ld", ".in", ".json"))
 
 
-def run_meta(platforms: tuple[str, ...], firmware_hashes: dict[str, str] | None = None) -> dict[str, Any]:
+def run_meta(platforms: tuple[str, ...], firmware_hashes: dict[str, str] | None = None,
+             kernels: str = "reference") -> dict[str, Any]:
     """Versions and provenance recorded in results.json: simprof, git commit, QEMU, compiler, the
     tflite-micro wheel, and per platform the image measured and the calibration the estimate used
     (with the image it was made from: when they differ, the calibration is stale)."""
@@ -140,10 +141,12 @@ def run_meta(platforms: tuple[str, ...], firmware_hashes: dict[str, str] | None 
         "platforms": {}}
     for pid in platforms:
         cal = quiet(lambda: json.loads((PLATFORM_DIR / "calibration" / f"{pid}.json").read_text()))
+        if kernels != "reference":   # that kernel set's section (calibrate --kernels)
+            cal = (cal or {}).get("kernel_sets", {}).get(kernels)
         prov = (cal or {}).get("provenance", {})
         image = (firmware_hashes or {}).get(pid, "")
         image = image.split(":")[1] if image.count(":") >= 2 else None
-        meta["platforms"][pid] = {"image_hash": image, "calibration_generated": prov.get("generated"),
+        meta["platforms"][pid] = {"kernels": kernels, "image_hash": image, "calibration_generated": prov.get("generated"),
                                   "calibration_firmware_hash": prov.get("firmware_hash"),
                                   "calibration_matches_image": None if not (image and prov.get("firmware_hash"))
                                   else prov.get("firmware_hash") == image}

@@ -1,0 +1,153 @@
+"""Bulk memory access to a Renode machine through its monitor, not its gdb stub.
+
+Renode 1.15's gdb stub reads its socket one byte at a time: memory moves at ~60–115 KiB/s and each
+packet costs 2–30 ms (DESIGN.md §3b), so painting and reading back an arena through it dominates a
+measurement. The monitor runs Python (IronPython, inside Renode) with the machine's system bus at
+hand: `SystemBus.ReadBytes`/`WriteBytes` move a whole region in one call, and a file in the
+session's private directory carries the bytes, so one monitor round trip moves any amount.
+
+The helpers below are loaded once per Renode process (`python "execfile('...')"`); every call is
+one monitor line, with file names relative to the private directory (short lines: the monitor
+echoes every character). They bind each machine's bus by name, so several machines (one per paint
+pattern) share one Renode process.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Callable
+
+from simprof.core.errors import EmulatorError
+
+# IronPython 2.7 (Renode's monitor). `self` is the monitor; its `Machine` is the current machine,
+# which `mach set`/`mach create` selects before `simprof_bind`.
+HELPERS = '''\
+from System import UInt64, Int64
+from System.IO import File
+
+simprof_buses = {}
+simprof_fills = {}
+
+def simprof_path(name):
+    # transfer files live in the session's private directory (simprof_dir, set below)
+    return simprof_dir + '/' + name
+
+def simprof_bind(name):
+    simprof_buses[name] = self.Machine.SystemBus
+
+def simprof_read(name, address, count, path):
+    File.WriteAllBytes(simprof_path(path), simprof_buses[name].ReadBytes(UInt64(address), count))
+
+def simprof_write(name, address, path):
+    simprof_buses[name].WriteBytes(File.ReadAllBytes(simprof_path(path)), UInt64(address))
+
+def simprof_batch(name, reads, fill):
+    # reads: [(address, count, path)]; then fill: (address, count, path) or None
+    bus = simprof_buses[name]
+    for address, count, path in reads:
+        File.WriteAllBytes(simprof_path(path), bus.ReadBytes(UInt64(address), count))
+    if fill is not None:
+        simprof_fill(name, fill[0], fill[1], fill[2])
+
+def simprof_fill(name, address, count, path):
+    # path holds at least `count` bytes of the paint value; kept in memory after the first use
+    data = simprof_fills.get(path)
+    if data is None or data.Length < count:
+        data = File.ReadAllBytes(simprof_path(path))
+        simprof_fills[path] = data
+    simprof_buses[name].WriteBytes(data, UInt64(address), Int64(count))
+'''
+
+
+class MonitorMemory:
+    """Read/write/fill one machine's memory with monitor commands; `command(line)` runs one
+    monitor line (shared by every machine of the process, so calls are serialised)."""
+
+    def __init__(self, command: Callable[[str], str], workdir: Path, machine: str,
+                 lock: threading.Lock) -> None:
+        self._command = command
+        self._dir = workdir
+        self._machine = machine
+        self._lock = lock
+        self._seq = 0
+        self._fill_size: dict[int, int] = {}
+
+    @staticmethod
+    def load_helpers(command: Callable[[str], str], workdir: Path) -> None:
+        script = workdir / "simprof_helpers.py"
+        script.write_text(HELPERS + f"\nsimprof_dir = {str(workdir)!r}\n")
+        command(f"python \"execfile('{script}')\"")
+
+    def bind(self) -> None:
+        """Run while this machine is the monitor's current one."""
+        self._command(f"python \"simprof_bind('{self._machine}')\"")
+
+    def _file(self, what: str) -> Path:
+        self._seq += 1
+        return self._dir / f"{self._machine[-1]}{what[0]}{self._seq}"
+
+    def read(self, address: int, length: int) -> bytes:
+        if length <= 0:
+            return b""
+        path = self._file("read")
+        with self._lock:
+            self._command(f"python \"simprof_read('{self._machine}', {address:#x}, {length}, '{path.name}')\"")
+        try:
+            data = path.read_bytes()
+        finally:
+            path.unlink(missing_ok=True)
+        if len(data) != length:
+            raise EmulatorError(f"Renode returned {len(data)} of {length} bytes at 0x{address:08x}",
+                                fix="read only memory the platform description maps")
+        return data
+
+    def write(self, address: int, data: bytes) -> None:
+        if not data:
+            return
+        path = self._file("write")
+        path.write_bytes(data)
+        try:
+            with self._lock:
+                self._command(f"python \"simprof_write('{self._machine}', {address:#x}, '{path.name}')\"")
+        finally:
+            path.unlink(missing_ok=True)
+
+    def _fill_file(self, length: int, value: int) -> Path:
+        """A file of at least `length` bytes of `value` (one per value, grown when needed; Renode
+        keeps its bytes after the first use). Call with the lock held."""
+        path = self._dir / f"f{value:02x}"
+        if self._fill_size.get(value, 0) < length:
+            if not path.exists() or path.stat().st_size < length:
+                path.write_bytes(bytes([value]) * max(length, 64 * 1024))
+            self._fill_size[value] = path.stat().st_size
+        return path
+
+    def fill(self, address: int, length: int, value: int) -> None:
+        if length <= 0:
+            return
+        with self._lock:
+            path = self._fill_file(length, value)
+            self._command(f"python \"simprof_fill('{self._machine}', {address:#x}, {length}, '{path.name}')\"")
+
+    def read_and_fill(self, reads: list[tuple[int, int]],
+                      fill: tuple[int, int, int] | None) -> list[bytes]:
+        """Read every (address, length) region, then fill (address, length, value): one command."""
+        paths = [self._file("batch") for _ in reads]
+        spec = ", ".join(f"({a:#x}, {max(n, 0)}, '{p.name}')" for (a, n), p in zip(reads, paths))
+        with self._lock:
+            fill_spec = "None"
+            if fill is not None and fill[1] > 0:
+                fill_spec = f"({fill[0]:#x}, {fill[1]}, '{self._fill_file(fill[1], fill[2]).name}')"
+            self._command(f"python \"simprof_batch('{self._machine}', [{spec}], {fill_spec})\"")
+        out = []
+        try:
+            for (a, n), p in zip(reads, paths):
+                data = p.read_bytes()
+                if len(data) != max(n, 0):
+                            raise EmulatorError(f"Renode returned {len(data)} of {n} bytes at 0x{a:08x}",
+                                        fix="read only memory the platform description maps")
+                out.append(data)
+        finally:
+            for p in paths:
+                p.unlink(missing_ok=True)
+        return out

@@ -1,0 +1,76 @@
+"""simprof-rt's CMSIS-NN kernel set under QEMU, one platform per CMSIS-NN core class (no DSP: nrf51
+Cortex-M0; DSP: stm32f4 M4F, nrf5340 M33; MVE: corstone300 M55), against the estimator's
+`--kernels cmsis-nn` (an independent replay in Python of the same TFLM/CMSIS-NN rules) and the
+tflite-micro wheel's outputs:
+- painted head block and tail block, and the runtime's planned head and tail, equal the estimate;
+- the minimum arena bisected on the firmware (to the byte) equals the estimator's;
+- outputs are bit-exact with TFLM's reference kernels (the wheel);
+- whole-run stack and static RAM equal the estimate made with the platform's calibration for
+  this kernel set (`simprof calibrate --kernels cmsis-nn`);
+- the core class the firmware compiles for (the compiler's feature macros) is the estimator's.
+~40 s: four cached builds, ~1 s per model, a few seconds per bisection."""
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from simprof.flows.corpus import opmodels
+from simprof.estimator import estimate
+from simprof.estimator.cmsis_nn_rules import core_class
+from simprof.platforms import load
+
+PLATFORMS = ["nrf51", "stm32f4", "nrf5340", "corstone300"]
+MODELS = ["conv_2d_int8", "conv_2d_valid_stride2_int8", "depthwise_conv_2d_int8", "depthwise_conv_2d_mult2_int8",
+          "fully_connected_int8", "average_pool_2d_int8", "max_pool_2d_int8", "softmax_int8", "conv_2d_float32"]
+MIN_MODELS = ["conv_2d_int8", "depthwise_conv_2d_int8", "fully_connected_int8", "average_pool_2d_int8"]
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("platform_id", PLATFORMS)
+def test_cmsis_nn_arena_and_outputs_equal_the_estimate(platform_id):
+    from simprof.rt.runner import measure_model
+
+    for name in MODELS:
+        mb = opmodels.model(name)
+        m = measure_model(mb, platform_id, kernels="cmsis-nn", per_operator=False,
+                          min_arena=name in MIN_MODELS)
+        e = estimate(mb, platform_id, runtime="simprof-rt", kernels="cmsis-nn")
+        assert (m.arena_head_bytes, m.arena_tail_bytes) == (e.arena_head_painted_bytes, e.arena_tail_bytes), name
+        assert (m.runtime.head, m.runtime.tail) == (e.arena_head_bytes, e.arena_tail_bytes), name
+        if name in MIN_MODELS:
+            assert m.arena_min_bytes == e.arena_min_bytes, name
+        assert m.outputs_match_reference is True, name
+        # stack and static RAM from the committed calibration's cmsis-nn section (simprof
+        # calibrate --kernels cmsis-nn), made from this very image
+        assert not [n for n in e.notes if "stale" in n], e.notes
+        assert (m.stack_bytes, m.static_bytes) == (e.stack_bytes, e.static_bytes), name
+
+
+@pytest.mark.qemu
+def test_cmsis_nn_differs_from_reference_where_tflm_does():
+    """The kernel set is really in the image: on a DSP core an int8 3x3 conv plans an im2col
+    buffer and a float conv drops the per-channel arrays (facts: TFLM's cmsis_nn conv)."""
+    from simprof.rt.runner import measure_model
+
+    conv = opmodels.model("conv_2d_int8")
+    ref = measure_model(conv, "stm32f4", per_operator=False, reference=False).runtime
+    cm = measure_model(conv, "stm32f4", kernels="cmsis-nn", per_operator=False, reference=False).runtime
+    assert cm.head - ref.head == 112                 # 2 x ceil4(3*3*3) int16, planned beside the tensors
+    conv_f = opmodels.model("conv_2d_float32")
+    ref = measure_model(conv_f, "stm32f4", per_operator=False, reference=False).runtime
+    cm = measure_model(conv_f, "stm32f4", kernels="cmsis-nn", per_operator=False, reference=False).runtime
+    assert ref.tail - cm.tail == 2 * 48              # two 16-aligned 4 x 10-channel arrays
+
+
+@pytest.mark.parametrize("platform_id", PLATFORMS + ["lm3s6965", "stm32f746"])
+def test_core_class_is_what_the_compiler_builds(platform_id):
+    from simprof.sim.build import compiler
+
+    p = load(platform_id)
+    macros = subprocess.run([str(compiler()), *p.cflags, "-dM", "-E", "-"], input="", capture_output=True,
+                            text=True, check=True).stdout
+    mve = any(line.startswith("#define __ARM_FEATURE_MVE ") and int(line.split()[2]) & 1
+              for line in macros.splitlines())
+    dsp = "#define __ARM_FEATURE_DSP 1" in macros
+    assert core_class(platform_id) == ("mve" if mve else "dsp" if dsp else "none")
