@@ -167,7 +167,6 @@ static srt_status conv_eval(srt_ctx *ctx, srt_node *node) {
     srt_eval_tensor *b = node->inputs->size > 2 ? srt_eval_input(ctx, node, 2) : NULL;
     srt_eval_tensor *out = srt_eval_output(ctx, node, 0);
     if (!in || !f || !out || !in->data || !f->data || !out->data) return k_missing(ctx, "CONV_2D");
-    if (in->type == SRT_INT16) return k_conv16_eval(ctx, node, false);
     const int32_t n = k_dim(in->dims, 0), ih = k_dim(in->dims, 1), iw = k_dim(in->dims, 2),
                   ic = k_dim(in->dims, 3);
     const int32_t cout = k_dim(f->dims, 0), kh = k_dim(f->dims, 1), kw = k_dim(f->dims, 2),
@@ -221,11 +220,19 @@ static srt_status conv_eval(srt_ctx *ctx, srt_node *node) {
     return SRT_OK;
 }
 
+/* The 16x8 path runs beside the int8/float one, not inside it: the static stack bound of the op
+ * (flows/calibrate) is then the larger of the two, not their sum. */
+static srt_status conv_eval_by_type(srt_ctx *ctx, srt_node *node) {
+    const srt_eval_tensor *in = srt_eval_input(ctx, node, 0);
+    if (in && in->type == SRT_INT16) return k_conv16_eval(ctx, node, false);
+    return conv_eval(ctx, node);
+}
+
 const srt_op srt_op_conv_2d = {
     .builtin_code = 3, .name = "CONV_2D", .options_type = K_OPT_Conv2D,
     .params_size = SRT_PARAMS_SIZE_CONV_2D, .params_align = SRT_PARAMS_ALIGN_CONV_2D,
     .parse = conv_parse, .opdata_size = SRT_OPDATA_SIZE_CONV_2D,
-    .prepare = conv_prepare, .eval = conv_eval,
+    .prepare = conv_prepare, .eval = conv_eval_by_type,
 };
 
 /* depthwise.c owns the eval; its parse lives here with the shared params struct */

@@ -16,7 +16,6 @@ static srt_status dw_eval(srt_ctx *ctx, srt_node *node) {
     srt_eval_tensor *out = srt_eval_output(ctx, node, 0);
     if (!in || !f || !out || !in->data || !f->data || !out->data)
         return k_missing(ctx, "DEPTHWISE_CONV_2D");
-    if (in->type == SRT_INT16) return k_conv16_eval(ctx, node, true);
     const int32_t n = k_dim(in->dims, 0), ih = k_dim(in->dims, 1), iw = k_dim(in->dims, 2),
                   ic = k_dim(in->dims, 3);
     const int32_t kh = k_dim(f->dims, 1), kw = k_dim(f->dims, 2), cout = k_dim(f->dims, 3);
@@ -68,11 +67,18 @@ static srt_status dw_eval(srt_ctx *ctx, srt_node *node) {
     return SRT_OK;
 }
 
+/* the 16x8 path beside the int8/float one (see conv.c) */
+static srt_status dw_eval_by_type(srt_ctx *ctx, srt_node *node) {
+    const srt_eval_tensor *in = srt_eval_input(ctx, node, 0);
+    if (in && in->type == SRT_INT16) return k_conv16_eval(ctx, node, true);
+    return dw_eval(ctx, node);
+}
+
 const srt_op srt_op_depthwise_conv_2d = {
     .builtin_code = 4, .name = "DEPTHWISE_CONV_2D", .options_type = K_OPT_DepthwiseConv2D,
     .params_size = SRT_PARAMS_SIZE_DEPTHWISE_CONV_2D, .params_align = SRT_PARAMS_ALIGN_DEPTHWISE_CONV_2D,
     .parse = k_dw_parse, .opdata_size = SRT_OPDATA_SIZE_DEPTHWISE_CONV_2D,
-    .prepare = dw_prepare, .eval = dw_eval,
+    .prepare = dw_prepare, .eval = dw_eval_by_type,
 };
 
 /* Support table for docs/supported-ops.md (firmware/tools/gen_supported_ops.py):
