@@ -56,7 +56,7 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
     graph = model if isinstance(model, ModelGraph) else read_model(model)
 
     core = cmsis_nn_rules.core_class(platform) if kernels == "cmsis-nn" else cmsis_nn_rules.DEFAULT_CORE_CLASS
-    scratch = scratch_requests(graph, kernels, core)
+    scratch = scratch_requests(graph, kernels, core, ptr_bytes=target.ptr)
     life = compute_lifetimes(graph, scratch)
     arena_plan = plan(life.buffers)
     verify_plan(arena_plan)

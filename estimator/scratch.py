@@ -23,7 +23,7 @@ def _elems(t) -> int:
     return n
 
 
-def _reference(sg: Subgraph, op: Operator) -> list[tuple[int, str]]:
+def _reference(sg: Subgraph, op: Operator, ptr: int = 4) -> list[tuple[int, str]]:
     out = []
     if op.opcode in ("MEAN", "SUM"):
         x, axis, y = _t(sg, op, 0), _t(sg, op, 1), _t(sg, op, 0, True)
@@ -49,6 +49,8 @@ def _reference(sg: Subgraph, op: Operator) -> list[tuple[int, str]]:
     elif op.opcode == "MIRROR_PAD":
         rank = len(_t(sg, op, 0).shape)
         out += [(4 * rank, "output element count per dimension"), (4 * rank, "input element count per dimension")]
+    elif op.opcode == "ADD_N":
+        out.append((ptr * len(op.inputs), "one data pointer per input"))
     elif op.opcode in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
         w = _t(sg, op, 1)
         if w is not None and w.dtype == "int4":
@@ -56,15 +58,16 @@ def _reference(sg: Subgraph, op: Operator) -> list[tuple[int, str]]:
     return out
 
 
-def scratch_requests(model: ModelGraph, kernels: str, core: str = cmsis_nn_rules.DEFAULT_CORE_CLASS
-                     ) -> list[ScratchRequest]:
+def scratch_requests(model: ModelGraph, kernels: str, core: str = cmsis_nn_rules.DEFAULT_CORE_CLASS,
+                     ptr_bytes: int = 4) -> list[ScratchRequest]:
     """Every scratch request in TFLM's request order: subgraph by subgraph, node by node.
-    core: the CMSIS-NN core class ("none", "dsp", "mve"; cmsis_nn_rules.core_class)."""
+    core: the CMSIS-NN core class ("none", "dsp", "mve"; cmsis_nn_rules.core_class).
+    ptr_bytes: the target's pointer size (ADD_N asks for one pointer per input)."""
     out = []
     for sg in model.subgraphs:
         for op in sg.operators:
             rule = cmsis_nn_rules.scratch(sg, op, core) if kernels == "cmsis-nn" else None
-            for nbytes, why in (rule if rule is not None else _reference(sg, op)):
+            for nbytes, why in (rule if rule is not None else _reference(sg, op, ptr_bytes)):
                 if kernels == "cmsis-nn" and nbytes == 0:
                     continue  # CMSIS-NN glue requests only sizes > 0
                 out.append(ScratchRequest(sg.index, op.index, nbytes, f"{op.opcode}: {why}"))

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from simprof.core.errors import ModelFormatError
+
 from . import cmsis_nn_rules
 from .abi import PLANNER_BYTES_PER_BUFFER, SCRATCH_REQUESTS_RESERVED, Abi, op_cost
 from .lifetimes import Lifetimes, ScratchRequest
 from .prepare_rules_b import prepare_persistent_b, quantized_input
-from .tail import ArenaSim, ceil_to
+from .tail import ArenaSim
 from simprof.model.reader import ModelGraph, Operator, Subgraph
 
 CAT_EVAL = "TfLiteEvalTensor data"
@@ -91,15 +93,17 @@ def _temps_for(tokens, sg: Subgraph, op: Operator):
             tok, cond = tok.split("|", 1)
         if cond == "int8" and not (first_in is not None and first_in.dtype in ("int8", "int16")):
             continue
+        if cond == "int8only" and not (first_in is not None and first_in.dtype == "int8"):
+            continue
         if cond == "int8@2" and not quantized_input(sg, op, 2):
             continue
         optional = tok.endswith("?")
         tok = tok.rstrip("?")
         idx_list = op.outputs if tok[0] == "o" else op.inputs
-        picks = range(len(idx_list)) if tok[1:] == "*" else [int(tok[1:])]
+        picks = range(len(idx_list)) if tok[1:] == "*" else range(1, len(idx_list)) if tok[1:] == "+" else [int(tok[1:])]
         for k in picks:
             if k >= len(idx_list) or idx_list[k] < 0:
-                if not optional and tok[1:] != "*":
+                if not optional and tok[1:] not in ("*", "+"):
                     continue
                 continue
             yield sg.tensors[idx_list[k]]
@@ -107,9 +111,19 @@ def _temps_for(tokens, sg: Subgraph, op: Operator):
 
 def _prepare_persistent(rule: str | None, sg: Subgraph, op: Operator, cfg: SetupConfig,
                         resource_sizes: dict) -> list[int]:
-    """Sizes of the P16 allocations a kernel's Prepare makes (facts §3b)."""
+    """Sizes of the P16 allocations a kernel's Prepare makes (facts §3b). An operator without the
+    inputs or ranks its kernel reads is a corrupt model (the kernel's Prepare rejects it too)."""
     if rule is None:
         return []
+    try:
+        return _prepare_sizes(rule, sg, op, cfg, resource_sizes)
+    except (IndexError, AttributeError, TypeError) as exc:
+        raise ModelFormatError(
+            f"operator {op.index} ({op.opcode}) of subgraph {sg.index} lacks the inputs or tensor ranks "
+            f"its kernel needs ({exc})", fix="re-export the model") from None
+
+
+def _prepare_sizes(rule: str, sg: Subgraph, op: Operator, cfg: SetupConfig, resource_sizes: dict) -> list[int]:
     x = _tensor(sg, op.inputs[0]) if op.inputs else None
     w = _tensor(sg, op.inputs[1]) if len(op.inputs) > 1 else None
     if rule == "conv_per_channel":
@@ -134,6 +148,9 @@ def _prepare_persistent(rule: str | None, sg: Subgraph, op: Operator, cfg: Setup
         return [4 + 4 * len(y.shape)]
     if rule == "softmax_int16_lut":
         return [513 * 2, 513 * 2] if x is not None and x.dtype == "int16" else []
+    if rule == "add_n_int8":
+        # ADD_N's int8 OpData (10 ints) is taken in Prepare, not Init
+        return [40] if x is not None and x.dtype == "int8" else []
     if rule == "assign_variable":
         # the first ASSIGN_VARIABLE of a resource allocates its buffer (MicroResourceVariables)
         name = resource_sizes.get(("handle", sg.index, op.inputs[0]))
@@ -212,8 +229,8 @@ def simulate_setup(model: ModelGraph, abi: Abi, cfg: SetupConfig, life: Lifetime
             if cost is None:
                 continue
             name = cost.opdata.get(cfg.kernels) or cost.opdata.get("reference")
-            if name:
-                size = abi.size(name)[0]
+            size = abi.size(name)[0] if name else 0
+            if size:  # 0: this build of TFLM registers the kernel without an Init
                 op_tail[(sg.index, op.index)] = op_tail.get((sg.index, op.index), 0) + sim.persist(size, 16, CAT_BUF)
 
     # 10: Prepare, node by node: temps accumulate until the node ends

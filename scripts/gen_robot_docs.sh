@@ -12,3 +12,12 @@ if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
 fi
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(date +%s)}
 "$PY" -m robot.libdoc --name simprof.robot simprof.robot docs/robot-keywords.html
+# libdoc records each keyword's source as an absolute path of this machine: keep it relative to
+# the repository instead, so the committed file names no machine's folders.
+"$PY" - <<'PYEOF'
+import json, os, re
+from pathlib import Path
+doc = Path("docs/robot-keywords.html")
+root = json.dumps(os.getcwd() + os.sep)[1:-1]
+doc.write_text(doc.read_text(encoding="utf-8").replace(f'"source": "{root}', '"source": "'), encoding="utf-8")
+PYEOF

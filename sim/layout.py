@@ -10,6 +10,8 @@ from simprof.sim.elf import SHF_ALLOC, SHF_WRITE, ElfInfo
 
 # Sections that hold no program data but reserve the stack/heap (CMSIS/CubeMX/simprof names).
 _RESERVATION_SECTIONS = (".heap", ".stack", "._user_heap_stack", ".stack_dummy", ".heap_dummy")
+# Sections that always hold program data, wherever a linker script's stack symbols put them.
+_DATA_SECTIONS = (".data", ".bss", ".noinit", ".tdata", ".tbss", ".sdata", ".sbss")
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,20 @@ def _initialised(info: ElfInfo, start: int, end: int) -> bool:
     return False
 
 
+def _clip_stack(stack: Region, blocks: list[tuple[str, int, int]], elf_name: str) -> Region:
+    """The stack is the memory between the highest byte of static data, arena or heap below the
+    stack top, and the top: a region reaching below that is clipped (writes there are not stack)."""
+    floor = stack.start
+    for _, start, end in blocks:
+        if start < stack.end and end > floor:
+            floor = max(floor, end)
+    if floor >= stack.end:
+        name = next(n for n, s_, e in blocks if s_ < stack.end and e >= stack.end)
+        raise ElfError(f"{elf_name}: {name} reaches the stack top 0x{stack.end:x}: no room for a stack",
+                       fix="check the linker script, or pass --stack-top SYMBOL")
+    return Region(floor, stack.end)
+
+
 def resolve_layout(info: ElfInfo, platform: Platform, conv: SymbolConventions) -> Layout:
     notes: list[str] = []
     top = _first(info, conv.stack_top)
@@ -131,24 +147,48 @@ def resolve_layout(info: ElfInfo, platform: Platform, conv: SymbolConventions) -
         raise ElfError(f"arena '{arena_name}' is zeroed by startup code and there is no '{conv.main}' to "
                        "paint it at", fix="put the arena in .noinit or keep a main symbol")
 
+    if arena and heap and arena.overlaps(heap.start, heap.end):
+        raise ElfError(f"arena '{arena_name}' [0x{arena.start:x}, 0x{arena.end:x}) overlaps the heap "
+                       f"[0x{heap.start:x}, 0x{heap.end:x})", fix="check the linker script, or pass --heap-start/--heap-end")
+
     # Static RAM: every writable allocated section in RAM, minus stack/heap reservations and the arena.
-    stack_region = Region(bottom[1], top[1]) if (bottom and top) else None
+    # A section lying wholly inside the stack region reserves it; one that reaches into it from
+    # below is data, and the stack cannot be there (see _clip_stack).
+    stack_top = top[1] if top else None
+    stack_bottom = bottom[1] if bottom else (stack_top - stack_size if stack_top is not None else None)
+    stack_region = Region(stack_bottom, stack_top) if stack_top is not None and stack_bottom is not None else None
     static = 0
+    data_blocks: list[tuple[str, int, int]] = []
     for sec in info.sections:
         if not (sec.flags & SHF_ALLOC and sec.flags & SHF_WRITE) or not sec.size:
             continue
         if not platform.link_ram.contains(sec.address, 1) or sec.name in _RESERVATION_SECTIONS:
             continue
         end = sec.address + sec.size
-        if (stack_region and stack_region.overlaps(sec.address, end)) or (heap and heap.overlaps(sec.address, end)):
+        inside = stack_region and stack_region.start <= sec.address and end <= stack_region.end
+        holds_arena = arena is not None and sec.address <= arena.start and arena.end <= end
+        if inside and not holds_arena and not sec.name.startswith(_DATA_SECTIONS):
+            continue            # a reservation of the stack under another name (e.g. ".stackish")
+        if heap and heap.overlaps(sec.address, end):
             continue
         static += sec.size
+        data_blocks.append((sec.name, sec.address, end))
         if arena and sec.address <= arena.start and arena.end <= end:
             static -= arena.size
+    if stack_region:
+        blocks = data_blocks + ([(f"arena '{arena_name}'", arena.start, arena.end)] if arena else []) + \
+            ([("heap", heap.start, heap.end)] if heap else [])
+        clipped = _clip_stack(stack_region, blocks, info.path.name)
+        if clipped.start != stack_region.start:
+            notes.append(f"stack region clipped to [0x{clipped.start:x}, 0x{clipped.end:x}) ({clipped.size:,} B): "
+                         f"the stack-bottom symbol lies at 0x{stack_region.start:x}, below the end of "
+                         "static data, arena or heap, and the stack can only use the memory above them")
+            stack_bottom = clipped.start
+            stack_size = None if bottom else clipped.size
 
     return Layout(
-        stack_top=top[1] if top else None,
-        stack_bottom=bottom[1] if bottom else None,
+        stack_top=stack_top,
+        stack_bottom=stack_bottom if bottom or stack_region else None,
         stack_size=stack_size,
         arena=arena, arena_symbol=arena_name, arena_painted_at_main=painted_at_main,
         heap=heap, heap_high_symbol=high[1] if high else None,

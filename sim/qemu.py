@@ -17,6 +17,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -27,7 +28,7 @@ from typing import Sequence
 from simprof.core.errors import EmulatorError, ToolchainError
 from simprof.platforms import Platform
 from simprof.sim.gdb_rsp import GdbClient
-from simprof.sim.process import ConsoleProcessMixin, kill_group
+from simprof.sim.process import ConsoleProcessMixin, kill_group, popen_tied
 from simprof.sim.qmp import QmpClient, QmpError
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,7 @@ class QemuSession(ConsoleProcessMixin):
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _stopped: bool = field(default=False, init=False, repr=False)
     _qmp: QmpClient | None = field(default=None, init=False, repr=False)
+    _dump_file: object = field(default=None, init=False, repr=False)
 
     def __enter__(self) -> "QemuSession":
         self.start()
@@ -118,6 +120,9 @@ class QemuSession(ConsoleProcessMixin):
         qmp_listener = _listener() if FAST_READS else None
         try:
             fds = [gdb_listener.fileno()] + ([qmp_listener.fileno()] if qmp_listener else [])
+            if qmp_listener:   # memsave's target: unlinked, so nothing can be left on disk
+                self._dump_file = tempfile.TemporaryFile(prefix="simprof-memsave-")
+                fds.append(self._dump_file.fileno())
             extra = ["-chardev", f"socket,id=simprof_gdb,fd={fds[0]},server=on,wait=off,nodelay=on"]
             if qmp_listener:
                 extra += ["-chardev", f"socket,id=simprof_qmp,fd={fds[1]},server=on,wait=off,nodelay=on",
@@ -131,9 +136,9 @@ class QemuSession(ConsoleProcessMixin):
             with self._lock:
                 if self._stopped:
                     raise EmulatorError("QEMU session cancelled before it started", fix="none needed")
-                self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._console_file,
-                                              stderr=subprocess.STDOUT, pass_fds=tuple(fds),
-                                              start_new_session=True)   # own process group: kill all
+                # own process group (kill all), ended with its parent even on SIGKILL
+                self._proc = popen_tied(cmd, stdin=subprocess.DEVNULL, stdout=self._console_file,
+                                        stderr=subprocess.STDOUT, pass_fds=tuple(fds))
         finally:
             gdb_port = gdb_listener.getsockname()[1]
             qmp_port = qmp_listener.getsockname()[1] if qmp_listener else None
@@ -144,7 +149,7 @@ class QemuSession(ConsoleProcessMixin):
             self.gdb = GdbClient.connect("127.0.0.1", gdb_port, timeout_s=self.timeout_s)
         except BaseException:
             self.stop()
-            if self.returncode is not None:
+            if self.returncode is not None and not isinstance(sys.exc_info()[1], KeyboardInterrupt):
                 lines = self.console.strip().splitlines()
                 why = next((l for l in lines if l.startswith("qemu-system")), lines[-1] if lines else "no output")
                 raise EmulatorError(
@@ -154,9 +159,13 @@ class QemuSession(ConsoleProcessMixin):
             raise
         if qmp_port is not None:
             try:
-                self._qmp = QmpClient.connect("127.0.0.1", qmp_port, self.timeout_s)
+                self._qmp = QmpClient.connect("127.0.0.1", qmp_port, self.timeout_s,
+                                              dump_fd=self._dump_file.fileno())
             except QmpError as exc:
                 log.debug("no fast memory reads: %s", exc)
+            except BaseException:   # a signal while connecting: __exit__ will not run, end QEMU here
+                self.stop()
+                raise
 
     def read_memory(self, address: int, length: int) -> bytes:
         """Read guest memory (target halted): QMP memsave when available, else the gdb stub."""
@@ -188,6 +197,8 @@ class QemuSession(ConsoleProcessMixin):
             self.gdb.close()
         if self._qmp is not None:
             self._qmp.close()
+        if self._dump_file is not None:
+            self._dump_file.close()    # unlinked; QEMU's own descriptor ends with QEMU
         self._end_process()
 
     @property
@@ -203,8 +214,7 @@ def run_bare(platform: Platform, elf: Path, *, timeout_s: float = 60.0,
     The reference for overhead measurements."""
     cmd = qemu_command(platform, elf, icount_shift=icount_shift)
     start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    proc = popen_tied(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         out, _ = proc.communicate(timeout=timeout_s)
     except BaseException:

@@ -12,6 +12,7 @@ flow that does the work (simprof.flows). No figure is computed here.
 """
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -114,6 +115,7 @@ def measure(path_or_elf: PathLike, platform: Any, *, emulator: str = "qemu", **o
     opts for an ELF: timeout_s, per_operator, parallel, check_exit, island_gap, symbols (a
     `SymbolConventions`) or the shorthands of `symbol_conventions` (stop, arena, stack_size, ...)."""
     platform_obj = load_platform(platform)
+    _check_timeout(opts)
     target = Path(path_or_elf)
     if file_kind(target) != "tflite" and opts.pop("min_arena", False):
         raise UsageError("min_arena (bisecting the arena size) needs a .tflite model, not a firmware ELF",
@@ -133,9 +135,24 @@ def measure_model(model: PathLike, platform: Any, *, emulator: str = "qemu", **o
     opts: kernels, input, min_arena, recording, reference, per_operator, timeout_s."""
     from simprof.flows.measure import measure_model as _measure_model
     platform_obj = load_platform(platform)
+    _check_timeout(opts)
     if emulator != "qemu":
         require_emulator(emulator)
     return _measure_model(Path(model), platform_obj, emulator=emulator, **opts)
+
+
+def _check_timeout(opts: dict) -> None:
+    """A wall-clock limit is a positive, finite number of seconds (inf would overflow a socket
+    timeout deep inside a run, nan would never expire)."""
+    value = opts.get("timeout_s")
+    if value is None:
+        return
+    try:
+        ok = math.isfinite(float(value)) and float(value) > 0
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise UsageError(f"timeout_s must be a positive, finite number of seconds, not {value!r}", fix="e.g. 60")
 
 
 def require_emulator(name: str) -> None:

@@ -39,13 +39,30 @@ def simprof_emulator(request: pytest.FixtureRequest) -> str:
     return request.config.getoption("--simprof-emulator")
 
 
+def _with_default_platform(fn, platform, **defaults):
+    """`fn(model, platform=None, **opts)`: an explicit platform (positional, as on the command
+    line and in the Robot keywords, or keyword) overrides the one from --simprof-platform."""
+
+    @functools.wraps(fn)
+    def call(model, platform_=None, /, **opts):
+        chosen = opts.pop("platform", None) if platform_ is None else platform_
+        if platform_ is not None and "platform" in opts:
+            raise TypeError("platform given twice (positional and keyword)")
+        for k, v in defaults.items():
+            opts.setdefault(k, v)
+        return fn(model, platform if chosen is None else chosen, **opts)
+
+    return call
+
+
 @pytest.fixture(scope="session")
 def simprof_estimate(simprof_platform):
-    """`simprof.api.estimate` with the chosen platform: simprof_estimate(model, **opts)."""
-    return functools.partial(api.estimate, platform=simprof_platform)
+    """`simprof.api.estimate` with the chosen platform: simprof_estimate(model[, platform], **opts)."""
+    return _with_default_platform(api.estimate, simprof_platform)
 
 
 @pytest.fixture(scope="session")
 def simprof_measure(simprof_platform, simprof_emulator):
-    """`simprof.api.measure` with the chosen platform and emulator: simprof_measure(model_or_elf, **opts)."""
-    return functools.partial(api.measure, platform=simprof_platform, emulator=simprof_emulator)
+    """`simprof.api.measure` with the chosen platform and emulator:
+    simprof_measure(model_or_elf[, platform], **opts)."""
+    return _with_default_platform(api.measure, simprof_platform, emulator=simprof_emulator)

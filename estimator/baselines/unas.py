@@ -49,7 +49,9 @@ def estimate(graph, **_ctx) -> BaselineResult:
                 total -= min(size[next(iter(out))], max(size[t] for t in dying))
         return total
 
-    if n <= EXHAUSTIVE_LIMIT:
+    # An operator that reads a tensor produced by itself or a later one (a cycle) has no order;
+    # such a graph is estimated in flatbuffer order, the order the runtime executes anyway.
+    if n <= EXHAUSTIVE_LIMIT and _is_dag(deps):
         @lru_cache(maxsize=None)
         def best(done: frozenset) -> int:
             if len(done) == n:
@@ -66,3 +68,13 @@ def estimate(graph, **_ctx) -> BaselineResult:
             done.add(i)
         how = "flatbuffer order (graph too large for exhaustive search)"
     return BaselineResult(NAME, peak, SOURCE, ASSUMPTIONS, {"order": how})
+
+
+def _is_dag(deps: list[frozenset]) -> bool:
+    done: set = set()
+    while len(done) < len(deps):
+        ready = [i for i in range(len(deps)) if i not in done and deps[i] <= done]
+        if not ready:
+            return False
+        done.update(ready)
+    return True

@@ -123,7 +123,7 @@ float k_expf(float x) {
  * compiled with contraction off (pragma at the top). Equal to the host glibc on every float input. */
 static float fromb(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
 
-static float k_expm1f(float x) {
+float k_expm1f(float x) {
     const float one = 1.0f, huge = 1.0e+30f, tiny = 1.0e-30f, o_threshold = 8.8721679688e+01f;
     const float ln2_hi = 6.9313812256e-01f, ln2_lo = 9.0580006145e-06f, invln2 = 1.4426950216e+00f;
     const float q1 = -3.3333335072e-02f, q2 = 1.5873016091e-03f, q3 = -7.9365076090e-05f,

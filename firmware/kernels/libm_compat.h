@@ -11,6 +11,8 @@
 #define SRT_KERNELS_LIBM_COMPAT_H
 
 float k_expf(float x);
+/* glibc's (fdlibm's) expm1f; ELU's float path and tanhf use it */
+float k_expm1f(float x);
 float k_tanhf(float x);
 float k_sqrtf(float x);
 

@@ -17,6 +17,17 @@ extern const srt_op srt_op_reshape, srt_op_squeeze, srt_op_expand_dims, srt_op_s
     srt_op_unpack, srt_op_concatenation, srt_op_split, srt_op_split_v, srt_op_strided_slice,
     srt_op_transpose, srt_op_pad;
 extern const srt_op srt_op_quantize, srt_op_dequantize, srt_op_rsqrt;
+/* simple ops: math_unary.c, compare_logical.c, arith_more.c */
+extern const srt_op srt_op_abs, srt_op_neg, srt_op_ceil, srt_op_floor, srt_op_round, srt_op_exp,
+    srt_op_sqrt, srt_op_square, srt_op_logical_not, srt_op_elu;
+extern const srt_op srt_op_equal, srt_op_not_equal, srt_op_greater, srt_op_greater_equal,
+    srt_op_less, srt_op_less_equal, srt_op_logical_and, srt_op_logical_or, srt_op_select_v2;
+extern const srt_op srt_op_div, srt_op_floor_div, srt_op_floor_mod, srt_op_squared_difference,
+    srt_op_prelu, srt_op_add_n;
+extern const srt_op srt_op_zeros_like, srt_op_fill, srt_op_cast, srt_op_arg_max, srt_op_arg_min; /* misc_ops.c */
+extern const srt_op srt_op_slice, srt_op_broadcast_to, srt_op_broadcast_args, srt_op_reverse_v2,
+    srt_op_dynamic_update_slice; /* shape_more.c */
+extern const srt_op srt_op_reduce_max, srt_op_reduce_min, srt_op_sum, srt_op_reduce_all; /* reduce_more.c */
 
 /* ---- conv family (conv.c) ---- */
 typedef struct {

@@ -16,7 +16,6 @@ extern const srt_op srt_op_resize_nearest_neighbor, srt_op_resize_bilinear;
 extern const srt_op srt_op_mirror_pad, srt_op_padv2;
 extern const srt_op srt_op_l2_normalization, srt_op_l2_pool_2d, srt_op_cumsum;
 extern const srt_op srt_op_transpose_conv, srt_op_batch_matmul, srt_op_svdf;
-extern const srt_op srt_op_reverse_v2, srt_op_dynamic_update_slice;
 
 /* TFLM's CreateWritableTensorDimsWithCopy: a persistent copy of the output's dims (P16(4 +
  * 4*rank)) that the kernel may rewrite; the eval tensor points at it from then on. The copy is

@@ -1,5 +1,5 @@
-/* quantize.c - QUANTIZE (float32 -> int8/int16, int8/int16 -> int8/int16 requantisation), DEQUANTIZE
- * (int8/int16 -> float32), RSQRT (float32, int8). TFLite reference arithmetic:
+/* quantize.c - QUANTIZE (float32 -> int8/int16, requantisation between int8/uint8/int16/int32), DEQUANTIZE
+ * (int8/int16/uint8 -> float32), RSQRT (float32, int8). TFLite reference arithmetic:
  *   quantize:   q = (int32)round(x / (float)scale) + zp, clamped (round half away from zero);
  *   requantize: MultiplyByQuantizedMultiplier(q - zp_in, in_scale/out_scale) + zp_out, clamped;
  *   dequantize: (float)((double)scale * (q - zp));
@@ -32,13 +32,26 @@ static srt_status q_prepare_io(srt_ctx *ctx, srt_node *node, const char *op, con
     return SRT_OK;
 }
 
+/* The (input, output) pairs TFLM's reference QUANTIZE evaluates: float32 -> int8/int16, and the
+ * requantisations of quantize_common.cc (uint8 only to/from int8: the wake-word models' uint8 I/O). */
+static bool quantize_pair(uint8_t in, uint8_t out) {
+    switch (in) {
+    case SRT_FLOAT32: return out == SRT_INT8 || out == SRT_INT16;
+    case SRT_INT8: return out == SRT_INT8 || out == SRT_UINT8 || out == SRT_INT16 || out == SRT_INT32;
+    case SRT_INT16: return out == SRT_INT8 || out == SRT_INT16 || out == SRT_INT32;
+    case SRT_INT32: return out == SRT_INT8 || out == SRT_INT16;
+    case SRT_UINT8: return out == SRT_INT8;
+    default: return false;
+    }
+}
+
 static srt_status quantize_prepare(srt_ctx *ctx, srt_node *node) {
     static const char op[] = "QUANTIZE";
     const srt_tensor *in, *out;
     CHECK(q_prepare_io(ctx, node, op, &in, &out));
-    if (out->type != SRT_INT8 && out->type != SRT_INT16) return k_unsupported_type(ctx, op, out->type);
-    if (in->type != SRT_FLOAT32 && in->type != SRT_INT8 && in->type != SRT_INT16)
-        return k_unsupported_type(ctx, op, in->type);
+    if (!quantize_pair(in->type, out->type))
+        return srt_fail(ctx, SRT_ERR_UNSUPPORTED, "%s: %s -> %s not supported", op, srt_type_name(in->type),
+                        srt_type_name(out->type));
     CHECK(k_require_quant(ctx, out, op, "output"));
     k_quant_data *d = node->user_data;
     d->scale = (double)srt_q_scale(out, 0);
@@ -53,23 +66,40 @@ static srt_status quantize_prepare(srt_ctx *ctx, srt_node *node) {
     return SRT_OK;
 }
 
+static int32_t k_load_int(const void *p, uint8_t type, int32_t i) {
+    switch (type) {
+    case SRT_INT8: return ((const int8_t *)p)[i];
+    case SRT_UINT8: return ((const uint8_t *)p)[i];
+    case SRT_INT16: return ((const int16_t *)p)[i];
+    default: return ((const int32_t *)p)[i];
+    }
+}
+
 static srt_status quantize_eval(srt_ctx *ctx, srt_node *node) {
     const k_quant_data *d = node->user_data;
     srt_eval_tensor *in = srt_eval_input(ctx, node, 0), *out = srt_eval_output(ctx, node, 0);
     if (!in || !out || !in->data || !out->data) return k_missing(ctx, "QUANTIZE");
     const int32_t n = k_elements(in->dims);
-    const bool o16 = out->type == SRT_INT16;
-    const int32_t lo = o16 ? INT16_MIN : -128, hi = o16 ? INT16_MAX : 127;
+    int32_t lo = -128, hi = 127;
+    if (out->type == SRT_INT16) { lo = INT16_MIN; hi = INT16_MAX; }
+    else if (out->type == SRT_UINT8) { lo = 0; hi = 255; }
+    else if (out->type == SRT_INT32) { lo = INT32_MIN; hi = INT32_MAX; }
     for (int32_t i = 0; i < n; ++i) {
         int32_t q;
         if (in->type == SRT_FLOAT32) {
             q = srt_wadd(k_f2i(srt_roundf(((const float *)in->data)[i] / (float)d->scale)), d->zero_point);
         } else {
-            const int32_t x = in->type == SRT_INT16 ? ((const int16_t *)in->data)[i] : ((const int8_t *)in->data)[i];
-            q = srt_wadd(srt_mbqm(x - d->in_zp, d->req_mult, d->req_shift), d->zero_point);
+            /* reference_ops::Requantize (its int8<->uint8 XOR fast path gives the same bytes) */
+            const int32_t x = k_load_int(in->data, in->type, i);
+            q = srt_wadd(srt_mbqm(srt_wsub(x, d->in_zp), d->req_mult, d->req_shift), d->zero_point);
         }
         q = srt_clamp_i32(q, lo, hi);
-        if (o16) ((int16_t *)out->data)[i] = (int16_t)q; else ((int8_t *)out->data)[i] = (int8_t)q;
+        switch (out->type) {
+        case SRT_INT16: ((int16_t *)out->data)[i] = (int16_t)q; break;
+        case SRT_UINT8: ((uint8_t *)out->data)[i] = (uint8_t)q; break;
+        case SRT_INT32: ((int32_t *)out->data)[i] = q; break;
+        default: ((int8_t *)out->data)[i] = (int8_t)q; break;
+        }
     }
     return SRT_OK;
 }
@@ -78,7 +108,8 @@ static srt_status dequantize_prepare(srt_ctx *ctx, srt_node *node) {
     static const char op[] = "DEQUANTIZE";
     const srt_tensor *in, *out;
     CHECK(q_prepare_io(ctx, node, op, &in, &out));
-    if (in->type != SRT_INT8 && in->type != SRT_INT16) return k_unsupported_type(ctx, op, in->type);
+    if (in->type != SRT_INT8 && in->type != SRT_INT16 && in->type != SRT_UINT8)
+        return k_unsupported_type(ctx, op, in->type);
     if (out->type != SRT_FLOAT32) return k_unsupported_type(ctx, op, out->type);
     CHECK(k_require_quant(ctx, in, op, "input"));
     k_quant_data *d = node->user_data;
@@ -94,7 +125,7 @@ static srt_status dequantize_eval(srt_ctx *ctx, srt_node *node) {
     const int32_t n = k_elements(in->dims);
     float *y = out->data;
     for (int32_t i = 0; i < n; ++i) {
-        const int32_t x = in->type == SRT_INT16 ? ((const int16_t *)in->data)[i] : ((const int8_t *)in->data)[i];
+        const int32_t x = k_load_int(in->data, in->type, i);
         y[i] = (float)(d->scale * (double)(x - d->zero_point));
     }
     return SRT_OK;
@@ -193,7 +224,7 @@ const srt_op srt_op_rsqrt = {
 };
 
 /* Support table for docs/supported-ops.md (firmware/tools/gen_supported_ops.py):
- * @op QUANTIZE | float32 -> int8/int16; int8/int16 -> int8/int16 | 
- * @op DEQUANTIZE | int8/int16 -> float32 | 
+ * @op QUANTIZE | float32 -> int8/int16; int8 -> int8/uint8/int16/int32; int16 -> int8/int16/int32; int32 -> int8/int16; uint8 -> int8 | 
+ * @op DEQUANTIZE | int8/int16/uint8 -> float32 | 
  * @op RSQRT | int8; float32 | 
  */

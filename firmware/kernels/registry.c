@@ -20,12 +20,22 @@ static const srt_op *const k_ops[] = {
     &srt_op_concatenation, &srt_op_split, &srt_op_split_v, &srt_op_strided_slice, &srt_op_transpose,
     &srt_op_pad,
     &srt_op_quantize, &srt_op_dequantize, &srt_op_rsqrt,
+    /* simple ops (math_unary.c, compare_logical.c, arith_more.c) */
+    &srt_op_abs, &srt_op_neg, &srt_op_ceil, &srt_op_floor, &srt_op_round, &srt_op_exp, &srt_op_sqrt,
+    &srt_op_square, &srt_op_logical_not,
+    &srt_op_equal, &srt_op_not_equal, &srt_op_greater, &srt_op_greater_equal, &srt_op_less,
+    &srt_op_less_equal, &srt_op_logical_and, &srt_op_logical_or, &srt_op_select_v2,
+    &srt_op_div, &srt_op_floor_div, &srt_op_floor_mod, &srt_op_squared_difference,
+    &srt_op_zeros_like, &srt_op_fill, &srt_op_cast, &srt_op_arg_max, &srt_op_arg_min,
+    &srt_op_slice, &srt_op_broadcast_to, &srt_op_broadcast_args, &srt_op_reverse_v2, &srt_op_dynamic_update_slice,
+    &srt_op_reduce_max, &srt_op_reduce_min, &srt_op_sum, &srt_op_reduce_all, &srt_op_prelu,
+    &srt_op_add_n, &srt_op_elu,
     /* ops_b.h */
     &srt_op_depth_to_space, &srt_op_space_to_depth, &srt_op_batch_to_space_nd, &srt_op_space_to_batch_nd,
     &srt_op_gather, &srt_op_gather_nd, &srt_op_embedding_lookup,
     &srt_op_resize_nearest_neighbor, &srt_op_resize_bilinear, &srt_op_mirror_pad, &srt_op_padv2,
     &srt_op_l2_normalization, &srt_op_l2_pool_2d, &srt_op_cumsum, &srt_op_transpose_conv,
-    &srt_op_batch_matmul, &srt_op_svdf, &srt_op_reverse_v2, &srt_op_dynamic_update_slice,
+    &srt_op_batch_matmul, &srt_op_svdf,
 #ifdef SRT_HAVE_CONTROL_OPS
     &srt_op_var_handle, &srt_op_read_variable, &srt_op_assign_variable, &srt_op_call_once,
     &srt_op_if, &srt_op_while,

@@ -139,6 +139,8 @@ static srt_status tconv_eval(srt_ctx *ctx, srt_node *node) {
                          w->dims->data[1], w->dims->data[2], out->dims->data[1], out->dims->data[2],
                          out->dims->data[3], p->stride_w, p->stride_h, d->pad_w, d->pad_h};
     const size_t nout = (size_t)g.n * g.oh * g.ow * g.oc;
+    /* the float path never takes the bias as a temp tensor in Prepare: its length is checked here */
+    if (b && k_elements(b->dims) < g.oc) return srt_fail(ctx, SRT_ERR_MODEL, "%s: bias shorter than the output depth", op);
 #define OUT_AT(bb, y, x, c) ((((size_t)(bb) * g.oh + (y)) * g.ow + (x)) * g.oc + (c))
 #define SCATTER(BODY)                                                                           \
     for (int32_t bb = 0; bb < g.n; ++bb)                                                        \

@@ -31,6 +31,16 @@ typedef struct {
 } call_once_data;
 _Static_assert(sizeof(call_once_data) <= SRT_OPDATA_SIZE_CALL_ONCE, "fits TFLM's OpData");
 
+/* Prepare-time temporary tensors: TFLM @90b983c (the Arm builds) takes one only for READ_VARIABLE's
+ * input and ASSIGN_VARIABLE's value, and reads handles through their eval tensors; the wheel's newer
+ * TFLM was probed to take one more per op (VAR_HANDLE's output, READ_VARIABLE's output,
+ * ASSIGN_VARIABLE's handle; estimator/data/op_costs.json "temps" vs temps_by_variant). */
+#if defined(SRT_ABI_X86_64_WHEEL)
+#define WHEEL_TEMPS 1
+#else
+#define WHEEL_TEMPS 0
+#endif
+
 static uint32_t hash(const char *s, uint32_t len)
 {
     uint32_t h = 2166136261u;
@@ -98,7 +108,7 @@ static srt_status var_handle_prepare(srt_ctx *ctx, srt_node *node)
         return srt_fail(ctx, SRT_ERR_MODEL, "VAR_HANDLE requires resource variables.");
     /* the wheel's VAR_HANDLE takes one temporary output tensor in Prepare (probed by the
      * estimator engineer with arena starvation, estimator/data/op_costs.json) */
-    if (srt_prepare_output(ctx, node, 0) == NULL)
+    if (WHEEL_TEMPS && srt_prepare_output(ctx, node, 0) == NULL)
         return ctx->status != SRT_OK ? ctx->status : srt_fail(ctx, SRT_ERR_MODEL, "VAR_HANDLE has no output");
     srt_eval_tensor *out = srt_eval_output(ctx, node, 0);
     if (out == NULL)
@@ -165,7 +175,7 @@ static srt_status read_variable_prepare(srt_ctx *ctx, srt_node *node)
         return srt_fail(ctx, SRT_ERR_MODEL, "READ_VARIABLE: resource id has type %s", srt_type_name(id->type));
     if (srt_num_elements(id->dims) != 1)
         return srt_fail(ctx, SRT_ERR_MODEL, "READ_VARIABLE: resource id must have one element");
-    if (srt_prepare_output(ctx, node, 0) == NULL)
+    if (WHEEL_TEMPS && srt_prepare_output(ctx, node, 0) == NULL)
         return ctx->status != SRT_OK ? ctx->status : srt_fail(ctx, SRT_ERR_MODEL, "READ_VARIABLE: no output");
     if (ctx->resvars == NULL)
         return srt_fail(ctx, SRT_ERR_MODEL, "READ_VARIABLE requires resource variables.");
@@ -191,7 +201,9 @@ static srt_status assign_variable_prepare(srt_ctx *ctx, srt_node *node)
 {
     if (node->inputs->size != 2 || node->outputs->size != 0)
         return srt_fail(ctx, SRT_ERR_MODEL, "ASSIGN_VARIABLE takes 2 inputs and no output");
-    const srt_tensor *idt = srt_prepare_input(ctx, node, 0);
+    if (WHEEL_TEMPS && srt_prepare_input(ctx, node, 0) == NULL)
+        return srt_fail(ctx, SRT_ERR_MODEL, "ASSIGN_VARIABLE: no resource input");
+    const srt_eval_tensor *idt = srt_eval_input(ctx, node, 0);
     if (idt == NULL)
         return srt_fail(ctx, SRT_ERR_MODEL, "ASSIGN_VARIABLE: no resource input");
     if (idt->type != SRT_RESOURCE && idt->type != SRT_INT32)
@@ -203,6 +215,9 @@ static srt_status assign_variable_prepare(srt_ctx *ctx, srt_node *node)
     const srt_tensor *value = srt_prepare_input(ctx, node, 1);
     if (value == NULL)
         return ctx->status != SRT_OK ? ctx->status : srt_fail(ctx, SRT_ERR_MODEL, "ASSIGN_VARIABLE: no value");
+    /* a handle made in another subgraph has no id yet: TFLM leaves the check to Eval */
+    if (idt->data == NULL)
+        return SRT_OK;
     int32_t id;
     if (resource_id(ctx, idt->data, idt->type, idt->dims, &id) != SRT_OK)
         return ctx->status;

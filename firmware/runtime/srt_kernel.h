@@ -3,7 +3,7 @@
  * operator kernels (firmware/kernels).
  *
  * simprof-rt exists to use its tensor arena exactly as TFLite Micro does on the same core, so
- * that the arena measured under QEMU is what TFLM would need (see ../shared/tflm-arena-facts.md).
+ * that the arena measured under QEMU is what TFLM would need (see docs/simprof-rt.md).
  * Every arena allocation a kernel makes therefore mirrors one that TFLM's reference kernel makes,
  * in the same order and with the same size and alignment:
  *   - Init:      the runtime allocates `opdata_size` bytes (16-aligned, tail) when non-zero.

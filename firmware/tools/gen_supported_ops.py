@@ -6,6 +6,12 @@ tensor types of the test models that contain the op (tests/unit/kernels/opcases.
 simprof.flows.corpus.opmodels), all of which are compared byte for byte with TFLM's host interpreter.
 Fails when a registered op has no @op line or an @op line names an unregistered op.
 
+Coverage: the builtin operators the tflite-micro wheel's interpreter registers (asked from the
+wheel itself, firmware/tools/wheel_ops.py), by op and by op x type, the types being those TFLM's
+reference kernels evaluate (firmware/tools/tflm_op_types.yaml) and a type counting only when a
+bit-exact test covers it; ops not run yet are listed with the reason from
+firmware/tools/unsupported_ops.yaml.
+
     .venv/bin/python firmware/tools/gen_supported_ops.py [--check]
 """
 from __future__ import annotations
@@ -13,14 +19,20 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 KERNELS = ROOT / "firmware" / "kernels"
 OUT = ROOT / "docs" / "supported-ops.md"
+TOOLS = ROOT / "firmware" / "tools"
+UNSUPPORTED = TOOLS / "unsupported_ops.yaml"
+TFLM_TYPES = TOOLS / "tflm_op_types.yaml"
 
 _DEF = re.compile(r'(?:const srt_op (srt_op_\w+) = \{[^}]*?\.name = "(\w+)")|'
-                  r'(?:^(?:UNARY_)?OP\((srt_op_\w+), \d+, "(\w+)")', re.S | re.M)
+                  r'(?:^(?:[A-Z]+_)?OP\((srt_op_\w+), \d+, "(\w+)")', re.S | re.M)
 _TAG = re.compile(r"^ \* @op (\w+) \| ([^|]*)\|(.*)$", re.M)
 
 
@@ -80,6 +92,69 @@ def tested_types() -> dict[str, set[str]]:
     return seen
 
 
+def wheel_ops() -> list[str]:
+    sys.path.insert(0, str(TOOLS))
+    import wheel_ops as w  # noqa: PLC0415
+
+    return w.registered_builtin_ops()
+
+
+@dataclass(frozen=True)
+class Coverage:
+    wheel: tuple[str, ...]          # builtin ops the wheel registers
+    supported: frozenset            # simprof-rt's ops (kernels and runtime control ops)
+    reasons: dict                   # op -> why simprof-rt does not run it
+    tflm_types: dict                # op -> types TFLM's reference kernel evaluates
+    tested: dict                    # op -> types covered by bit-exact tests
+
+    def covered_types(self, op: str) -> tuple[list[str], list[str]]:
+        """(types counted, types covered) of one wheel op; a type-agnostic op counts once."""
+        types = self.tflm_types.get(op, [])
+        if types == ["any"]:
+            return ["any"], (["any"] if op in self.supported else [])
+        return types, [t for t in types if op in self.supported and t in self.tested.get(op, set())]
+
+    def by_op(self) -> tuple[int, int]:
+        return sum(op in self.supported for op in self.wheel), len(self.wheel)
+
+    def by_type(self) -> tuple[int, int]:
+        pairs = [self.covered_types(op) for op in self.wheel]
+        return sum(len(c) for _, c in pairs), sum(len(t) for t, _ in pairs)
+
+    def problems(self) -> list[str]:
+        out = [f"{op}: registered by the wheel, neither supported nor in {UNSUPPORTED.name}"
+               for op in self.wheel if op not in self.supported and op not in self.reasons]
+        out += [f"{op}: supported, remove it from {UNSUPPORTED.name}" for op in self.reasons if op in self.supported]
+        out += [f"{op}: no entry in {TFLM_TYPES.name}" for op in self.wheel if op not in self.tflm_types]
+        return out
+
+
+def coverage(ops: list[str], control: list[str], tested: dict) -> Coverage:
+    supported = frozenset(ops) | {s.removeprefix("srt_op_").upper() for s in control}
+    return Coverage(tuple(wheel_ops()), supported, yaml.safe_load(UNSUPPORTED.read_text()) or {},
+                    yaml.safe_load(TFLM_TYPES.read_text()) or {}, tested)
+
+
+def _pct(a: int, b: int) -> str:
+    return f"{100.0 * a / b:.1f} %" if b else "-"
+
+
+def coverage_lines(cov: Coverage) -> list[str]:
+    (o, on), (t, tn) = cov.by_op(), cov.by_type()
+    lines = ["", "## Coverage of the tflite-micro wheel's builtin operators", "",
+             f"The wheel's interpreter registers {on} builtin operators (asked from the wheel: "
+             "firmware/tools/wheel_ops.py). simprof-rt runs **{o} of {on} ({p})**; by operator x tensor "
+             "type as TFLM's reference kernels evaluate them (firmware/tools/tflm_op_types.yaml; a type "
+             "counts only when a bit-exact test covers it): **{t} of {tn} ({q})**.".format(
+                 o=o, on=on, p=_pct(o, on), t=t, tn=tn, q=_pct(t, tn)),
+             "", "| operator | TFLM types | simprof-rt, bit-exact tested | status |", "|---|---|---|---|"]
+    for op in sorted(cov.wheel):
+        types, covered = cov.covered_types(op)
+        status = "supported" if op in cov.supported else f"not yet: {cov.reasons.get(op, 'no reason given')}"
+        lines.append(f"| {op} | {', '.join(types) or '?'} | {', '.join(covered) or '-'} | {status} |")
+    return lines
+
+
 def render() -> str:
     ops, control = registered()
     tg = tags()
@@ -88,6 +163,9 @@ def render() -> str:
     if problems:
         raise SystemExit("; ".join(problems))
     tested = tested_types()
+    cov = coverage(ops, control, tested)
+    if cov.problems():
+        raise SystemExit("; ".join(cov.problems()))
     lines = [
         "# Operators supported by simprof-rt",
         "",
@@ -116,7 +194,8 @@ def render() -> str:
     lines += ["", "Fused activations: NONE, RELU, RELU_N1_TO_1, RELU6 (TANH and SIGN_BIT are rejected).",
               "Fixed-point rounding: TFLite's double rounding (SaturatingRoundingDoublingHighMul then",
               "RoundingDivideByPOT), which is what the wheel uses. Float expf follows glibc's algorithm on",
-              "every target (firmware/kernels/libm_compat.c).", ""]
+              "every target (firmware/kernels/libm_compat.c)."]
+    lines += coverage_lines(cov) + [""]
     return "\n".join(lines)
 
 

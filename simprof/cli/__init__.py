@@ -15,6 +15,7 @@ from simprof.core.errors import SimprofError
 
 from . import commands as _commands
 from . import options
+from . import signals as _signals
 
 
 def _command_modules():
@@ -41,6 +42,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The `simprof` program (argv None) or the CLI called in-process (argv given)."""
+    program = argv is None
+    with _signals.handled(keep=program):
+        try:
+            code = _main(argv)
+        except KeyboardInterrupt as exc:   # SIGINT, SIGTERM, SIGHUP: cleanup ran while unwinding
+            line, code = _signals.message(exc)
+            print(line, file=sys.stderr)
+        except SystemExit as exc:          # argparse: --help, --version, usage errors
+            if not program:
+                raise
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    if program:
+        _signals.exit_program(code)        # never returns
+    return code
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -56,9 +75,6 @@ def main(argv: list[str] | None = None) -> int:
     except SimprofError as exc:
         print(f"simprof: error: {exc.one_line()}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("simprof: interrupted", file=sys.stderr)
-        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -72,6 +72,10 @@ class FirmwareError(EmulatorError):
     """The firmware ran but reported an error (non-zero exit)."""
 
 
+class OutputError(SimprofError):
+    """An output path simprof must not or cannot write (not a regular file, an input, unwritable)."""
+
+
 class BudgetExceeded(SimprofError):
     """A result is outside a requested budget or tolerance."""
 

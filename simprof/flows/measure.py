@@ -33,6 +33,7 @@ def measure_model(model: bytes | str | Path, platform: Platform, *, kernels: str
     graph = read_model(data, name)
     hint = _arena_estimate(estimate_model, graph, platform, kernels)
     img = image_for(platform, kernels)
+    runner.check_input_room(img, data, graph)     # before any input array is allocated
     if hint is not None and hint > img.arena_capacity:
         inputs = runner.input_bytes(runner.load_inputs(input, graph))
         runner.check_flash(img, data, inputs)

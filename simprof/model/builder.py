@@ -34,7 +34,7 @@ __all__ = [
     "NUMPY_DTYPES", "TFLITE_TYPES", "BUFFER_ALIGNMENT",
 ]
 
-DType = Literal["float32", "int8", "int16", "int32", "int64", "uint8", "bool", "resource"]
+DType = Literal["float32", "int8", "int16", "int32", "int64", "uint8", "uint32", "bool", "resource"]
 
 TFLITE_TYPES: dict[str, int] = {
     "float32": schema.TensorType.FLOAT32,
@@ -44,6 +44,7 @@ TFLITE_TYPES: dict[str, int] = {
     "int64": schema.TensorType.INT64,
     "uint8": schema.TensorType.UINT8,
     "bool": schema.TensorType.BOOL,
+    "uint32": schema.TensorType.UINT32,
     "resource": schema.TensorType.RESOURCE,
 }
 NUMPY_DTYPES: dict[str, np.dtype] = {
@@ -54,6 +55,7 @@ NUMPY_DTYPES: dict[str, np.dtype] = {
     "int64": np.dtype("<i8"),
     "uint8": np.dtype("u1"),
     "bool": np.dtype("?"),
+    "uint32": np.dtype("<u4"),
 }
 
 
@@ -185,7 +187,8 @@ class SubgraphBuilder:
                 raise BuilderError(f"const {name!r}: numpy dtype {arr.dtype} has no TFLite type")
         data = np.ascontiguousarray(arr, dtype=NUMPY_DTYPES[dtype])
         buffer = self._model._add_buffer(data.tobytes())
-        return self.tensor(name, data.shape, dtype, quant, _buffer=buffer)
+        # arr's shape, not data's: ascontiguousarray makes a rank-0 scalar rank 1
+        return self.tensor(name, arr.shape, dtype, quant, _buffer=buffer)
 
     def input(self, name: str, shape: Sequence[int], dtype: DType, quant: Quant | None = None) -> TensorRef:
         ref = self.tensor(name, shape, dtype, quant)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from simprof.core.errors import ModelFormatError
 
+from .checks import require_valid
 from .schema_enums import BUILTIN_OPERATORS as _OP_NAMES
 from .schema_enums import BUILTIN_OPTIONS as _OPT_NAMES
 from .schema_enums import TENSOR_TYPES
@@ -180,6 +181,7 @@ def load_model_bytes(source: bytes | str | Path, name: str | None = None) -> tup
 def read_model(source: bytes | str | Path, name: str | None = None) -> ModelGraph:
     """Parse a .tflite model (path or bytes)."""
     data, name = load_model_bytes(source, name)
+    require_valid(data, name)   # simprof-rt's load checks: every index and size bounded
     try:
         return _parse(data, name)
     except (IndexError, struct.error, ValueError, UnicodeDecodeError) as exc:
@@ -196,11 +198,17 @@ _U32 = struct.Struct("<I").unpack_from
 _U64 = struct.Struct("<Q").unpack_from
 
 
-def _field(buf: bytes, tab: int, i: int) -> int:
-    """Offset of field i inside table `tab`, 0 if absent."""
+def _field(buf: bytes, tab: int, i: int, width: int = 4) -> int:
+    """Offset of field i inside table `tab`, 0 if absent, or if it lies outside its table, where
+    simprof-rt's reader (fb.c) also takes the default."""
     vt = tab - _I32(buf, tab)[0]
     o = 4 + 2 * i
-    return _U16(buf, vt + o)[0] if o < _U16(buf, vt)[0] else 0
+    if o + 2 > _U16(buf, vt)[0]:
+        return 0
+    f = _U16(buf, vt + o)[0]
+    if f and (f + width > _U16(buf, vt + 2)[0] or tab + f + width > len(buf)):
+        return 0
+    return f
 
 
 def _table(buf: bytes, tab: int, i: int) -> int:
@@ -227,24 +235,40 @@ def _tables(buf: bytes, tab: int, i: int) -> list[int]:
     return [start + 4 * k + _U32(buf, start + 4 * k)[0] for k in range(n)]
 
 
+_WIDTH = {_U8: 1, _U16: 2, _I32: 4, _U32: 4, _U64: 8}
+
+
 def _scalar(buf: bytes, tab: int, i: int, reader, default: int = 0) -> int:
-    o = _field(buf, tab, i)
+    o = _field(buf, tab, i, _WIDTH.get(reader, 4))
     return reader(buf, tab + o)[0] if o else default
 
 
 def _string(buf: bytes, tab: int, i: int) -> str:
-    start, n = _vector(buf, tab, i)
-    return buf[start:start + n].decode(errors="replace") if n else ""
+    """A name (a label only, never read by the runtime): an unreadable one is empty."""
+    try:
+        start, n = _vector(buf, tab, i)
+    except struct.error:
+        return ""
+    return buf[start:start + n].decode(errors="replace") if n and start + n <= len(buf) else ""
 
 
 _NO_FIELDS = (0,) * 16
+# field widths of the tables read through _vtable (schema.fbs), for fb.c's rule below
+TENSOR_WIDTHS = (4, 1, 4, 4, 4, 1)                 # shape, type, buffer, name, quantization, is_variable
+OPERATOR_WIDTHS = (4, 4, 4, 1, 4)                  # opcode_index, inputs, outputs, options type, options
 
 
-def _vtable(buf: bytes, tab: int) -> tuple[int, ...]:
-    """Offsets of the fields of table `tab` (0 = absent), padded with zeros to 16 fields."""
+def _vtable(buf: bytes, tab: int, widths: tuple[int, ...] = ()) -> tuple[int, ...]:
+    """Offsets of the fields of table `tab` (0 = absent), padded with zeros to 16 fields. A field
+    of width widths[i] that reaches past its table counts as absent, as in simprof-rt's fb.c."""
     vt = tab - _I32(buf, tab)[0]
     n = (_U16(buf, vt)[0] - 4) // 2
-    return (struct.unpack_from(f"<{n}H", buf, vt + 4) + _NO_FIELDS) if n > 0 else _NO_FIELDS
+    f = (struct.unpack_from(f"<{n}H", buf, vt + 4) + _NO_FIELDS) if n > 0 else _NO_FIELDS
+    if widths:
+        tsize = _U16(buf, vt + 2)[0]
+        f = tuple(o if not o or i >= len(widths) or (o + widths[i] <= tsize and tab + o + widths[i] <= len(buf))
+                  else 0 for i, o in enumerate(f))
+    return f
 
 
 def _ints_at(buf: bytes, tab: int, o: int) -> tuple[int, ...]:
@@ -254,11 +278,15 @@ def _ints_at(buf: bytes, tab: int, o: int) -> tuple[int, ...]:
 
 
 def _string_at(buf: bytes, tab: int, o: int) -> str:
+    """A name (a label only, never read by the runtime): an unreadable one is empty."""
     if not o:
         return ""
-    v = tab + o + _U32(buf, tab + o)[0]
-    n = _U32(buf, v)[0]
-    return buf[v + 4:v + 4 + n].decode(errors="replace")
+    try:
+        v = tab + o + _U32(buf, tab + o)[0]
+        n = _U32(buf, v)[0]
+    except struct.error:
+        return ""
+    return buf[v + 4:v + 4 + n].decode(errors="replace") if v + 4 + n <= len(buf) else ""
 
 
 def _parse(data: bytes, name: str) -> ModelGraph:
@@ -266,22 +294,27 @@ def _parse(data: bytes, name: str) -> ModelGraph:
     root = _U32(buf, 0)[0]
     codes = []
     for oc in _tables(buf, root, 1):
-        code = max(_scalar(buf, oc, 3, _I32), struct.unpack_from("<b", buf, oc + _field(buf, oc, 0))[0]
-                   if _field(buf, oc, 0) else 0)
+        code = max(_scalar(buf, oc, 3, _I32), struct.unpack_from("<b", buf, oc + _field(buf, oc, 0, 1))[0]
+                   if _field(buf, oc, 0, 1) else 0)
         if code == CUSTOM_CODE:
             codes.append("CUSTOM:" + _string(buf, oc, 1))
         else:
             codes.append(_OP_NAMES.get(code, f"BUILTIN_{code}"))
-    has_data = []
-    for b in _tables(buf, root, 4):
+    buffers_at, n_buffers = _vector(buf, root, 4)
+
+    def has_data(bi: int) -> bool:
+        # Only buffers a tensor refers to are read (and checked, by simprof.model.checks).
+        if bi >= n_buffers:
+            return False
+        b = buffers_at + 4 * bi + _U32(buf, buffers_at + 4 * bi)[0]
         _, n = _vector(buf, b, 0)
         # a buffer stored outside the flatbuffer (offset > 1) also holds data
-        has_data.append(n > 0 or (_scalar(buf, b, 1, _U64) > 1 and _scalar(buf, b, 2, _U64) > 0))
+        return n > 0 or (_scalar(buf, b, 1, _U64) > 1 and _scalar(buf, b, 2, _U64) > 0)
     subgraphs = []
     for s, sg in enumerate(_tables(buf, root, 2)):
         tensors = []
         for t, ten in enumerate(_tables(buf, sg, 0)):
-            f = _vtable(buf, ten)   # the tensor's field offsets, read once (hot loop)
+            f = _vtable(buf, ten, TENSOR_WIDTHS)   # the tensor's field offsets, read once (hot loop)
             shape = _ints_at(buf, ten, f[0]) if f[0] else ()
             code = _U8(buf, ten + f[1])[0] if f[1] else 0
             dtype, esize = _TYPE_INFO.get(code, (f"type{code}", 0))
@@ -297,11 +330,11 @@ def _parse(data: bytes, name: str) -> ModelGraph:
             bi = _U32(buf, ten + f[2])[0] if f[2] else 0
             tensors.append(Tensor(
                 index=t, name=_string_at(buf, ten, f[3]), shape=shape, dtype=dtype, nbytes=max(n * esize, 0),
-                has_data=bi < len(has_data) and has_data[bi], is_variable=bool(f[5] and _U8(buf, ten + f[5])[0]),
+                has_data=has_data(bi), is_variable=bool(f[5] and _U8(buf, ten + f[5])[0]),
                 n_scales=ns, quantized=ns > 0 and nz > 0, n_zero_points=nz))
         ops = []
         for o, op in enumerate(_tables(buf, sg, 3)):
-            f = _vtable(buf, op)
+            f = _vtable(buf, op, OPERATOR_WIDTHS)
             options = _raw_options(buf, op, _U8(buf, op + f[3])[0]) if f[3] else ()
             ops.append(Operator(o, codes[_U32(buf, op + f[0])[0] if f[0] else 0],
                                 _ints_at(buf, op, f[1]) if f[1] else (), _ints_at(buf, op, f[2]) if f[2] else (),

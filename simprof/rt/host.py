@@ -48,6 +48,7 @@ class HostBuild:
     fuzz_exe: Path
     hash: str
     sanitize: bool
+    check_exe: Path | None = None    # srt_check: load verdicts of many models (firmware/host/check.c)
 
 
 @dataclass(frozen=True)
@@ -136,16 +137,16 @@ def build_host(*, sanitize: bool = True, cache_dir: Path | None = None, kernels:
     if kernels == "cmsis-nn":
         flags += ["-DSRT_KERNELS_CMSIS_NN", f"-DSRT_CMSIS_CORE={CMSIS_CORES[cmsis_core]}", f"-I{CMSIS_NN_DIR}"]
     h = hashlib.sha256(f"{RECIPE} {cc} {flags}".encode())
-    for p in srcs + headers + [HOST_DIR / "main.c", HOST_DIR / "fuzz.c"]:
+    for p in srcs + headers + [HOST_DIR / "main.c", HOST_DIR / "fuzz.c", HOST_DIR / "check.c"]:
         if p.exists():
             h.update(p.name.encode() + p.read_bytes())
     for name, text in extra:
         h.update(name.encode() + text.encode())
     key = h.hexdigest()[:16]
     out = (cache_dir or default_cache_dir()) / key
-    exe, fuzz = out / "srt_host", out / "srt_fuzz"
-    if exe.exists() and fuzz.exists():
-        return HostBuild(exe, fuzz, key, sanitize)
+    exe, fuzz, check = out / "srt_host", out / "srt_fuzz", out / "srt_check"
+    if exe.exists() and fuzz.exists() and check.exists():
+        return HostBuild(exe, fuzz, key, sanitize, check)
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out))
     gen = []
@@ -159,13 +160,13 @@ def build_host(*, sanitize: bool = True, cache_dir: Path | None = None, kernels:
         obj = tmp / f"{i}_{src.stem}.o"
         _run([cc, *flags, *inc, "-c", str(src), "-o", str(obj)])
         objs.append(str(obj))
-    for main, target in ((HOST_DIR / "main.c", exe), (HOST_DIR / "fuzz.c", fuzz)):
+    for main, target in ((HOST_DIR / "main.c", exe), (HOST_DIR / "fuzz.c", fuzz), (HOST_DIR / "check.c", check)):
         part = tmp / target.name
         _run([cc, *flags, *inc, str(main), *objs, "-lm", "-o", str(part)])
         os.replace(part, target)
     shutil.rmtree(tmp, ignore_errors=True)
     log.info("built host runtime %s", out)
-    return HostBuild(exe, fuzz, key, sanitize)
+    return HostBuild(exe, fuzz, key, sanitize, check)
 
 
 def _run(cmd: list[str]) -> None:

@@ -59,6 +59,20 @@ def check_flash(img: FirmwareImage, model: bytes, inputs: bytes, *, before_run: 
             before_run=before_run)
 
 
+def check_input_room(img: FirmwareImage, model: bytes, graph: ModelGraph, *, before_run: bool = False) -> None:
+    """Before any input array is allocated: the inputs the model's shapes ask for must fit the
+    flash beside the model (a hostile shape can ask for gigabytes; the model checks bound each
+    tensor to 2 GiB, this bounds them to what the image can hold)."""
+    sg = graph.subgraphs[0]
+    need = len(model) + sum(sg.tensors[i].nbytes for i in sg.inputs)
+    if need > img.model_capacity:
+        raise DoesNotFitError(
+            f"the model ({len(model):,} B) and its inputs need {need:,} B of flash; {img.platform.id} has "
+            f"{img.model_capacity:,} B left after simprof-rt's code",
+            fix="use a platform with more flash, or a smaller model", needed=need, available=img.model_capacity,
+            before_run=before_run)
+
+
 def raise_for(report: RuntimeReport, platform_id: str) -> None:
     """The error a failed run's report stands for."""
     if report.status_name == "arena":
@@ -262,9 +276,10 @@ def measure_model(model: bytes | str | Path, platform: Platform | str, *, input:
     if isinstance(model, (str, Path)):
         name = str(model)
     graph = graph or read_model(data, name)
+    img = image_for(plat, kernels, cache_dir=cache_dir)
+    check_input_room(img, data, graph)
     arrays = load_inputs(input, graph)
     inputs = input_bytes(arrays)
-    img = image_for(plat, kernels, cache_dir=cache_dir)
     check_flash(img, data, inputs)
     flags = protocol.image_flag("RECORDING") if recording else 0
     m, report, outs = paint_model(img, data, inputs, flags=flags, per_operator=per_operator, timeout_s=timeout_s,

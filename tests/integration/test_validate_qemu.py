@@ -80,9 +80,13 @@ def test_slice_meets_the_accuracy_bounds(run):
         assert m["total_bytes"] == m["static_bytes"] + m["stack_bytes"] + m["arena_min_bytes"] + m["heap_bytes"]
         assert m["arena_min_check"]["runs"] >= 2
     assert sum(p["measurement"]["arena_min_check"]["method"] == "two-run" for p in measured) == len(measured)
-    for p in pairs:   # every rejection was checked: a run with the image's whole arena failed
+    for p in pairs:   # every rejection was checked: a run with the image's whole arena failed, or the
+        # image's own flash (read from its ELF) cannot hold the model: simprof-rt's code on a part can
+        # exceed the fit rule's firmware reserve (on nrf51, with every kernel, it does)
         if p["status"] == "does-not-fit" and p["fit"]["flash_need_bytes"] <= p["fit"]["flash_bytes"]:
-            assert "a run with all of it fails" in p["fit"].get("reason", ""), (p["model"], p["platform"], p["fit"])
+            reason = p["fit"].get("reason", "")
+            assert "a run with all of it fails" in reason or "left after simprof-rt's code" in reason, \
+                (p["model"], p["platform"], p["fit"])
     timelines = [p for p in pairs if p.get("operator_measurement")]
     assert len(timelines) == 3 and all(p["operator_measurement"]["operators"] for p in timelines)
     html = (out / "report.html").read_text()

@@ -95,3 +95,32 @@ def test_symbolize():
     info = elf({}, [])
     assert info.symbolize(0x08000101) == "exit" and info.symbolize(0x08000104) == "exit+0x4"
     assert info.symbolize(0x08000500) == "??" and info.symbolize(0x08001002) == "main+0x2"
+
+
+def test_stack_limit_below_the_end_of_bss_is_clipped_with_a_note():
+    # a 16 KiB part whose linker script says __StackLimit = __StackTop - 16K: the "stack region"
+    # covers .data, .bss and the arena; only the memory above them can be stack
+    symbols = {"__StackTop": (0x20004000, 0), "__StackLimit": (0x20000000, 0),
+               "tensor_arena": (0x20000200, 0x3000)}
+    sections = [(".data", 0x20000000, 0x40, WA, False), (".bss", 0x20000040, 0x3200, WA, True)]
+    layout = resolve_layout(elf(symbols, sections), load("nrf51"), SymbolConventions())
+    assert layout.stack_bottom == 0x20003240 and layout.stack_top == 0x20004000
+    assert any("stack region clipped" in n for n in layout.notes)
+    assert layout.static_bytes == 0x40 + 0x3200 - 0x3000
+
+
+def test_stack_size_reaching_into_the_arena_is_clipped():
+    symbols = {"__StackTop": (0x20020000, 0), "tensor_arena": (0x20001000, 0x1E000)}
+    sections = [(".noinit", 0x20001000, 0x1E000, WA, True)]
+    layout = resolve_layout(elf(symbols, sections), load("stm32f4"),
+                            SymbolConventions(stack_size=0x4000, stack_bottom=()))
+    assert layout.stack_bottom == 0x2001F000 and any("clipped" in n for n in layout.notes)
+
+
+def test_no_room_for_the_stack_and_arena_over_heap_are_errors():
+    symbols = {"__StackTop": (0x20002000, 0), "__StackLimit": (0x20001000, 0), "tensor_arena": (0x20000000, 0x2000)}
+    with pytest.raises(ElfError, match="no room for a stack"):
+        resolve_layout(elf(symbols, [(".noinit", 0x20000000, 0x2000, WA, True)]), load("stm32f4"), SymbolConventions())
+    symbols = dict(BASE_SYMBOLS, __HeapLimit=(0x20002000, 0))
+    with pytest.raises(ElfError, match="overlaps the heap"):
+        resolve_layout(elf(symbols, BASE_SECTIONS), load("stm32f4"), SymbolConventions())

@@ -100,6 +100,22 @@ def expected_events(name: str, model: bytes) -> list[str] | None:
         naxis = int(np.prod(shapes[op.Inputs(1)]))
         return ["T in 0", "T out 0", "T in 1"] + ([f"S {4 * n(0)}"] if is_int8 else []) + \
                [f"S {4 * rank}", f"S {4 * naxis}", "T in 0", "T in 1"] + (["T out 0"] if is_int8 else [])
+    if ops in ("reduce_max", "reduce_min", "sum", "reduce_all"):  # reduce_common.cc's helpers
+        rank = len(shapes[op.Inputs(0)])
+        naxis = int(np.prod(shapes[op.Inputs(1)]))
+        t = sg.Tensors(op.Inputs(0)).Type()
+        i8, q = t == kcases.schema.TensorType.INT8, t in (kcases.schema.TensorType.INT8, kcases.schema.TensorType.INT16)
+        scratch = [f"S {4 * rank}", f"S {4 * naxis}"]
+        if ops in ("reduce_max", "reduce_min"):
+            return ["T in 0", "T in 1"] + (["T out 0"] if i8 else []) + ["T in 0", "T out 0", "T in 1"] + scratch
+        if ops == "sum":
+            return ["T in 0", "T out 0", "T in 1"] + ([f"S {4 * n(0)}"] if q else []) + scratch + \
+                   ["T in 0", "T in 1"] + (["T out 0"] if i8 else [])
+        return ["T in 0", "T out 0", "T in 1", "T in 0", "T in 1"] + scratch
+    if ops == "add_n":  # add_n.cc: in0, out, the other inputs; int8 OpData (40 B); a pointer per input
+        i8 = sg.Tensors(op.Inputs(0)).Type() == kcases.schema.TensorType.INT8
+        return ["T in 0", "T out 0"] + [f"T in {i}" for i in range(1, nin)] + (["P 40"] if i8 else []) + \
+               [f"S {8 * nin}"]
     if ops == "pad":
         return ["T in 0", "T in 1", "T out 0"]
     if ops == "concat":

@@ -44,13 +44,15 @@ def run(args: argparse.Namespace) -> int:
         return _generate(args)
     if action == "preset":
         from simprof.flows.corpus.generate import build_preset
-        from simprof.core.outputs import write_bytes_atomic
+        from simprof.core.outputs import check_output, write_bytes_atomic
+        check_output(args.out, what="model file")
         write_bytes_atomic(args.out, build_preset(args.name))
         print(f"wrote {args.out}")
         return 0
     if action == "opmodels":
         from simprof.flows.corpus import opmodels
-        from simprof.core.outputs import write_bytes_atomic
+        from simprof.core.outputs import check_output_dir, write_bytes_atomic
+        check_output_dir(args.out)
         for name, data in opmodels.all_models().items():
             write_bytes_atomic(args.out / f"{name}.tflite", data)
         print(f"wrote {len(opmodels.names())} models to {args.out}")
@@ -66,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from simprof.core.outputs import check_output_dir
+    check_output_dir(args.out)
     families = tuple(f.strip() for f in args.families.split(",") if f.strip())
     if args.tensorflow:
         from simprof.flows.corpus.keras import generate_keras

@@ -41,10 +41,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from simprof.core.outputs import write_json_atomic
+    from simprof.core.outputs import check_output, write_json_atomic
     from simprof.flows.estimate import estimate_model
     from simprof.model.reader import read_model
 
+    if args.json:
+        check_output(args.json, inputs=[args.model], what="--json file")
     if args.baseline and (args.budget is not None or args.margin is not None):
         from simprof.core.errors import UsageError
         raise UsageError("--budget/--margin gate simprof's estimate, not --baseline figures", fix="drop one of them")
@@ -72,16 +74,18 @@ def _fmt(v, unit: str = "") -> str:
 
 def _print(e, name: str) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
+    # Names come from the model and the file system: printed as text, never read as rich markup.
     console = Console()
-    table = Table(title=f"{name}: {e.runtime}, {e.abi}, {e.kernels} kernels, platform {e.platform}")
+    table = Table(title=escape(f"{name}: {e.runtime}, {e.abi}, {e.kernels} kernels, platform {e.platform}"))
     for col in ("#", "op", "head B", "live B", "scratch B", "tail B", "stack B", "total B"):
         table.add_column(col, justify="right" if col not in ("op",) else "left")
     for i, o in enumerate(e.operators):
         mark = " *" if i == e.peak_operator else ""
         label = f"{o.subgraph}:{o.index}" if o.subgraph else str(o.index)
-        table.add_row(label + mark, o.opcode, _fmt(o.arena_head_bytes), _fmt(o.live_bytes),
+        table.add_row(label + mark, escape(o.opcode), _fmt(o.arena_head_bytes), _fmt(o.live_bytes),
                       _fmt(o.scratch_bytes), _fmt(o.arena_tail_bytes), _fmt(o.stack_bytes), _fmt(o.total_bytes))
     console.print(table)
     console.print(f"arena: head {_fmt(e.arena_head_bytes)} + tail {_fmt(e.arena_tail_bytes)} = "
@@ -94,9 +98,9 @@ def _print(e, name: str) -> None:
     console.print(f"stack {_fmt(e.stack_bytes, ' B')}, static {_fmt(e.static_bytes, ' B')}, "
                   f"heap {_fmt(e.heap_bytes, ' B')}, total {_fmt(e.total_bytes, ' B')}")
     for u in e.unknowns:
-        console.print(f"[yellow]unknown:[/yellow] {u}")
+        console.print(f"[yellow]unknown:[/yellow] {escape(u)}")
     for n in e.notes:
-        console.print(f"note: {n}")
+        console.print(f"note: {escape(n)}")
 
 
 def _baselines(graph, args) -> int:

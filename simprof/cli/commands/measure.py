@@ -94,12 +94,20 @@ def run(args: argparse.Namespace) -> int:
         value = getattr(args, name)
         if value is not None and value <= 0:
             raise UsageError(f"--{name.replace('_', '-')} must be positive", fix="give a byte count > 0")
+    if args.json:   # before the emulation, not after it
+        from simprof.core.outputs import check_output
+        check_output(args.json, inputs=[args.model, args.elf, args.input], what="--json file")
     platform = load(args.platform)
     if args.elf is None and args.model is not None and measure_target(args.model) == "elf":
         args.elf, args.model = args.model, None     # `simprof measure app.elf` means --elf app.elf
     if args.elf is None:
         if args.model is None:
             raise UsageError("nothing to measure", fix="pass --elf FILE (or a .tflite model)")
+        for flag in ("stop", "stack_top", "stack_bottom", "stack_size", "arena", "arena_size", "heap_start",
+                     "heap_end", "island_gap", "sequential", "allow_nonzero_exit"):
+            if getattr(args, flag) not in (None, False):
+                raise UsageError(f"--{flag.replace('_', '-')} applies to a firmware ELF (--elf), not to a .tflite "
+                                 "model (simprof-rt's symbols are fixed)", fix="drop it, or measure your ELF")
         return _measure_model(args, platform)
     if args.model is not None:
         raise UsageError("give either a model or --elf, not both", fix="drop one of them")
@@ -147,12 +155,14 @@ def _measure_model(args: argparse.Namespace, platform) -> int:
 
 def print_measurement(m) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
+    # Names come from the model, the ELF and the file system: text, never rich markup.
     console = Console(width=None if sys.stdout.isatty() else 120)
     model = getattr(m, "model", "")
     subject = Path(model).name if model else Path(m.elf).name
-    table = Table(title=f"{subject} on {m.platform} ({m.emulator})")
+    table = Table(title=escape(f"{subject} on {m.platform} ({m.emulator})"))
     table.add_column("RAM")
     table.add_column("bytes", justify="right")
     table.add_column("of region", justify="right")
@@ -179,10 +189,10 @@ def print_measurement(m) -> None:
         for col in ("op", "type", "stack B", "arena written B", "calls"):
             ops.add_column(col, justify="left" if col == "type" else "right")
         for op in m.operators:
-            ops.add_row(str(op.index), op.opcode, f"{op.stack_bytes:,}",
+            ops.add_row(str(op.index), escape(op.opcode), f"{op.stack_bytes:,}",
                         f"{op.arena_written_bytes:,}", str(op.calls))
         console.print(ops)
     for note in m.notes:
-        console.print(f"note: {note}")
+        console.print(f"note: {escape(note)}")
     if m.exit_status is not None:
         console.print(f"firmware exit status {m.exit_status}; {m.wall_seconds:.2f} s")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import sys
 from pathlib import Path
 
@@ -36,6 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="model to draw per-operator timelines for (default: the worst three)")
     parser.add_argument("--tolerance", type=float, help="exit 3 if simprof's mean |error| of total RAM exceeds PCT")
     parser.add_argument("--no-report", action="store_true", help="skip report.html")
+    parser.add_argument("--keep-going", action="store_true",
+                        help="exit 0 even when some pairs failed (default: exit 1 and say how many)")
 
 
 def resolve_callable(spec: str):
@@ -54,8 +57,16 @@ def resolve_callable(spec: str):
 def run(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from simprof.core.outputs import check_output_dir
     from simprof.flows.validate import ValidateOptions, adapters, validate
 
+    if args.jobs < 0:
+        raise UsageError(f"--jobs must be 0 (inline) or more, not {args.jobs}", fix="e.g. --jobs 2")
+    if args.tolerance is not None and not (math.isfinite(args.tolerance) and args.tolerance >= 0):
+        raise UsageError(f"--tolerance must be a finite percentage >= 0, not {args.tolerance}", fix="e.g. --tolerance 5")
+    check_output_dir(args.out)                  # before any pair runs
+    if args.cache:
+        check_output_dir(args.cache, what="cache folder")
     platforms = tuple(p.strip() for p in args.platforms.split(",") if p.strip())
     if platforms == ("all",):
         from simprof.platforms import ids
@@ -96,25 +107,33 @@ def run(args: argparse.Namespace) -> int:
         task = bar.add_task("validating", total=None)
         results = validate(options, lambda done, total, what: bar.update(task, completed=done, total=total,
                                                                          description=what[:40]))
-    _print_summary(results, args.out)
+    _print_summary(results, args.out, report=not args.no_report)
+    failed = sum(1 for p in results["pairs"] if p["run_errors"])
     s = results["summary"]["simprof"]
     if args.tolerance is not None and s["mean_abs_error_pct"] is not None and s["mean_abs_error_pct"] > args.tolerance:
         raise BudgetExceeded(f"simprof's mean |error| {s['mean_abs_error_pct']:.2f} % exceeds {args.tolerance} %",
                              fix="see the worst cases in report.html")
+    if failed and not args.keep_going:
+        from simprof.core.errors import SimprofError
+        where = "the Failures in report.html" if not args.no_report else "run_errors in results.json"
+        raise SimprofError(f"{failed} of {len(results['pairs'])} pairs failed (results written to {args.out})",
+                           fix=f"see {where}; --keep-going exits 0 anyway")
     return 0
 
 
-def _print_summary(results: dict, out: Path) -> None:
+def _print_summary(results: dict, out: Path, *, report: bool = True) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    t = Table(title=f"{len(results['pairs'])} pairs → {out}/results.json, results.csv, report.html")
+    files = "results.json, results.csv" + (", report.html" if report else "")
+    t = Table(title=escape(f"{len(results['pairs'])} pairs → {out}/{files}"))
     for col in ("estimator", "pairs", "mean |err| %", "max |err| %", "max |err| B", "arena exact"):
         t.add_column(col, justify="left" if col == "estimator" else "right")
     fmt = lambda v: "–" if v is None else f"{v:.2f}"  # noqa: E731
     for name, s in results["summary"].items():
         arena = s.get("components", {}).get("arena", {})
-        t.add_row(name, str(s["pairs"]), fmt(s["mean_abs_error_pct"]), fmt(s["max_abs_error_pct"]),
+        t.add_row(escape(name), str(s["pairs"]), fmt(s["mean_abs_error_pct"]), fmt(s["max_abs_error_pct"]),
                   str(s.get("max_abs_error_bytes", "–")), f"{arena.get('exact', 0)}/{arena.get('compared', 0)}")
     Console().print(t)
     if results.get("stale_pairs"):
@@ -122,4 +141,5 @@ def _print_summary(results: dict, out: Path) -> None:
                                    "or the estimator changed: not cached; rerun for a consistent table[/yellow]")
     failed = sum(1 for p in results["pairs"] if p["run_errors"])
     if failed:
-        Console(stderr=True).print(f"[yellow]{failed} pairs had errors (see report.html, Failures)[/yellow]")
+        where = "report.html, Failures" if report else "results.json, run_errors"
+        Console(stderr=True).print(f"[yellow]{failed} pairs had errors (see {where})[/yellow]")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from simprof.core.outputs import write_text_atomic
+from simprof.core.outputs import check_output, write_text_atomic
 from simprof.core.sizes import Amount
 
 from . import junit, markdown, sarif
@@ -33,12 +33,24 @@ def check(budgets_path: str | Path, options: CheckOptions = CheckOptions(),
           progress: Callable[[str], None] | None = None) -> CheckReport:
     budgets = load_budgets(budgets_path)
     baseline = load_baseline(options.baseline) if options.baseline else None   # fail before any work
+    check_outputs(budgets_path, options)
     tolerance = options.tolerance or budgets.tolerance or Amount(size=0)
     cases = evaluate(budgets, measure=options.measure, progress=progress)
     changes = compare(cases, baseline, tolerance) if baseline is not None else ()
     report = make_report(budgets, cases, changes, options.baseline, tolerance)
     render_outputs(report, options)
     return report
+
+
+def check_outputs(budgets_path: str | Path, options: CheckOptions) -> None:
+    """Every output path, before any model is estimated or measured: regular files or new paths
+    only, never an input (rewriting the baseline in place is allowed: that is what it is for)."""
+    if options.write_baseline:
+        check_output(options.write_baseline, inputs=[budgets_path], what="--write-baseline file")
+    for path, what in ((options.junit, "--junit file"), (options.sarif, "--sarif file"),
+                       (options.markdown, "--markdown file")):
+        if path:
+            check_output(path, inputs=[budgets_path, options.baseline], what=what)
 
 
 def render_outputs(report: CheckReport, options: CheckOptions) -> None:

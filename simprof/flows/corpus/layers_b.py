@@ -235,16 +235,3 @@ def svdf(g: Graph, x: Act, units: int, rank: int = 1, memory: int = 8, act: str 
     g.sg.op("SVDF", [x.ref, wf, wt, b, state], [y.ref], opt)
     return y
 
-
-def reverse(g: Graph, x: Act, axes: Sequence[int]) -> Act:
-    y = g._like("reverse", x)
-    g.sg.op("REVERSE_V2", [x.ref, g.const_int32(list(axes), "axes")], [y.ref], schema.ReverseV2OptionsT())
-    return y
-
-
-def dynamic_update_slice(g: Graph, x: Act, update: Act, start: Sequence[int]) -> Act:
-    """`update` must be quantized like `x` (the op copies values)."""
-    y = g._like("dus", x)
-    g.sg.op("DYNAMIC_UPDATE_SLICE", [x.ref, update.ref, g.const_int32(list(start), "start")], [y.ref],
-            schema.DynamicUpdateSliceOptionsT())
-    return y

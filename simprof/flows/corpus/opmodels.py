@@ -224,7 +224,11 @@ from . import opmodels_stateful as _stateful  # noqa: E402  (registers the resou
 
 _stateful.register(_register)
 
-from . import opmodels_b as _ops_b  # noqa: E402  (data movement, gather, resize)
+from . import opmodels_simple as _simple  # noqa: E402  (registers the simple-op models)
+
+_simple.register(_register)
+
+from . import opmodels_b as _ops_b  # noqa: E402  (data movement, gather, resize, sequence, 16x8)
 
 _ops_b.register(_both, _register)
 

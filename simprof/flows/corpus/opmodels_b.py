@@ -116,15 +116,6 @@ def _cnn16(g: Graph) -> None:
     g.output(l16.fc16(g, g.reshape(x, (1, int(x.shape[1] * x.shape[2] * x.shape[3]))), 4))
 
 
-def _reverse(g: Graph) -> None:
-    g.output(lb.reverse(g, g.conv2d(g.input((1, 5, 4, 3)), 4, 1), (1, 2)))
-
-
-def _dus(g: Graph) -> None:
-    x = g.input((6, 7, 2))
-    g.output(lb.dynamic_update_slice(g, x, lb.gather(g, x, [0, 3], axis=0), (2, 1, 0)))
-
-
 def register(both: Callable[..., None], one: Callable[..., None]) -> None:
     both("depth_to_space", ("DEPTH_TO_SPACE", "CONV_2D"), "1x1 conv to 8 channels, DEPTH_TO_SPACE block 2", _d2s)
     both("space_to_depth", ("SPACE_TO_DEPTH", "CONV_2D"), "SPACE_TO_DEPTH block 2, then a 1x1 conv", _s2d)
@@ -159,8 +150,5 @@ def register(both: Callable[..., None], one: Callable[..., None]) -> None:
     both("batch_matmul_const_adj_y", ("BATCH_MATMUL",), "(3,4,7) x constant (5,7)^T, broadcast batch", _bmm_const_adj)
     both("batch_matmul_adj_x", ("BATCH_MATMUL",), "(1,2,6,4)^T x (3,1,6,5), batch dims broadcast both ways", _bmm_adj_x)
     both("svdf", ("SVDF", "FULLY_CONNECTED"), "two SVDF layers (int8: int16 state) and a dense head", _svdf)
-    both("reverse_v2", ("REVERSE_V2", "CONV_2D"), "REVERSE_V2 of H and W after a 1x1 conv", _reverse)
-    both("dynamic_update_slice", ("DYNAMIC_UPDATE_SLICE", "GATHER"), "rows of the input written back at (2, 1, 0)",
-         _dus)
     one("cnn16x8_int16", ("CONV_2D", "DEPTHWISE_CONV_2D", "ADD", "AVERAGE_POOL_2D", "RESHAPE", "FULLY_CONNECTED"),
         "int16", "16x8 CNN: int16 activations, int8 per-channel weights, int64 biases", _cnn16, graph_dtype="int8")

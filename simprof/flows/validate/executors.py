@@ -32,8 +32,13 @@ def run_inline(tasks: Sequence[Task]) -> Iterator[dict[str, Any]]:
         yield run_task(t)
 
 
-def _worker_init() -> None:  # pragma: no cover (runs in the workers)
+def _worker_init(parent: int) -> None:  # pragma: no cover (runs in the workers)
     os.setpgrp()  # own group: a terminal's Ctrl-C reaches only the parent; killpg reaches our emulators
+    # A parent killed outright (SIGKILL) cannot stop us: the kernel does (its emulators are tied
+    # to this worker the same way, simprof.sim.process.popen_tied).
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def on_term(signum, frame):  # unwind context managers (emulator sessions) before exiting
@@ -77,6 +82,16 @@ def _stop_workers(procs: list) -> None:
 
 
 PR_SET_CHILD_SUBREAPER = 36
+PR_SET_PDEATHSIG = 1
+
+
+def _prctl(option: int, value: int) -> bool:
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(option, value, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
 
 
 def _subreaper(on: bool) -> bool:
@@ -84,12 +99,7 @@ def _subreaper(on: bool) -> bool:
     session (so a terminal's Ctrl-C does not hit it half-way); if its worker is SIGKILLed before it
     could stop it, the orphan is reparented here instead of to init, where `_kill_orphaned_emulators`
     finds it."""
-    try:
-        import ctypes
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(PR_SET_CHILD_SUBREAPER, 1 if on else 0, 0, 0, 0) == 0
-    except (OSError, AttributeError):
-        return False
+    return _prctl(PR_SET_CHILD_SUBREAPER, 1 if on else 0)
 
 
 def _kill_orphaned_emulators() -> None:
@@ -112,13 +122,14 @@ def _kill_orphaned_emulators() -> None:
                 os.waitpid(int(pid), 0)
             except (ProcessLookupError, ChildProcessError):
                 pass
-            log.warning("killed emulator %s left behind by a stopped worker", pid)
+            # expected after a second Ctrl-C cut the workers' grace period short: not news to the user
+            log.info("killed emulator %s left behind by a stopped worker", pid)
 
 
 def run_pool(tasks: Sequence[Task], jobs: int) -> Iterator[dict[str, Any]]:
     reaper = _subreaper(True)
     ex = cf.ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=mp.get_context("fork"),
-                                initializer=_worker_init)
+                                initializer=_worker_init, initargs=(os.getpid(),))
     procs: dict[int, Any] = {}
     clean = False
     try:

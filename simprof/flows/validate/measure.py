@@ -22,8 +22,8 @@ from typing import Any, Mapping
 
 from simprof.core.errors import FirmwareError
 from simprof.rt.image import FirmwareRef, image_for, image_from_ref
-from simprof.rt.runner import (check_arena_estimate, check_flash, default_inputs, find_min_arena, input_bytes,
-                               paint_model, raise_for, report_hint)
+from simprof.rt.runner import (check_arena_estimate, check_flash, check_input_room, default_inputs, find_min_arena,
+                               input_bytes, paint_model, raise_for, report_hint)
 
 
 def build_firmware_refs(platform_ids, kernels: str = "reference") -> dict[str, FirmwareRef]:
@@ -44,7 +44,9 @@ def measure(model_path: str, platform: str, *, firmwares: Mapping[str, FirmwareR
         raise FirmwareError(f"no simprof-rt firmware was built for {platform}", fix="pass it in firmwares")
     img = image_from_ref(firmwares[platform])
     data, name = load_model_bytes(model_path)
-    inputs = input_bytes(default_inputs(read_model(data, name)))
+    graph = read_model(data, name)
+    check_input_room(img, data, graph, before_run=True)     # before any input array is allocated
+    inputs = input_bytes(default_inputs(graph))
     # Pairs the part could hold but simprof-rt's image cannot (its stack and heap regions are sized
     # for any model, not for this one) are not measured: `before_run` tells validate it is a fit
     # decision, not a failure. A model the estimate puts inside the arena is always run.

@@ -21,11 +21,11 @@ from simprof.core.outputs import write_json_atomic, write_text_atomic
 from . import executors
 from .cache import ResultCache, file_sha256, make_key
 from .results import summarize, to_csv
+from .schema import RESULTS_VERSION
 from .tasks import EstimateFn, MeasureFn, PlatformBudget, Task, estimate_inputs_hash, fit_decision, platform_file_hash
 
 log = logging.getLogger(__name__)
 
-RESULTS_VERSION = 1
 Progress = Callable[[int, int, str], None]
 
 
@@ -82,9 +82,13 @@ def discover_models(folder: Path) -> list[ModelRef]:
     if not files:
         raise UsageError(f"no .tflite models in {folder}", fix="generate some: simprof corpus generate DIR")
     missing = [p.name for p in files if not p.is_file()]
-    if missing:
+    if missing and manifest.is_file():
         raise UsageError(f"{len(missing)} models listed in manifest.json are missing, e.g. {missing[0]}",
                          fix="regenerate the corpus or remove manifest.json")
+    if missing:
+        raise UsageError(f"{len(missing)} *.tflite entries in {folder} are not readable files "
+                         f"(dangling links or folders), e.g. {missing[0]}",
+                         fix="remove them or point the links at existing models")
     return [ModelRef(p.stem, p, file_sha256(p), p.stat().st_size, families.get(p.name)) for p in files]
 
 

@@ -11,7 +11,7 @@ from simprof.model.builder import schema
 
 import opcases
 
-_NP = {0: np.float32, 9: np.int8, 2: np.int32, 7: np.int16, 3: np.uint8, 4: np.int64, 6: np.bool_}
+_NP = {0: np.float32, 9: np.int8, 2: np.int32, 7: np.int16, 3: np.uint8, 4: np.int64, 6: np.bool_, 15: np.uint32}
 
 
 def model_inputs(name: str, model: bytes) -> list[np.ndarray]:

@@ -153,6 +153,12 @@ def rand(rng: np.random.Generator, shape, dtype: str) -> np.ndarray:
         return rng.integers(-30000, 30000, size=shape, dtype=np.int16)
     if dtype == "int32":
         return rng.integers(-1000, 1000, size=shape, dtype=np.int32)
+    if dtype == "uint8":
+        return rng.integers(0, 256, size=shape, dtype=np.uint8)
+    if dtype == "int64":
+        return rng.integers(-1000, 1000, size=shape, dtype=np.int64)
+    if dtype == "bool":
+        return rng.integers(0, 2, size=shape).astype(np.bool_)
     return (rng.standard_normal(size=shape) * 3).astype(np.float32)
 
 

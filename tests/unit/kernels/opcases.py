@@ -234,9 +234,10 @@ def unary_cases(c: Cases) -> None:
 def all_cases() -> list[tuple[str, bytes, list[np.ndarray]]]:
     c = Cases()
     from opcases_shape import edge_cases, reduce_cases, shape_cases
+    from opcases_simple import simple_cases
 
     for f in (conv_cases, dw_cases, fc_cases, pool_cases, binary_cases, softmax_cases, unary_cases,
-              reduce_cases, shape_cases, edge_cases):
+              reduce_cases, shape_cases, edge_cases, simple_cases):
         f(c)
     from opcases_b import cases_b
     cases_b(c)

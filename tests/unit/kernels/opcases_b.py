@@ -410,31 +410,6 @@ def int16_misc_cases(c: Cases) -> None:
             c.add(f"{op.lower()}_int16_{k}", binop, [(ashape, "int16"), (bshape, "int16")])
 
 
-def reverse_update_cases(c: Cases) -> None:
-    for dt in ("int8", "int16", "float32", "int32"):
-        for k, (shape, axes) in enumerate([((2, 3, 4), [1]), ((3, 4, 2, 2), [-3, -2]), ((5,), [0])]):
-            def rv(g, dt=dt, shape=shape, axes=axes):
-                x = g.input("x", shape, dt, _q(dt, 0.01, 0))
-                a = g.const("axes", np.array(axes, np.int32))
-                y = g.tensor("y", shape, dt, _q(dt, 0.01, 0))
-                g.op("REVERSE_V2", [x, a], [y], S.ReverseV2OptionsT())
-                g.mark_outputs(y)
-            c.add(f"reverse_v2_{dt}_{k}", rv, [(shape, dt)])
-        for k, (oshape, ushape, start, idt) in enumerate([
-            ((4, 5, 3), (2, 3, 3), [1, 4, 0], np.int32),      # clamped: 4 -> 2
-            ((6, 4), (6, 4), [3, 3], np.int64),                # same size: the update replaces all
-            ((3, 7), (1, 2), [-2, 5], np.int64),
-        ]):
-            def dus(g, dt=dt, oshape=oshape, ushape=ushape, start=start, idt=idt):
-                x = g.input("x", oshape, dt, _q(dt, 0.01, 0))
-                u = g.input("u", ushape, dt, _q(dt, 0.01, 0))
-                s = g.const("start", np.array(start, idt))
-                y = g.tensor("y", oshape, dt, _q(dt, 0.01, 0))
-                g.op("DYNAMIC_UPDATE_SLICE", [x, u, s], [y], S.DynamicUpdateSliceOptionsT())
-                g.mark_outputs(y)
-            c.add(f"dynamic_update_slice_{dt}_{k}", dus, [(oshape, dt), (ushape, dt)])
-
-
 def int16_activation_cases(c: Cases) -> None:
     for k, (op, qi, qo) in enumerate([("RELU", (0.001, 0), (0.0006, 0)), ("RELU6", (0.0003, 0), (0.0003, 0)),
                                       ("LEAKY_RELU", (0.0008, 0), (0.0005, 0))]):
@@ -497,7 +472,7 @@ def int16_data_movement_cases(c: Cases) -> None:
 
 def cases_b(c: Cases) -> None:
     for f in (space_cases, gather_cases, resize_cases, pad_cases, norm_cases, transpose_conv_cases,
-              batch_matmul_cases, svdf_cases, int16_weighted_cases, int16_misc_cases, reverse_update_cases,
+              batch_matmul_cases, svdf_cases, int16_weighted_cases, int16_misc_cases,
               int16_activation_cases, int16_data_movement_cases):
         f(c)
 
@@ -551,10 +526,6 @@ def expected_events_b(ops: str, name: str, shapes: list[list[int]], op) -> list[
         units = shapes[op.Outputs(0)][1]
         ev = ["T in 0", "T in 1", "T in 2"] + (["T in 3"] if op.Inputs(3) >= 0 else []) + ["T in 4", "T out 0"]
         return ev + [f"S {4 * b * f}"] + ([] if "_float32_" in name else [f"S {4 * b * units}"])
-    if ops == "reverse_v2":
-        return ["T in 0", "T in 1", "T out 0"]
-    if ops == "dynamic_update_slice":
-        return ["T in 0", "T in 1", "T in 2", "T out 0"]
     if ops == "padv2":
         return ["T in 0", "T in 1", "T in 2", "T out 0"]
     return None
