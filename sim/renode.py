@@ -38,7 +38,7 @@ from simprof.core.errors import ElfError, EmulatorError, EmulatorTimeout, Platfo
 from simprof.platforms import PLATFORM_DIR, Platform
 from simprof.sim.elf import ElfInfo, read_elf
 from simprof.sim.gdb_rsp import GdbClient
-from simprof.sim.process import ConsoleProcessMixin
+from simprof.sim.process import ConsoleProcessMixin, popen_tied
 from simprof.sim.renode_memory import MonitorMemory
 
 log = logging.getLogger(__name__)
@@ -343,9 +343,9 @@ class RenodeProcess(ConsoleProcessMixin):
             cmd = renode_command(exe, monitor_port)
             self._console_file = tempfile.TemporaryFile(prefix="simprof-renode-", dir=self.workdir)
             log.debug("starting %s", " ".join(cmd))
-            self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._console_file,
-                                          stderr=subprocess.STDOUT, start_new_session=True, env=env,
-                                          cwd=self.workdir)
+            # tied to this process: Renode ends with it, even when simprof is killed with SIGKILL
+            self._proc = popen_tied(cmd, stdin=subprocess.DEVNULL, stdout=self._console_file,
+                                    stderr=subprocess.STDOUT, env=env, cwd=self.workdir)
         try:
             self.monitor = MonitorClient.connect("127.0.0.1", monitor_port, timeout_s=STARTUP_TIMEOUT_S,
                                                  alive=lambda: self._proc.poll() is None)

@@ -93,8 +93,10 @@ def run_bare(img: FirmwareImage, writes: Sequence[tuple[int, bytes]], *, timeout
 
     with open_session(emulator, img.platform, img.elf, timeout_s=max(5.0, min(timeout_s, 30.0))) as s:
         gdb = s.gdb
+        # a backend with a bulk path (Renode's monitor) writes through it: its gdb stub is slow
+        write = getattr(s, "write_memory", None) or gdb.write_memory
         for address, data in writes:
-            gdb.write_memory(address, bytes(data))
+            write(address, bytes(data))
         faults = fault_vectors(gdb, img.info, img.platform)
         for bp in {img.stop, *faults}:
             gdb.set_breakpoint(bp)
