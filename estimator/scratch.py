@@ -35,6 +35,20 @@ def _reference(sg: Subgraph, op: Operator, ptr: int = 4) -> list[tuple[int, str]
         x, axis = _t(sg, op, 0), _t(sg, op, 1)
         out.append((4 * len(x.shape), "temp index per input dimension"))
         out.append((4 * _elems(axis), "resolved axis"))
+    elif op.opcode == "TRANSPOSE_CONV":
+        x, b, y = _t(sg, op, 2), _t(sg, op, 3), _t(sg, op, 0, True)
+        if x is not None and x.dtype in ("int8", "int16"):
+            out.append(((4 if x.dtype == "int8" else 8) * _elems(y), "accumulator per output element"))
+        if x is not None and x.dtype == "int16" and b is not None and b.dtype == "int16":
+            out.append((8 * _elems(b), "bias widened to int64"))
+    elif op.opcode == "SVDF":
+        x, wf, y = _t(sg, op, 0), _t(sg, op, 1), _t(sg, op, 0, True)
+        out.append((4 * x.shape[0] * wf.shape[0], "time-weighted state per filter"))
+        if x.dtype == "int8":
+            out.append((4 * _elems(y), "int32 output accumulator"))
+    elif op.opcode == "MIRROR_PAD":
+        rank = len(_t(sg, op, 0).shape)
+        out += [(4 * rank, "output element count per dimension"), (4 * rank, "input element count per dimension")]
     elif op.opcode == "ADD_N":
         out.append((ptr * len(op.inputs), "one data pointer per input"))
     elif op.opcode in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):

@@ -11,6 +11,7 @@ from simprof.core.errors import ModelFormatError
 from . import cmsis_nn_rules
 from .abi import PLANNER_BYTES_PER_BUFFER, SCRATCH_REQUESTS_RESERVED, Abi, op_cost
 from .lifetimes import Lifetimes, ScratchRequest
+from .prepare_rules_b import prepare_persistent_b, quantized_input
 from .tail import ArenaSim
 from simprof.model.reader import ModelGraph, Operator, Subgraph
 
@@ -94,6 +95,8 @@ def _temps_for(tokens, sg: Subgraph, op: Operator):
             continue
         if cond == "int8only" and not (first_in is not None and first_in.dtype == "int8"):
             continue
+        if cond == "int8@2" and not quantized_input(sg, op, 2):
+            continue
         optional = tok.endswith("?")
         tok = tok.rstrip("?")
         idx_list = op.outputs if tok[0] == "o" else op.inputs
@@ -156,6 +159,9 @@ def _prepare_sizes(rule: str, sg: Subgraph, op: Operator, cfg: SetupConfig, reso
             resource_sizes["allocated"].add(name)
             return [value.nbytes]
         return []
+    sizes = prepare_persistent_b(rule, sg, op, cfg.variant)
+    if sizes is not None:
+        return sizes
     raise KeyError(rule)
 
 

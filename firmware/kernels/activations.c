@@ -9,7 +9,7 @@
 #include "libm_compat.h"
 
 typedef struct { int32_t in_off, out_off, mult, shift, act_min, act_max; } k_relu_data;
-typedef struct { int8_t zero, six; } k_relu6_data;
+typedef struct { int8_t zero, six; int16_t zero16, six16; } k_relu6_data; /* TFLM's Relu6OpData: both widths */
 typedef struct { int32_t in_zp, out_zp, mult_alpha, shift_alpha, mult_id, shift_id; } k_leaky_data;
 typedef struct { float alpha; } k_leaky_params;
 typedef struct {
@@ -28,7 +28,8 @@ K_STATIC_FITS(k_sig_data, SRT_OPDATA_SIZE_TANH);
 
 #define CHECK(x) do { srt_status st_ = (x); if (st_ != SRT_OK) return st_; } while (0)
 
-/* in, out temp tensors; same type int8/float32 and same element count. */
+/* in, out temp tensors; same type int8/int16/float32 and same element count. Only RELU and
+ * LEAKY_RELU have int16 paths here: the other callers refuse int16 after this. */
 static srt_status unary_prepare(srt_ctx *ctx, srt_node *node, const char *op,
                                 const srt_tensor **in, const srt_tensor **out) {
     CHECK(k_check_io(ctx, node, 1, 1, 1, op));
@@ -36,11 +37,12 @@ static srt_status unary_prepare(srt_ctx *ctx, srt_node *node, const char *op,
     CHECK(k_check_tensor(ctx, *in, op, "input"));
     *out = srt_prepare_output(ctx, node, 0);
     CHECK(k_check_tensor(ctx, *out, op, "output"));
-    if ((*in)->type != (*out)->type || ((*in)->type != SRT_INT8 && (*in)->type != SRT_FLOAT32))
+    if ((*in)->type != (*out)->type ||
+        ((*in)->type != SRT_INT8 && (*in)->type != SRT_INT16 && (*in)->type != SRT_FLOAT32))
         return k_unsupported_type(ctx, op, (*in)->type);
     if (k_elements((*in)->dims) != k_elements((*out)->dims))
         return srt_fail(ctx, SRT_ERR_MODEL, "%s: input and output sizes differ", op);
-    if ((*in)->type == SRT_INT8) {
+    if ((*in)->type == SRT_INT8 || (*in)->type == SRT_INT16) {
         CHECK(k_require_quant(ctx, *in, op, "input"));
         CHECK(k_require_quant(ctx, *out, op, "output"));
     }
@@ -61,15 +63,18 @@ static srt_status unary_eval_io(srt_ctx *ctx, const srt_node *node, const char *
 static srt_status relu_prepare(srt_ctx *ctx, srt_node *node) {
     const srt_tensor *in, *out;
     CHECK(unary_prepare(ctx, node, "RELU", &in, &out));
-    if (in->type != SRT_INT8) return SRT_OK;
+    if (in->type != SRT_INT8 && in->type != SRT_INT16) return SRT_OK;
+    const bool i16 = in->type == SRT_INT16;
+    if (i16 && (srt_q_zero_point(in, 0) || srt_q_zero_point(out, 0)))
+        return srt_fail(ctx, SRT_ERR_MODEL, "RELU: int16 zero points must be 0");
     k_relu_data *d = node->user_data;
     const float os = srt_q_scale(out, 0);
     int sh;
     srt_quantize_multiplier((double)srt_q_scale(in, 0) / (double)os, &d->mult, &sh);
     d->shift = sh;
     const int32_t lo = srt_wadd(srt_q_zero_point(out, 0), k_f2i(srt_roundf(0.0f / os)));
-    d->act_min = lo > -128 ? lo : -128;
-    d->act_max = 127;
+    d->act_min = lo > (i16 ? -32768 : -128) ? lo : (i16 ? -32768 : -128);
+    d->act_max = i16 ? 32767 : 127;
     d->in_off = srt_q_zero_point(in, 0);
     d->out_off = srt_q_zero_point(out, 0);
     return SRT_OK;
@@ -79,13 +84,15 @@ static srt_status relu_eval(srt_ctx *ctx, srt_node *node) {
     srt_eval_tensor *in, *out;
     int32_t n;
     CHECK(unary_eval_io(ctx, node, "RELU", &in, &out, &n));
-    if (in->type == SRT_INT8) {
+    if (in->type == SRT_INT8 || in->type == SRT_INT16) {
         const k_relu_data *d = node->user_data;
-        const int8_t *x = in->data;
-        int8_t *y = out->data;
+        const bool i16 = in->type == SRT_INT16;
         for (int32_t i = 0; i < n; ++i) {
-            int32_t v = srt_wadd(d->out_off, srt_mbqm((int32_t)x[i] - d->in_off, d->mult, d->shift));
-            y[i] = (int8_t)srt_clamp_i32(v, d->act_min, d->act_max);
+            const int32_t xv = i16 ? ((const int16_t *)in->data)[i] : ((const int8_t *)in->data)[i];
+            const int32_t v = srt_clamp_i32(srt_wadd(d->out_off, srt_mbqm(xv - d->in_off, d->mult, d->shift)),
+                                            d->act_min, d->act_max);
+            if (i16) ((int16_t *)out->data)[i] = (int16_t)v;
+            else ((int8_t *)out->data)[i] = (int8_t)v;
         }
     } else {
         const float *x = in->data;
@@ -101,8 +108,9 @@ static srt_status relu6_prepare(srt_ctx *ctx, srt_node *node) {
     CHECK(k_check_io(ctx, node, 1, 1, 1, op));
     const srt_tensor *in = srt_prepare_input(ctx, node, 0);
     CHECK(k_check_tensor(ctx, in, op, "input"));
-    if (in->type != SRT_INT8 && in->type != SRT_FLOAT32) return k_unsupported_type(ctx, op, in->type);
-    if (in->type == SRT_INT8) {
+    if (in->type != SRT_INT8 && in->type != SRT_INT16 && in->type != SRT_FLOAT32)
+        return k_unsupported_type(ctx, op, in->type);
+    if (in->type == SRT_INT8 || in->type == SRT_INT16) {
         CHECK(k_require_quant(ctx, in, op, "input"));
         k_relu6_data *d = node->user_data;
         const int32_t zp = srt_q_zero_point(in, 0);
@@ -110,6 +118,8 @@ static srt_status relu6_prepare(srt_ctx *ctx, srt_node *node) {
         int32_t six = k_f2i(srt_roundf(6.0f / srt_q_scale(in, 0)) + (float)zp);
         d->six = (int8_t)srt_clamp_i32(six, -128, 127);
         d->zero = (int8_t)srt_clamp_i32(zp, -128, 127);
+        d->six16 = (int16_t)srt_clamp_i32(six, -32768, 32767);
+        d->zero16 = (int16_t)srt_clamp_i32(zp, -32768, 32767);
     }
     return SRT_OK;
 }
@@ -125,6 +135,11 @@ static srt_status relu6_eval(srt_ctx *ctx, srt_node *node) {
         const int8_t *x = in->data;
         int8_t *y = out->data;
         for (int32_t i = 0; i < n; ++i) y[i] = x[i] > d->six ? d->six : (x[i] < d->zero ? d->zero : x[i]);
+    } else if (in->type == SRT_INT16) {
+        const k_relu6_data *d = node->user_data;
+        const int16_t *x = in->data;
+        int16_t *y = out->data;
+        for (int32_t i = 0; i < n; ++i) y[i] = x[i] > d->six16 ? d->six16 : (x[i] < d->zero16 ? d->zero16 : x[i]);
     } else {
         const float *x = in->data;
         float *y = out->data;
@@ -143,7 +158,7 @@ static srt_status leaky_parse(srt_ctx *ctx, const srt_fb_table *o, void *params)
 static srt_status leaky_prepare(srt_ctx *ctx, srt_node *node) {
     const srt_tensor *in, *out;
     CHECK(unary_prepare(ctx, node, "LEAKY_RELU", &in, &out));
-    if (in->type != SRT_INT8) return SRT_OK;
+    if (in->type != SRT_INT8 && in->type != SRT_INT16) return SRT_OK;
     const k_leaky_params *p = node->builtin_data;
     k_leaky_data *d = node->user_data;
     d->in_zp = srt_q_zero_point(in, 0);
@@ -163,14 +178,14 @@ static srt_status leaky_eval(srt_ctx *ctx, srt_node *node) {
     srt_eval_tensor *in, *out;
     int32_t n;
     CHECK(unary_eval_io(ctx, node, "LEAKY_RELU", &in, &out, &n));
-    if (in->type == SRT_INT8) {
+    if (in->type == SRT_INT8 || in->type == SRT_INT16) {
         const k_leaky_data *d = node->user_data;
-        const int8_t *x = in->data;
-        int8_t *y = out->data;
+        const bool i16 = in->type == SRT_INT16;
         for (int32_t i = 0; i < n; ++i) {
-            const int32_t v = (int32_t)x[i] - d->in_zp;
+            const int32_t v = (i16 ? ((const int16_t *)in->data)[i] : ((const int8_t *)in->data)[i]) - d->in_zp;
             const int32_t r = v >= 0 ? srt_mbqm(v, d->mult_id, d->shift_id) : srt_mbqm(v, d->mult_alpha, d->shift_alpha);
-            y[i] = (int8_t)srt_clamp_i32(srt_wadd(d->out_zp, r), -128, 127);
+            if (i16) ((int16_t *)out->data)[i] = (int16_t)srt_clamp_i32(srt_wadd(d->out_zp, r), -32768, 32767);
+            else ((int8_t *)out->data)[i] = (int8_t)srt_clamp_i32(srt_wadd(d->out_zp, r), -128, 127);
         }
     } else {
         const float alpha = ((const k_leaky_params *)node->builtin_data)->alpha;
@@ -185,6 +200,7 @@ static srt_status leaky_eval(srt_ctx *ctx, srt_node *node) {
 static srt_status hswish_prepare(srt_ctx *ctx, srt_node *node) {
     const srt_tensor *in, *out;
     CHECK(unary_prepare(ctx, node, "HARD_SWISH", &in, &out));
+    if (in->type == SRT_INT16) return k_unsupported_type(ctx, "HARD_SWISH", in->type);
     if (in->type != SRT_INT8) return SRT_OK;
     k_hswish_data *d = node->user_data;
     d->in_zp = (int16_t)srt_q_zero_point(in, 0);
@@ -261,6 +277,7 @@ static void sig_params(const srt_tensor *in, k_sig_data *d) {
 static srt_status logistic_prepare(srt_ctx *ctx, srt_node *node) {
     const srt_tensor *in, *out;
     CHECK(unary_prepare(ctx, node, "LOGISTIC", &in, &out));
+    if (in->type == SRT_INT16) return k_unsupported_type(ctx, "LOGISTIC", in->type);
     if (in->type != SRT_INT8) return SRT_OK;
     if (srt_q_zero_point(out, 0) != -128)
         return srt_fail(ctx, SRT_ERR_MODEL, "LOGISTIC: int8 output zero point must be -128");
@@ -276,6 +293,7 @@ static srt_status tanh_prepare(srt_ctx *ctx, srt_node *node) {
     CHECK(k_check_tensor(ctx, in, op, "input"));
     const srt_tensor *out;
     CHECK(unary_prepare(ctx, node, op, &in, &out));
+    if (in->type == SRT_INT16) return k_unsupported_type(ctx, op, in->type);
     if (in->type == SRT_INT8) sig_params(in, node->user_data);
     return SRT_OK;
 }
@@ -335,9 +353,9 @@ const srt_op srt_op_leaky_relu = {
 };
 
 /* Support table for docs/supported-ops.md (firmware/tools/gen_supported_ops.py):
- * @op RELU | int8; float32 | int8 may requantise
- * @op RELU6 | int8; float32 | 
- * @op LEAKY_RELU | int8; float32 | 
+ * @op RELU | int8; int16 (zero points 0); float32 | int8/int16 may requantise
+ * @op RELU6 | int8; int16; float32 | 
+ * @op LEAKY_RELU | int8; int16; float32 | 
  * @op HARD_SWISH | int8; float32 | 
  * @op LOGISTIC | int8 (output zero point -128); float32 | 
  * @op TANH | int8; float32 | 

@@ -2,6 +2,7 @@
  * Arithmetic: TFLite reference ConvPerChannel / Conv (float), accumulation order
  * filter_y, filter_x, in_channel; bias added after the sum; per-channel requantisation. */
 #include "ops.h"
+#include "ops_b.h"
 
 K_STATIC_FITS(k_conv_params, SRT_PARAMS_SIZE_CONV_2D);
 K_STATIC_FITS(k_conv_data, SRT_OPDATA_SIZE_CONV_2D);
@@ -91,9 +92,11 @@ srt_status k_conv_prepare_io(srt_ctx *ctx, srt_node *node, bool dw, bool cmsis_o
     io->bias = bias;
     io->out = out;
 
-    /* types */
-    const bool is_int8 = in->type == SRT_INT8;
-    if (!((is_int8 && filter->type == SRT_INT8 && out->type == SRT_INT8 &&
+    /* types (int16: 16x8 with an int64 bias, or int32 for CONV_2D, as TFLM) */
+    const bool is_int16 = in->type == SRT_INT16 && filter->type == SRT_INT8 && out->type == SRT_INT16 &&
+                          (!bias || bias->type == SRT_INT64 || (!dw && bias->type == SRT_INT32));
+    const bool is_int8 = in->type == SRT_INT8 || is_int16;
+    if (!(is_int16 || (in->type == SRT_INT8 && filter->type == SRT_INT8 && out->type == SRT_INT8 &&
            (!bias || bias->type == SRT_INT32)) ||
           (in->type == SRT_FLOAT32 && filter->type == SRT_FLOAT32 && out->type == SRT_FLOAT32 &&
            (!bias || bias->type == SRT_FLOAT32))))
@@ -147,7 +150,8 @@ srt_status k_conv_prepare_io(srt_ctx *ctx, srt_node *node, bool dw, bool cmsis_o
         }
         d->in_zp = srt_q_zero_point(in, 0);
         d->out_zp = srt_q_zero_point(out, 0);
-        CHECK(k_act_range_q(ctx, p->activation, out, -128, 127, &d->act_min, &d->act_max));
+        CHECK(k_act_range_q(ctx, p->activation, out, is_int16 ? -32768 : -128, is_int16 ? 32767 : 127,
+                            &d->act_min, &d->act_max));
     } else {
         CHECK(k_act_range_f(ctx, p->activation, &d->fact_min, &d->fact_max));
     }
@@ -216,11 +220,19 @@ static srt_status conv_eval(srt_ctx *ctx, srt_node *node) {
     return SRT_OK;
 }
 
+/* The 16x8 path runs beside the int8/float one, not inside it: the static stack bound of the op
+ * (flows/calibrate) is then the larger of the two, not their sum. */
+static srt_status conv_eval_by_type(srt_ctx *ctx, srt_node *node) {
+    const srt_eval_tensor *in = srt_eval_input(ctx, node, 0);
+    if (in && in->type == SRT_INT16) return k_conv16_eval(ctx, node, false);
+    return conv_eval(ctx, node);
+}
+
 const srt_op srt_op_conv_2d = {
     .builtin_code = 3, .name = "CONV_2D", .options_type = K_OPT_Conv2D,
     .params_size = SRT_PARAMS_SIZE_CONV_2D, .params_align = SRT_PARAMS_ALIGN_CONV_2D,
     .parse = conv_parse, .opdata_size = SRT_OPDATA_SIZE_CONV_2D,
-    .prepare = conv_prepare, .eval = conv_eval,
+    .prepare = conv_prepare, .eval = conv_eval_by_type,
 };
 
 /* depthwise.c owns the eval; its parse lives here with the shared params struct */
@@ -228,5 +240,5 @@ srt_status k_dw_parse(srt_ctx *ctx, const srt_fb_table *o, void *params);
 srt_status k_dw_parse(srt_ctx *ctx, const srt_fb_table *o, void *params) { return dw_parse(ctx, o, params); }
 
 /* Support table for docs/supported-ops.md (firmware/tools/gen_supported_ops.py):
- * @op CONV_2D | int8 (int8 per-channel or per-tensor weights, int32 bias); float32 | SAME/VALID padding, strides, dilation, grouped convolution; fused NONE, RELU, RELU_N1_TO_1, RELU6
+ * @op CONV_2D | int8 (int8 per-channel or per-tensor weights, int32 bias); int16 (16x8: int8 per-channel weights, int64 or int32 bias; no bias: int64 accumulation); float32 | SAME/VALID padding, strides, dilation, grouped convolution; fused NONE, RELU, RELU_N1_TO_1, RELU6
  */

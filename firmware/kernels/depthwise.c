@@ -2,6 +2,7 @@
  * (conv.c). Arithmetic: TFLite reference DepthwiseConvPerChannel / DepthwiseConv (float):
  * output channel = in_channel * depth_multiplier + m, accumulation over filter_y, filter_x. */
 #include "ops.h"
+#include "ops_b.h"
 
 srt_status k_dw_parse(srt_ctx *ctx, const srt_fb_table *o, void *params);
 
@@ -66,13 +67,20 @@ static srt_status dw_eval(srt_ctx *ctx, srt_node *node) {
     return SRT_OK;
 }
 
+/* the 16x8 path beside the int8/float one (see conv.c) */
+static srt_status dw_eval_by_type(srt_ctx *ctx, srt_node *node) {
+    const srt_eval_tensor *in = srt_eval_input(ctx, node, 0);
+    if (in && in->type == SRT_INT16) return k_conv16_eval(ctx, node, true);
+    return dw_eval(ctx, node);
+}
+
 const srt_op srt_op_depthwise_conv_2d = {
     .builtin_code = 4, .name = "DEPTHWISE_CONV_2D", .options_type = K_OPT_DepthwiseConv2D,
     .params_size = SRT_PARAMS_SIZE_DEPTHWISE_CONV_2D, .params_align = SRT_PARAMS_ALIGN_DEPTHWISE_CONV_2D,
     .parse = k_dw_parse, .opdata_size = SRT_OPDATA_SIZE_DEPTHWISE_CONV_2D,
-    .prepare = dw_prepare, .eval = dw_eval,
+    .prepare = dw_prepare, .eval = dw_eval_by_type,
 };
 
 /* Support table for docs/supported-ops.md (firmware/tools/gen_supported_ops.py):
- * @op DEPTHWISE_CONV_2D | int8 (int8 per-channel weights, int32 bias); float32 | any depth multiplier, dilation; fused activations as CONV_2D
+ * @op DEPTHWISE_CONV_2D | int8 (int8 per-channel weights, int32 bias); int16 (16x8: int8 per-channel weights, int64 bias); float32 | any depth multiplier, dilation; fused activations as CONV_2D
  */

@@ -120,7 +120,7 @@ static srt_status addsub_prepare(srt_ctx *ctx, srt_node *node, const char *op) {
     const srt_tensor *o = srt_prepare_output(ctx, node, 0);
     CHECK(k_check_tensor(ctx, o, op, "output"));
     if (a->type != b->type || a->type != o->type ||
-        (a->type != SRT_INT8 && a->type != SRT_FLOAT32 && a->type != SRT_INT32))
+        (a->type != SRT_INT8 && a->type != SRT_INT16 && a->type != SRT_FLOAT32 && a->type != SRT_INT32))
         return k_unsupported_type(ctx, op, a->type != b->type ? b->type : (a->type != o->type ? o->type : a->type));
     CHECK(check_shapes(ctx, op, a->dims, b->dims, o->dims));
     if (a->type == SRT_FLOAT32) return k_act_range_f(ctx, p->activation, &d->act_min.f, &d->act_max.f);
@@ -128,19 +128,21 @@ static srt_status addsub_prepare(srt_ctx *ctx, srt_node *node, const char *op) {
     CHECK(k_require_quant(ctx, a, op, "input1"));
     CHECK(k_require_quant(ctx, b, op, "input2"));
     CHECK(k_require_quant(ctx, o, op, "output"));
+    const bool i16 = a->type == SRT_INT16; /* TFLM: the same rescaling with left_shift 15 */
     const float s1 = srt_q_scale(a, 0), s2 = srt_q_scale(b, 0), so = srt_q_scale(o, 0);
     d->in1_off = -srt_q_zero_point(a, 0);
     d->in2_off = -srt_q_zero_point(b, 0);
     d->out_off = srt_q_zero_point(o, 0);
-    d->left_shift = 20;
+    d->left_shift = i16 ? 15 : 20;
     const double twice_max = 2.0 * (double)(s1 > s2 ? s1 : s2);
     int sh;
     srt_quantize_multiplier((double)s1 / twice_max, &d->in1_mult, &sh); d->in1_shift = sh;
     srt_quantize_multiplier((double)s2 / twice_max, &d->in2_mult, &sh); d->in2_shift = sh;
-    srt_quantize_multiplier(twice_max / ((double)(1 << 20) * (double)so), &d->out_mult, &sh); d->out_shift = sh;
+    srt_quantize_multiplier(twice_max / ((double)(1 << d->left_shift) * (double)so), &d->out_mult, &sh);
+    d->out_shift = sh;
     if (d->in1_shift > 0 || d->in2_shift > 0 || d->out_shift > 0)
         return srt_fail(ctx, SRT_ERR_MODEL, "%s: output scale too small for the input scales", op);
-    return k_act_range_q(ctx, p->activation, o, -128, 127, &d->act_min.i, &d->act_max.i);
+    return k_act_range_q(ctx, p->activation, o, i16 ? -32768 : -128, i16 ? 32767 : 127, &d->act_min.i, &d->act_max.i);
 }
 static srt_status add_prepare(srt_ctx *ctx, srt_node *node) { return addsub_prepare(ctx, node, "ADD"); }
 static srt_status sub_prepare(srt_ctx *ctx, srt_node *node) { return addsub_prepare(ctx, node, "SUB"); }
@@ -152,7 +154,19 @@ static srt_status addsub_eval(srt_ctx *ctx, srt_node *node, bool sub) {
     if (!a || !b || !o || !a->data || !b->data || !o->data) return k_missing(ctx, sub ? "SUB" : "ADD");
     k_bcast bc;
     if (!bcast_setup(a->dims, b->dims, o->dims, &bc)) return srt_fail(ctx, SRT_ERR_MODEL, "ADD/SUB: shapes");
-    if (a->type == SRT_INT8) {
+    if (a->type == SRT_INT16) {
+        const int16_t *x = a->data, *y = b->data;
+        int16_t *z = o->data;
+        BCAST_LOOP(bc, {
+            const int32_t v1 = srt_wmul(d->in1_off + x[i1], 1 << d->left_shift);
+            const int32_t v2 = srt_wmul(d->in2_off + y[i2], 1 << d->left_shift);
+            const int32_t s1 = srt_mbqm_lt1(v1, d->in1_mult, d->in1_shift);
+            const int32_t s2 = srt_mbqm_lt1(v2, d->in2_mult, d->in2_shift);
+            const int32_t raw = sub ? srt_wsub(s1, s2) : srt_wadd(s1, s2);
+            const int32_t r = srt_wadd(srt_mbqm_lt1(raw, d->out_mult, d->out_shift), d->out_off);
+            z[io] = (int16_t)srt_clamp_i32(r, d->act_min.i, d->act_max.i);
+        });
+    } else if (a->type == SRT_INT8) {
         const int8_t *x = a->data, *y = b->data;
         int8_t *z = o->data;
         BCAST_LOOP(bc, {
@@ -194,7 +208,7 @@ static srt_status mul_prepare(srt_ctx *ctx, srt_node *node) {
     const srt_tensor *o = srt_prepare_output(ctx, node, 0);
     CHECK(k_check_tensor(ctx, o, op, "output"));
     if (a->type != b->type || a->type != o->type ||
-        (a->type != SRT_INT8 && a->type != SRT_FLOAT32 && a->type != SRT_INT32))
+        (a->type != SRT_INT8 && a->type != SRT_INT16 && a->type != SRT_FLOAT32 && a->type != SRT_INT32))
         return k_unsupported_type(ctx, op, a->type != b->type ? b->type : (a->type != o->type ? o->type : a->type));
     CHECK(check_shapes(ctx, op, a->dims, b->dims, o->dims));
     if (a->type == SRT_FLOAT32) return k_act_range_f(ctx, p->activation, &d->act_min.f, &d->act_max.f);
@@ -202,6 +216,9 @@ static srt_status mul_prepare(srt_ctx *ctx, srt_node *node) {
     CHECK(k_require_quant(ctx, a, op, "input1"));
     CHECK(k_require_quant(ctx, b, op, "input2"));
     CHECK(k_require_quant(ctx, o, op, "output"));
+    const bool i16 = a->type == SRT_INT16;
+    if (i16 && (srt_q_zero_point(a, 0) || srt_q_zero_point(b, 0) || srt_q_zero_point(o, 0)))
+        return srt_fail(ctx, SRT_ERR_MODEL, "%s: int16 zero points must be 0", op);
     d->in1_off = -srt_q_zero_point(a, 0);
     d->in2_off = -srt_q_zero_point(b, 0);
     d->out_off = srt_q_zero_point(o, 0);
@@ -209,7 +226,7 @@ static srt_status mul_prepare(srt_ctx *ctx, srt_node *node) {
     srt_quantize_multiplier((double)srt_q_scale(a, 0) * (double)srt_q_scale(b, 0) / (double)srt_q_scale(o, 0),
                             &d->mult, &sh);
     d->shift = sh;
-    return k_act_range_q(ctx, p->activation, o, -128, 127, &d->act_min.i, &d->act_max.i);
+    return k_act_range_q(ctx, p->activation, o, i16 ? -32768 : -128, i16 ? 32767 : 127, &d->act_min.i, &d->act_max.i);
 }
 
 static srt_status mul_eval(srt_ctx *ctx, srt_node *node) {
@@ -219,7 +236,15 @@ static srt_status mul_eval(srt_ctx *ctx, srt_node *node) {
     if (!a || !b || !o || !a->data || !b->data || !o->data) return k_missing(ctx, "MUL");
     k_bcast bc;
     if (!bcast_setup(a->dims, b->dims, o->dims, &bc)) return srt_fail(ctx, SRT_ERR_MODEL, "MUL: shapes");
-    if (a->type == SRT_INT8) {
+    if (a->type == SRT_INT16) {
+        const int16_t *x = a->data, *y = b->data;
+        int16_t *z = o->data;
+        BCAST_LOOP(bc, {
+            const int32_t prod = srt_wmul(d->in1_off + x[i1], d->in2_off + y[i2]);
+            const int32_t r = srt_wadd(d->out_off, srt_mbqm(prod, d->mult, d->shift));
+            z[io] = (int16_t)srt_clamp_i32(r, d->act_min.i, d->act_max.i);
+        });
+    } else if (a->type == SRT_INT8) {
         const int8_t *x = a->data, *y = b->data;
         int8_t *z = o->data;
         BCAST_LOOP(bc, {
@@ -317,9 +342,9 @@ const srt_op srt_op_minimum = {
 };
 
 /* Support table for docs/supported-ops.md (firmware/tools/gen_supported_ops.py):
- * @op ADD | int8; int32; float32 | broadcasting up to 6-D; fused activations
- * @op SUB | int8; int32; float32 | broadcasting up to 6-D; fused activations
- * @op MUL | int8; int32; float32 | broadcasting up to 6-D; fused activations
+ * @op ADD | int8; int16 (left shift 15, as TFLM); int32; float32 | broadcasting up to 6-D; fused activations
+ * @op SUB | int8; int16 (left shift 15, as TFLM); int32; float32 | broadcasting up to 6-D; fused activations
+ * @op MUL | int8; int16 (zero points 0); int32; float32 | broadcasting up to 6-D; fused activations
  * @op MAXIMUM | int8; int32; float32 | broadcasting up to 6-D
  * @op MINIMUM | int8; int32; float32 | broadcasting up to 6-D
  */

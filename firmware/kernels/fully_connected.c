@@ -50,8 +50,11 @@ srt_status k_fc_prepare_io(srt_ctx *ctx, srt_node *node, k_io4 *io) {
     if (p->weights_format != 0)
         return srt_fail(ctx, SRT_ERR_UNSUPPORTED, "%s: shuffled weights format not supported", op);
 
-    const bool is_int8 = in->type == SRT_INT8;
-    if (!((is_int8 && filter->type == SRT_INT8 && out->type == SRT_INT8 &&
+    /* int16: 16x8 with an int32 or int64 bias, as TFLM */
+    const bool is_int16 = in->type == SRT_INT16 && filter->type == SRT_INT8 && out->type == SRT_INT16 &&
+                          (!bias || bias->type == SRT_INT32 || bias->type == SRT_INT64);
+    const bool is_int8 = in->type == SRT_INT8 || is_int16;
+    if (!(is_int16 || (in->type == SRT_INT8 && filter->type == SRT_INT8 && out->type == SRT_INT8 &&
            (!bias || bias->type == SRT_INT32)) ||
           (in->type == SRT_FLOAT32 && filter->type == SRT_FLOAT32 && out->type == SRT_FLOAT32 &&
            (!bias || bias->type == SRT_FLOAT32))))
@@ -94,7 +97,8 @@ srt_status k_fc_prepare_io(srt_ctx *ctx, srt_node *node, k_io4 *io) {
         d->in_zp = srt_q_zero_point(in, 0);
         d->filter_zp = srt_q_zero_point(filter, 0);
         d->out_zp = srt_q_zero_point(out, 0);
-        CHECK(k_act_range_q(ctx, p->activation, out, -128, 127, &d->act_min, &d->act_max));
+        CHECK(k_act_range_q(ctx, p->activation, out, is_int16 ? -32768 : -128, is_int16 ? 32767 : 127,
+                            &d->act_min, &d->act_max));
     } else {
         CHECK(k_act_range_f(ctx, p->activation, &d->fact_min, &d->fact_max));
     }
@@ -110,9 +114,33 @@ static srt_status fc_eval(srt_ctx *ctx, srt_node *node) {
     const int32_t units = k_dim(f->dims, 0), depth = k_dim(f->dims, 1);
     const int32_t batches = k_elements(out->dims) / units;
     const void *bias = (b && b->data) ? b->data : NULL;
+    /* int16: TFLM accumulates in int32 with an int32 bias (or none and quantized_bias_type INT32) */
+    const k_fc_params *p = node->builtin_data;
+    const bool acc32 = b ? b->type == SRT_INT32 : p->quantized_bias_type == SRT_INT32;
     for (int32_t bt = 0; bt < batches; ++bt)
         for (int32_t u = 0; u < units; ++u) {
-            if (in->type == SRT_INT8) {
+            if (in->type == SRT_INT16) {
+                const int16_t *x = (const int16_t *)in->data + (size_t)bt * depth;
+                const int8_t *w = (const int8_t *)f->data + (size_t)u * depth;
+                const int32_t fzp = d->pc_mult ? 0 : d->filter_zp; /* per-channel: no weight offset */
+                int64_t acc = 0;
+                int32_t acc_32 = 0, v;
+                for (int32_t i = 0; i < depth; ++i) {
+                    const int32_t prod = srt_wmul((int32_t)w[i] - fzp, (int32_t)x[i] - d->in_zp);
+                    if (acc32) acc_32 = srt_wadd(acc_32, prod);
+                    else acc += prod;
+                }
+                const int32_t m = d->pc_mult ? d->pc_mult[u] : d->mult, sh = d->pc_mult ? d->pc_shift[u] : d->shift;
+                if (acc32) {
+                    if (bias) acc_32 = srt_wadd(acc_32, k_ld_i32(bias, u));
+                    v = srt_mbqm(acc_32, m, sh);
+                } else {
+                    if (bias) acc = (int64_t)((uint64_t)acc + (uint64_t)k_ld_i64(bias, u));
+                    v = srt_mbqm64(acc, m, sh);
+                }
+                v = srt_wadd(v, d->out_zp);
+                ((int16_t *)out->data)[(size_t)bt * units + u] = (int16_t)srt_clamp_i32(v, d->act_min, d->act_max);
+            } else if (in->type == SRT_INT8) {
                 const int8_t *x = (const int8_t *)in->data + (size_t)bt * depth;
                 const int8_t *w = (const int8_t *)f->data + (size_t)u * depth;
                 int32_t acc = 0;
@@ -149,5 +177,5 @@ const srt_op srt_op_fully_connected = {
 };
 
 /* Support table for docs/supported-ops.md (firmware/tools/gen_supported_ops.py):
- * @op FULLY_CONNECTED | int8 (per-tensor or per-channel int8 weights); float32 | any input rank (rows = elements / depth); default weights format only; fused activations
+ * @op FULLY_CONNECTED | int8 (per-tensor or per-channel int8 weights); int16 (16x8: int8 weights, int32 or int64 bias); float32 | any input rank (rows = elements / depth); default weights format only; fused activations
  */

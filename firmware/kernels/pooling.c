@@ -31,7 +31,7 @@ static srt_status pool_prepare(srt_ctx *ctx, srt_node *node, const char *op) {
     CHECK(k_check_tensor(ctx, in, op, "input"));
     const srt_tensor *out = srt_prepare_output(ctx, node, 0);
     CHECK(k_check_tensor(ctx, out, op, "output"));
-    if (in->type != out->type || (in->type != SRT_INT8 && in->type != SRT_FLOAT32))
+    if (in->type != out->type || (in->type != SRT_INT8 && in->type != SRT_INT16 && in->type != SRT_FLOAT32))
         return k_unsupported_type(ctx, op, in->type);
     if (k_rank(in->dims) != 4 || k_rank(out->dims) != 4 || k_dim(in->dims, 0) != k_dim(out->dims, 0) ||
         k_dim(in->dims, 3) != k_dim(out->dims, 3))
@@ -48,9 +48,16 @@ static srt_status pool_prepare(srt_ctx *ctx, srt_node *node, const char *op) {
         return srt_fail(ctx, SRT_ERR_MODEL, "%s: window coordinates overflow", op);
     d->pad_h = k_padding(p->stride_h, 1, ih, p->filter_h, eh);
     d->pad_w = k_padding(p->stride_w, 1, iw, p->filter_w, ew);
-    if (in->type == SRT_INT8) {
+    if (in->type == SRT_INT8 || in->type == SRT_INT16) {
+        const bool i16 = in->type == SRT_INT16;
         CHECK(k_require_quant(ctx, out, op, "output"));
-        CHECK(k_act_range_q(ctx, p->activation, out, -128, 127, &d->act_min, &d->act_max));
+        CHECK(k_require_quant(ctx, in, op, "input"));
+        /* TFLM: output quantization equal to the input's (scale within 1e-6, same zero point) */
+        const float ds = srt_q_scale(in, 0) - srt_q_scale(out, 0);
+        if (!((double)(ds < 0 ? -ds : ds) <= 1.0e-6) || srt_q_zero_point(in, 0) != srt_q_zero_point(out, 0))
+            return srt_fail(ctx, SRT_ERR_MODEL, "%s: output quantization differs from the input's", op);
+        CHECK(k_act_range_q(ctx, p->activation, out, i16 ? -32768 : -128, i16 ? 32767 : 127, &d->act_min,
+                            &d->act_max));
     } else {
         CHECK(k_act_range_f(ctx, p->activation, &d->fact_min, &d->fact_max));
     }
@@ -77,12 +84,13 @@ static srt_status pool_eval(srt_ctx *ctx, srt_node *node, bool avg) {
                     const int32_t fx1 = (iw - x0) < p->filter_w ? (iw - x0) : p->filter_w;
                     const int32_t fy1 = (ih - y0) < p->filter_h ? (ih - y0) : p->filter_h;
                     const size_t oidx = (((size_t)b * oh + oy) * ow + ox) * ch + c;
-                    if (in->type == SRT_INT8) {
-                        const int8_t *x = in->data;
-                        int32_t acc = avg ? 0 : -128, count = 0;
+                    if (in->type == SRT_INT8 || in->type == SRT_INT16) {
+                        const bool i16 = in->type == SRT_INT16; /* same arithmetic, int16 range */
+                        int32_t acc = avg ? 0 : (i16 ? -32768 : -128), count = 0;
                         for (int32_t fy = fy0; fy < fy1; ++fy)
                             for (int32_t fx = fx0; fx < fx1; ++fx) {
-                                int32_t v = x[(((size_t)b * ih + y0 + fy) * iw + x0 + fx) * ch + c];
+                                const size_t xi = (((size_t)b * ih + y0 + fy) * iw + x0 + fx) * ch + c;
+                                int32_t v = i16 ? ((const int16_t *)in->data)[xi] : ((const int8_t *)in->data)[xi];
                                 if (avg) acc = srt_wadd(acc, v); else if (v > acc) acc = v;
                                 ++count;
                             }
@@ -91,7 +99,8 @@ static srt_status pool_eval(srt_ctx *ctx, srt_node *node, bool avg) {
                                 return srt_fail(ctx, SRT_ERR_MODEL, "AVERAGE_POOL_2D: empty window");
                             acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
                         }
-                        ((int8_t *)out->data)[oidx] = (int8_t)srt_clamp_i32(acc, d->act_min, d->act_max);
+                        if (i16) ((int16_t *)out->data)[oidx] = (int16_t)srt_clamp_i32(acc, d->act_min, d->act_max);
+                        else ((int8_t *)out->data)[oidx] = (int8_t)srt_clamp_i32(acc, d->act_min, d->act_max);
                     } else {
                         const float *x = in->data;
                         float acc = avg ? 0.0f : -3.40282347e+38f;
@@ -130,6 +139,6 @@ const srt_op srt_op_max_pool_2d = {
 };
 
 /* Support table for docs/supported-ops.md (firmware/tools/gen_supported_ops.py):
- * @op AVERAGE_POOL_2D | int8; float32 | SAME/VALID; fused activations
- * @op MAX_POOL_2D | int8; float32 | SAME/VALID; fused activations
+ * @op AVERAGE_POOL_2D | int8; int16; float32 | SAME/VALID; fused activations
+ * @op MAX_POOL_2D | int8; int16; float32 | SAME/VALID; fused activations
  */

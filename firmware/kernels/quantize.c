@@ -6,6 +6,7 @@
  *   rsqrt:      1.f / sqrtf(x); int8: GetInvSqrtQuantizedMultiplierExp (gemmlowp Newton-Raphson
  *               on Q3.28) of x - zp_in, then two MultiplyByQuantizedMultiplier with 2^20 headroom. */
 #include "ops.h"
+#include "ops_b.h"
 #include "libm_compat.h"
 
 typedef struct {
@@ -154,8 +155,9 @@ static srt_status rsqrt_prepare(srt_ctx *ctx, srt_node *node) {
     return SRT_OK;
 }
 
-/* GetInvSqrtQuantizedMultiplierExp(x, reverse_shift = -1): 1/sqrt(x) as (q31, left shift). */
-static void inv_sqrt_multiplier(int32_t x, int32_t *mult, int *shift) {
+/* GetInvSqrtQuantizedMultiplierExp(x, reverse_shift = -1): 1/sqrt(x) as (q31, left shift).
+ * Also L2_NORMALIZATION's (norm.c, declared in ops_b.h). */
+void srt_inv_sqrt_multiplier(int32_t x, int32_t *mult, int *shift) {
     if (x <= 1) { *mult = INT32_MAX; *shift = 0; return; }
     int s = 11;
     while (x >= (1 << 29)) { x /= 4; ++s; }
@@ -192,7 +194,7 @@ static srt_status rsqrt_eval(srt_ctx *ctx, srt_node *node) {
             if (v == 0) { y[i] = 127; continue; }
             int32_t m;
             int s;
-            inv_sqrt_multiplier(v, &m, &s);
+            srt_inv_sqrt_multiplier(v, &m, &s);
             const int32_t data = srt_mbqm(1, m, s + 20);
             const int32_t o = srt_wadd(srt_mbqm(data, d->mult, d->shift - 20), d->out_zp);
             y[i] = (int8_t)srt_clamp_i32(o, -128, 127);

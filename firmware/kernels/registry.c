@@ -3,6 +3,7 @@
  * here when the runtime build defines SRT_HAVE_CONTROL_OPS (their srt_op objects must then exist
  * under these names). srt_builtin_name lives in builtin_names.c (generated). */
 #include "ops.h"
+#include "ops_b.h"
 
 #ifdef SRT_HAVE_CONTROL_OPS
 extern const srt_op srt_op_var_handle, srt_op_read_variable, srt_op_assign_variable, srt_op_call_once;
@@ -29,6 +30,12 @@ static const srt_op *const k_ops[] = {
     &srt_op_slice, &srt_op_broadcast_to, &srt_op_broadcast_args, &srt_op_reverse_v2, &srt_op_dynamic_update_slice,
     &srt_op_reduce_max, &srt_op_reduce_min, &srt_op_sum, &srt_op_reduce_all, &srt_op_prelu,
     &srt_op_add_n, &srt_op_elu,
+    /* ops_b.h */
+    &srt_op_depth_to_space, &srt_op_space_to_depth, &srt_op_batch_to_space_nd, &srt_op_space_to_batch_nd,
+    &srt_op_gather, &srt_op_gather_nd, &srt_op_embedding_lookup,
+    &srt_op_resize_nearest_neighbor, &srt_op_resize_bilinear, &srt_op_mirror_pad, &srt_op_padv2,
+    &srt_op_l2_normalization, &srt_op_l2_pool_2d, &srt_op_cumsum, &srt_op_transpose_conv,
+    &srt_op_batch_matmul, &srt_op_svdf,
 #ifdef SRT_HAVE_CONTROL_OPS
     &srt_op_var_handle, &srt_op_read_variable, &srt_op_assign_variable, &srt_op_call_once,
     &srt_op_if, &srt_op_while,

@@ -1,6 +1,7 @@
 /* slice_ops.c - STRIDED_SLICE, TRANSPOSE, PAD (any element type of a known size; PAD's fill value is
  * the output zero point for int8, 0 otherwise). Pure index maps, bit-exact by construction. */
 #include "ops.h"
+#include "ops_b.h"
 
 #define SS_MAX 5 /* TFLM's StridedSliceParams / PadParams hold 5 dims */
 
@@ -184,7 +185,7 @@ static srt_status tr_eval(srt_ctx *ctx, srt_node *node) {
 
 /* ---- PAD: in, paddings, [constant], out ---- */
 static srt_status pad_prepare(srt_ctx *ctx, srt_node *node) {
-    static const char op[] = "PAD";
+    const char *op = node->op ? node->op->name : "PAD";
     k_pad_data *d = node->user_data;
     CHECK(k_check_io(ctx, node, 2, 3, 1, op));
     const srt_tensor *in = srt_prepare_input(ctx, node, 0);
@@ -198,9 +199,10 @@ static srt_status pad_prepare(srt_ctx *ctx, srt_node *node) {
     }
     const srt_tensor *out = srt_prepare_output(ctx, node, 0);
     CHECK(k_check_tensor(ctx, out, op, "output"));
-    if (in->type != out->type || (in->type != SRT_INT8 && in->type != SRT_FLOAT32 && in->type != SRT_INT32))
+    if (in->type != out->type || (in->type != SRT_INT8 && in->type != SRT_FLOAT32 && in->type != SRT_INT32 &&
+                                  in->type != SRT_INT16))
         return k_unsupported_type(ctx, op, in->type);
-    if (cst) return srt_fail(ctx, SRT_ERR_UNSUPPORTED, "%s: constant_values input (PADV2) not supported", op);
+    if (cst) CHECK(k_padv2_constant(ctx, in, out, cst));
     const int32_t r = k_rank(in->dims);
     if (r > SS_MAX || k_rank(out->dims) != r) return srt_fail(ctx, SRT_ERR_UNSUPPORTED, "%s: rank %d", op, (int)r);
     if (!pads->is_constant || pads->type != SRT_INT32 || k_elements(pads->dims) != 2 * r)
@@ -234,6 +236,8 @@ static srt_status pad_eval(srt_ctx *ctx, srt_node *node) {
     uint8_t fill[4];
     if (in->type == SRT_INT8) fill[0] = (uint8_t)(int8_t)d->pad_value;
     else memset(fill, 0, sizeof fill);
+    srt_eval_tensor *cst = node->inputs->size > 2 ? srt_eval_input(ctx, node, 2) : NULL;
+    if (cst && cst->data) memcpy(fill, cst->data, es); /* PADV2: the scalar constant_values */
     uint8_t *o = out->data;
     for (int32_t k = 0; k < n; ++k) {
         bool inside = true;
@@ -267,9 +271,15 @@ const srt_op srt_op_pad = {
     .params_size = SRT_PARAMS_SIZE_PAD, .params_align = SRT_PARAMS_ALIGN_PAD,
     .parse = NULL, .opdata_size = SRT_OPDATA_SIZE_PAD, .prepare = pad_prepare, .eval = pad_eval,
 };
+const srt_op srt_op_padv2 = {
+    .builtin_code = 60, .name = "PADV2", .options_type = 0,
+    .params_size = SRT_PARAMS_SIZE_PADV2, .params_align = SRT_PARAMS_ALIGN_PADV2,
+    .parse = NULL, .opdata_size = SRT_OPDATA_SIZE_PAD, .prepare = pad_prepare, .eval = pad_eval,
+};
 
 /* Support table for docs/supported-ops.md (firmware/tools/gen_supported_ops.py):
  * @op STRIDED_SLICE | any fixed-size type | rank <= 5, constant begin/end/strides, begin/end/shrink-axis masks; no ellipsis/new-axis masks, no offset
  * @op TRANSPOSE | any fixed-size type | rank <= 6
- * @op PAD | int8 (pads with the output zero point); int32; float32 | rank <= 5, constant int32 paddings; not PADV2
+ * @op PAD | int8 (pads with the output zero point); int16; int32; float32 | rank <= 5, constant int32 paddings
+ * @op PADV2 | int8 (constant with the output's scale and zero point); int16; int32; float32 | as PAD, scalar constant_values
  */

@@ -81,6 +81,10 @@ def tested_types() -> dict[str, set[str]]:
             idx = [int(j) for j in (op.InputsAsNumpy() if op.InputsLength() else []) if j >= 0]
             if name == "SPLIT":
                 idx = idx[1:]
+            if name == "TRANSPOSE_CONV":  # inputs: output shape, filter, data
+                idx = idx[2:]
+            if name == "EMBEDDING_LOOKUP":  # inputs: ids, table
+                idx = idx[1:]
             if not idx:
                 continue
             t = sg.Tensors(idx[0]).Type()

@@ -43,6 +43,7 @@ _OPTION_FIELDS = {
     "WhileOptions": ("CondSubgraphIndex", "BodySubgraphIndex"),
     "CallOnceOptions": ("InitSubgraphIndex",),
     "VarHandleOptions": ("Container", "SharedName"),
+    "BatchMatMulOptions": ("AdjX", "AdjY"),
 }
 
 
@@ -109,6 +110,7 @@ _RAW_OPTIONS = {
     "WhileOptions": (("CondSubgraphIndex", 0, "i32", 0), ("BodySubgraphIndex", 1, "i32", 0)),
     "CallOnceOptions": (("InitSubgraphIndex", 0, "i32", 0),),
     "VarHandleOptions": (("Container", 0, "str", ""), ("SharedName", 1, "str", "")),
+    "BatchMatMulOptions": (("AdjX", 0, "bool", False), ("AdjY", 1, "bool", False)),
 }
 
 

@@ -23,9 +23,17 @@ MODELS = ["conv_2d_int8", "conv_2d_float32", "depthwise_conv_2d_int8", "depthwis
           "simple_math_float32", "abs_int8", "abs_int16", "compare_select_int8", "compare_select_float32",
           "div_float32", "div_int32", "squared_difference_int8", "squared_difference_int16", "quantize_uint8_io",
           "reduce_ops_int8", "reduce_ops_float32", "sum_int16", "misc_shape_float32", "add_n_prelu_int8",
-          "add_n_prelu_float32", "elu_int8", "elu_float32"]
+          "add_n_prelu_float32", "elu_int8", "elu_float32",
+          # ops_b kernels: Arm-only sizes (short-enum options, Prepare-time OpData, dims copies, scratch)
+          "mirror_pad_reflect_int8", "embedding_lookup_int8", "gather_int8", "space_batch_dilated_conv_int8",
+          "resize_bilinear_int8", "depth_to_space_float32", "padv2_int8", "l2_normalization_int8",
+          "l2_pool_2d_float32", "cumsum_int8", "transpose_conv_int8", "transpose_conv_valid_relu_float32",
+          "batch_matmul_int8", "batch_matmul_adj_x_float32", "svdf_int8", "svdf_float32",
+          "cnn16x8_int16"]
 MIN_MODELS = ["softmax_float32", "streaming_int8", "mean_int8", "compare_select_int8", "simple_math_float32",
-              "reduce_ops_int8", "misc_shape_float32", "add_n_prelu_int8"]
+              "reduce_ops_int8", "misc_shape_float32", "add_n_prelu_int8",
+              "embedding_lookup_int8", "cumsum_int8",
+              "transpose_conv_int8", "batch_matmul_const_adj_y_int8", "svdf_int8"]
 
 
 @pytest.mark.qemu

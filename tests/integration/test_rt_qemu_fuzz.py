@@ -21,7 +21,11 @@ from simprof.rt.protocol import pack_image
 pytestmark = pytest.mark.qemu
 
 SEEDS = ("conv_2d_int8", "depthwise_conv_2d_int8", "fully_connected_int8", "softmax_int8", "mean_int8",
-         "add_broadcast_int8", "max_pool_2d_float32", "strided_slice_int8")
+         "add_broadcast_int8", "max_pool_2d_float32", "strided_slice_int8",
+         # ops_b kernels: index maps that read shapes, indices and paddings from the model
+         "gather_int8", "gather_nd_float32", "embedding_lookup_int8", "mirror_pad_reflect_int8",
+         "resize_bilinear_int8", "space_batch_dilated_conv_int8", "depth_to_space_int8", "cumsum_int8",
+         "l2_normalization_int8", "transpose_conv_int8", "batch_matmul_adj_x_int8", "svdf_int8", "cnn16x8_int16")
 RUNS = 240
 INTERESTING = (0, 1, 2, 4, 16, 0x7F, 0x80, 0xFF, 0x7FFF, 0xFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF)
 

@@ -23,6 +23,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent / "kernels"))
 import kcases  # noqa: E402
 import opcases  # noqa: E402
+import opcases_b  # noqa: E402
 
 
 CASES = opcases.all_cases()
@@ -68,6 +69,9 @@ def expected_events(name: str, model: bytes) -> list[str] | None:
 
     def n(i):
         return int(np.prod(shapes[op.Outputs(i)]))
+    ops_b = opcases_b.expected_events_b(ops, name, shapes, op)
+    if ops_b is not None:
+        return ops_b
     if ops == "conv":
         c = shapes[op.Inputs(1)][0]
         return ["T out 0", "T in 0", "T in 1", f"P {4 * c}", f"P {4 * c}", "T in 0", "T in 1"] + \
@@ -79,7 +83,7 @@ def expected_events(name: str, model: bytes) -> list[str] | None:
     if ops == "fc":
         units = shapes[op.Inputs(1)][0]
         q = sg.Tensors(op.Inputs(1)).Quantization()
-        pc = is_int8 and q is not None and q.ScaleLength() > 1
+        pc = (is_int8 or "_int16_" in name) and q is not None and q.ScaleLength() > 1
         return ["T in 0", "T in 1"] + (["T in 2"] if has_bias else []) + ["T out 0"] + \
                ([f"P {4 * units}"] * 2 if pc else [])
     if ops in ("add", "sub", "mul"):

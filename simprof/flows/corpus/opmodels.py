@@ -228,6 +228,10 @@ from . import opmodels_simple as _simple  # noqa: E402  (registers the simple-op
 
 _simple.register(_register)
 
+from . import opmodels_b as _ops_b  # noqa: E402  (data movement, gather, resize, sequence, 16x8)
+
+_ops_b.register(_both, _register)
+
 
 # -- public API --------------------------------------------------------------------------------------
 def names() -> list[str]:

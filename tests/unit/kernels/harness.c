@@ -257,6 +257,9 @@ static int run_case(void) {
         if (!buf) die("out of memory");
         memset(buf, 0xA5, bytes);
         if (dlen) memcpy(buf, data, dlen < bytes ? dlen : bytes);
+        /* variable tensors start as TFLM's ResetVariableTensors leaves them: int8 at the zero point, else 0 */
+        if (t->is_variable && !t->is_constant && !dlen)
+            memset(buf, t->type == SRT_INT8 && t->nzero_points > 0 ? srt_q_zero_point(t, 0) : 0, bytes);
         t->data = t->is_constant ? buf : NULL;
         g_e[i].data = buf;
         g_e[i].dims = t->dims;

@@ -239,4 +239,6 @@ def all_cases() -> list[tuple[str, bytes, list[np.ndarray]]]:
     for f in (conv_cases, dw_cases, fc_cases, pool_cases, binary_cases, softmax_cases, unary_cases,
               reduce_cases, shape_cases, edge_cases, simple_cases):
         f(c)
+    from opcases_b import cases_b
+    cases_b(c)
     return c.items
