@@ -10,7 +10,10 @@ from simprof.flows.corpus import opmodels
 from simprof.estimator import estimate
 
 MODELS = ["conv_2d_int8", "softmax_float32", "mean_int8", "concatenation_int8", "streaming_int8"]
-SLACK = 256  # error-reporting paths and nested-subgraph bounds the test models do not take
+# Error-reporting paths and nested-subgraph bounds the test models do not take, and the other dtype
+# paths under the same eval function: the static bound of CONV_2D covers its int16 (16x8) path,
+# whose 64-bit accumulators need 288 B more than the int8 path painted here.
+SLACK = 320
 
 
 @pytest.fixture(scope="module")
