@@ -136,16 +136,16 @@ def min_arena_to_the_byte(head: int, aligned) -> tuple[int, str]:
     16-byte boundary gives the first 16-aligned tail allocation 4 bytes more. So the setup's
     allocator steps (`aligned`: the replay with a 16-aligned end, which gives the reported tail)
     are replayed for each other position of the end and the smallest working size taken."""
-    from .tail import compress, replay
+    from .tail import compress, replay_need
 
     best = (max(aligned.need_bytes, _ceil16(head + aligned.tail_bytes)), aligned.need_stage)
     steps = compress(aligned.trace)
     for m in range(1, 16):
-        r = replay(steps, m)
-        final = head + r.tail
-        size = max(r.need + (m - r.need) % 16, final + (m - final) % 16)
+        tail, need, stage = replay_need(steps, m)
+        final = head + tail
+        size = max(need + (m - need) % 16, final + (m - final) % 16)
         if size < best[0]:
-            best = (size, r.need_stage)
+            best = (size, stage)
     return best
 
 

@@ -149,3 +149,52 @@ def replay(trace: list, end_mod: int) -> ArenaSim:
         sim.stage = stage
         getattr(sim, name)(*args)
     return sim
+
+
+def replay_need(trace: list, end_mod: int) -> tuple[int, int, str]:
+    """(tail, need, need_stage) of `replay(trace, end_mod)`, computed with plain integers: the
+    minimum-arena search replays every setup 15 times, and this is its inner loop. Kept equal to
+    `replay` step for step (tests/unit/test_estimator_planner.py checks both on the corpus)."""
+    m = end_mod
+    head = temp = tail = need = 0
+    need_stage = ""
+    live, lo, hi = 0, 0, 0
+    for stage, name, args in trace:
+        if name == "persist":
+            size, align = args
+            tail = (tail + size - m + align - 1) // align * align + m
+            if head + tail > need:
+                need, need_stage = head + tail, stage
+        elif name == "temps":
+            end, temp, live, (lo, hi) = args
+            if end + tail > need:
+                need, need_stage = end + tail, stage
+        elif name == "persist_over_temps":
+            size, align = args
+            u = (tail + size - m + align - 1) // align * align + m
+            want = live + u
+            if lo != hi:
+                x = live + u
+                nt = x + (m - x) % 16 - u
+                if lo < size or nt > lo - size:
+                    want = hi + u
+            if want > need:
+                need, need_stage = want, stage
+            tail = u
+            if head + tail > need:
+                need, need_stage = head + tail, stage
+        elif name == "reset_temp":
+            temp = head
+            live, lo, hi = head, 0, 0
+        elif name == "resize_head":
+            head = temp = args[0]
+            if head + tail > need:
+                need, need_stage = head + tail, stage
+        elif name == "planner_area":
+            buffers, per_buffer, _ = args
+            want = (temp + 15) // 16 * 16 + per_buffer * buffers + tail + (m - tail) % 16
+            if want > need:
+                need, need_stage = want, stage
+        else:
+            raise ValueError(f"unknown allocator step {name!r}")
+    return tail, need, need_stage

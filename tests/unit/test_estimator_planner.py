@@ -94,3 +94,38 @@ def test_dynamic_shape_is_refused_as_simprof_rt_refuses_it():
     b.io([x], [y])
     with pytest.raises(ModelFormatError, match="tensor 1 of subgraph 0: negative"):
         estimate(b.build())
+
+
+def test_lean_replay_equals_the_allocator_replay():
+    """The minimum-arena search's inner loop (tail.replay_need) gives the same tail, need and stage
+    as the full allocator replay, for every arena-end position, on every op-model and preset."""
+    from simprof.estimator import abi as abi_mod
+    from simprof.estimator.lifetimes import compute_lifetimes
+    from simprof.estimator.planner import plan as plan_
+    from simprof.estimator.scratch import scratch_requests
+    from simprof.estimator.tail import compress, replay, replay_need
+    from simprof.estimator.transient import SetupConfig, simulate_setup
+    from simprof.flows.corpus import opmodels
+    from simprof.flows.corpus.generate import PRESETS, build_preset
+    from simprof.model.reader import read_model
+
+    models = [opmodels.model(n) for n in opmodels.names()] + [build_preset(n) for n in sorted(PRESETS)]
+    target = abi_mod.get_abi("arm-eabi")
+    checked = 0
+    for data in models:
+        g = read_model(data)
+        try:
+            scratch = scratch_requests(g, "reference", ptr_bytes=target.ptr)
+            life = compute_lifetimes(g, scratch)
+            arena = plan_(life.buffers)
+            cfg = SetupConfig(recording=False, kernels="reference", python_resource_vars=True, variant="arm-eabi",
+                              runtime="simprof-rt")
+            setup = simulate_setup(g, target, cfg, life, scratch, arena.head_bytes)
+        except Exception:   # noqa: BLE001 - a model the estimator refuses has no trace to compare
+            continue
+        steps = compress(list(setup.trace))
+        for m in range(16):
+            full = replay(steps, m)
+            assert replay_need(steps, m) == (full.tail, full.need, full.need_stage)
+        checked += 1
+    assert checked > 100
