@@ -19,9 +19,11 @@ def _s2d(g: Graph) -> None:
 
 
 def _s2b_b2s(g: Graph) -> None:
-    # dilated-convolution pattern: SPACE_TO_BATCH_ND -> CONV_2D -> BATCH_TO_SPACE_ND
-    x = g.input((1, 7, 6, 3))
-    y = lb.space_to_batch(g, x, (2, 2), ((1, 0), (0, 0)))
+    # dilated-convolution pattern: SPACE_TO_BATCH_ND -> CONV_2D -> BATCH_TO_SPACE_ND. No padding:
+    # TFLM fills padded elements from an OpData field it never sets (uninitialised arena bytes),
+    # so a padded output is not defined and cannot be compared bit for bit.
+    x = g.input((1, 8, 6, 3))
+    y = lb.space_to_batch(g, x, (2, 2), ((0, 0), (0, 0)))
     y = g.conv2d(y, 4, 3, padding="VALID")
     g.output(lb.batch_to_space(g, y, (2, 2), ((0, 0), (0, 0))))
 

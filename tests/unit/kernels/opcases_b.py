@@ -46,14 +46,19 @@ def space_cases(c: Cases) -> None:
             ((2, 3, 5, 2), [2, 3], [[1, 0], [0, 1]], (12, 2, 2, 2)),
             ((1, 5, 2), [3], [[1, 0]], (3, 2, 2)),
         ]):
-            def s2b(g, dt=dt, q=q, sshape=sshape, block=block, pads=pads, bshape=bshape):
+            # SPACE_TO_BATCH_ND gets the padded shape and zero paddings: TFLM fills padded elements
+            # from an OpData field it never sets (whatever the arena held), so they are undefined
+            padded = tuple([sshape[0]] + [d + a + b for d, (a, b) in zip(sshape[1:1 + len(block)], pads)]
+                           + list(sshape[1 + len(block):]))
+
+            def s2b(g, dt=dt, q=q, sshape=padded, block=block, pads=[[0, 0]] * len(pads), bshape=bshape):
                 x = g.input("x", sshape, dt, q)
                 bs = g.const("block", np.array(block, np.int32))
                 pd = g.const("pads", np.array(pads, np.int32))
                 y = g.tensor("y", bshape, dt, q)
                 g.op("SPACE_TO_BATCH_ND", [x, bs, pd], [y], S.SpaceToBatchNDOptionsT())
                 g.mark_outputs(y)
-            c.add(f"space_to_batch_nd_{dt}_{k}", s2b, [(sshape, dt)])
+            c.add(f"space_to_batch_nd_{dt}_{k}", s2b, [(padded, dt)])
 
             def b2s(g, dt=dt, q=q, sshape=sshape, block=block, pads=pads, bshape=bshape):
                 x = g.input("x", bshape, dt, q)
