@@ -22,6 +22,7 @@ from pathlib import Path
 
 from simprof.core.errors import BuildError, SimprofError, ToolchainError, UsageError
 from simprof.firmware import SOURCE_DIR
+from simprof.rt.sources import KERNEL_SET_DEFINES, RUNTIME_DIRS, check_kernels, source_dirs
 
 log = logging.getLogger(__name__)
 
@@ -84,34 +85,16 @@ class HostRun:
         return self.head + self.tail
 
 
-CMSIS_NN_DIR = SOURCE_DIR / "kernels_cmsis_nn"
 CMSIS_CORES = {"none": 0, "dsp": 1, "mve": 2}   # SRT_CMSIS_CORE (firmware/kernels_cmsis_nn/cmsis_nn.h)
 
 
+def _kernel_dirs(kernels: str) -> list[Path]:
+    """The kernel folders of a kernel set, as the Arm image takes them (simprof.rt.sources)."""
+    return [d for d in source_dirs(kernels) if d.name not in RUNTIME_DIRS]
+
+
 def _sources(kernels: str = "reference") -> list[Path]:
-    srcs = sorted(RUNTIME_DIR.glob("*.c")) + sorted(KERNELS_DIR.glob("*.c"))
-    if kernels == "cmsis-nn":
-        srcs += sorted(CMSIS_NN_DIR.glob("*.c"))
-    return srcs
-
-
-def _fallback_registry() -> str:
-    """Until firmware/kernels/registry.c exists: a registry of whatever srt_op_* the kernels and
-    ops_control.c define (weak references, so missing kernels are just unsupported)."""
-    names = []
-    for path in sorted(KERNELS_DIR.glob("*.h")) + [RUNTIME_DIR / "ops_control.h"]:
-        text = path.read_text()
-        for chunk in text.split("extern const srt_op")[1:]:
-            decl = chunk.split(";", 1)[0]
-            names += [n.strip() for n in decl.replace("\n", " ").split(",") if n.strip()]
-    lines = ['#include "srt_kernel.h"']
-    lines += [f"extern const srt_op {n} __attribute__((weak));" for n in names]
-    lines.append("static const srt_op *const ops[] = {" + ", ".join(f"&{n}" for n in names) + "};")
-    lines.append("const srt_op *srt_find_op(int32_t c) { for (unsigned i = 0; i < sizeof ops / sizeof ops[0]; i++)"
-                 " if (ops[i] && ops[i]->builtin_code == c) return ops[i]; return 0; }")
-    if not (KERNELS_DIR / "builtin_names.c").exists():
-        lines.append('const char *srt_builtin_name(int32_t c) { const srt_op *o = srt_find_op(c); return o ? o->name : "UNKNOWN"; }')
-    return "\n".join(lines) + "\n"
+    return sorted(RUNTIME_DIR.glob("*.c")) + [p for d in _kernel_dirs(kernels) for p in sorted(d.glob("*.c"))]
 
 
 def default_cache_dir() -> Path:
@@ -126,22 +109,20 @@ def build_host(*, sanitize: bool = True, cache_dir: Path | None = None, kernels:
     cc = os.environ.get("SIMPROF_HOST_CC") or "gcc"
     if shutil.which(cc) is None:
         raise ToolchainError(f"host compiler {cc} not found", fix="install gcc or set SIMPROF_HOST_CC")
-    if kernels not in ("reference", "cmsis-nn") or cmsis_core not in CMSIS_CORES:
-        raise UsageError(f"unknown kernel set {kernels!r} / core class {cmsis_core!r}",
-                         fix=f"kernels reference or cmsis-nn; core class one of {', '.join(CMSIS_CORES)}")
+    check_kernels(kernels)
+    if cmsis_core not in CMSIS_CORES:
+        raise UsageError(f"unknown CMSIS-NN core class {cmsis_core!r}", fix=f"use one of {', '.join(CMSIS_CORES)}")
+    dirs = _kernel_dirs(kernels)
     srcs = _sources(kernels)
-    headers = sorted(RUNTIME_DIR.glob("*.h")) + sorted(KERNELS_DIR.glob("*.h")) + \
-        (sorted(CMSIS_NN_DIR.glob("*.h")) if kernels == "cmsis-nn" else [])
-    extra = [] if (KERNELS_DIR / "registry.c").exists() else [("registry_fallback.c", _fallback_registry())]
+    headers = sorted(RUNTIME_DIR.glob("*.h")) + [p for d in dirs for p in sorted(d.glob("*.h"))]
     flags = list(CFLAGS) + (list(SANITIZE) if sanitize else [])
-    if kernels == "cmsis-nn":
-        flags += ["-DSRT_KERNELS_CMSIS_NN", f"-DSRT_CMSIS_CORE={CMSIS_CORES[cmsis_core]}", f"-I{CMSIS_NN_DIR}"]
+    flags += [f"-D{d}" for d in KERNEL_SET_DEFINES[kernels]] + [f"-I{d}" for d in dirs if d != KERNELS_DIR]
+    if KERNEL_SET_DEFINES[kernels]:   # the host has no __ARM_FEATURE_*: the core class is told
+        flags.append(f"-DSRT_CMSIS_CORE={CMSIS_CORES[cmsis_core]}")
     h = hashlib.sha256(f"{RECIPE} {cc} {flags}".encode())
     for p in srcs + headers + [HOST_DIR / "main.c", HOST_DIR / "fuzz.c", HOST_DIR / "check.c"]:
         if p.exists():
             h.update(p.name.encode() + p.read_bytes())
-    for name, text in extra:
-        h.update(name.encode() + text.encode())
     key = h.hexdigest()[:16]
     out = (cache_dir or default_cache_dir()) / key
     exe, fuzz, check = out / "srt_host", out / "srt_fuzz", out / "srt_check"
@@ -149,14 +130,10 @@ def build_host(*, sanitize: bool = True, cache_dir: Path | None = None, kernels:
         return HostBuild(exe, fuzz, key, sanitize, check)
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out))
-    gen = []
-    for name, text in extra:
-        (tmp / name).write_text(text)
-        gen.append(tmp / name)
     inc = [f"-I{RUNTIME_DIR}", f"-I{KERNELS_DIR}"]
     # compile the shared objects once, link twice
     objs = []
-    for i, src in enumerate(srcs + gen):
+    for i, src in enumerate(srcs):
         obj = tmp / f"{i}_{src.stem}.o"
         _run([cc, *flags, *inc, "-c", str(src), "-o", str(obj)])
         objs.append(str(obj))
