@@ -83,7 +83,7 @@ def tested_types() -> dict[str, set[str]]:
                 idx = idx[1:]
             if name == "TRANSPOSE_CONV":  # inputs: output shape, filter, data
                 idx = idx[2:]
-            if name == "EMBEDDING_LOOKUP":  # inputs: ids, table
+            if name in ("EMBEDDING_LOOKUP", "SELECT_V2", "FILL"):  # ids/condition/dims, then the data
                 idx = idx[1:]
             if not idx:
                 continue
