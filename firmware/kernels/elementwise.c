@@ -1,4 +1,5 @@
-/* elementwise.c - ADD, SUB, MUL (int8, int32, float32) and MAXIMUM, MINIMUM (int8, int32, float32)
+/* elementwise.c - ADD, SUB, MUL (int8, int32, float32) and MAXIMUM, MINIMUM (int8, int16, int32,
+ * int64, float32)
  * with numpy-style broadcasting up to 6-D (TFLM's Broadcast*6DSlow / 5D helpers give the same
  * per-element result). int8 ADD/SUB: TFLite's left_shift = 20 general rescaling; MUL: one
  * multiplier in1_scale * in2_scale / out_scale. */
@@ -275,25 +276,20 @@ static srt_status maxmin_eval(srt_ctx *ctx, srt_node *node, bool is_max) {
     k_bcast bc;
     if (!bcast_setup(a->dims, b->dims, o->dims, &bc))
         return srt_fail(ctx, SRT_ERR_MODEL, "%s: input shapes do not broadcast to the output", op);
+#define MAXMIN_CASE(TAG, T) \
+    case TAG: { \
+        const T *x = a->data, *y = b->data; \
+        T *z = o->data; \
+        BCAST_LOOP(bc, { z[io] = is_max ? (x[i1] > y[i2] ? x[i1] : y[i2]) : (x[i1] < y[i2] ? x[i1] : y[i2]); }); \
+        break; \
+    }
     switch (a->type) {
-    case SRT_INT8: {
-        const int8_t *x = a->data, *y = b->data;
-        int8_t *z = o->data;
-        BCAST_LOOP(bc, { z[io] = is_max ? (x[i1] > y[i2] ? x[i1] : y[i2]) : (x[i1] < y[i2] ? x[i1] : y[i2]); });
-        break;
-    }
-    case SRT_INT32: {
-        const int32_t *x = a->data, *y = b->data;
-        int32_t *z = o->data;
-        BCAST_LOOP(bc, { z[io] = is_max ? (x[i1] > y[i2] ? x[i1] : y[i2]) : (x[i1] < y[i2] ? x[i1] : y[i2]); });
-        break;
-    }
-    case SRT_FLOAT32: {
-        const float *x = a->data, *y = b->data;
-        float *z = o->data;
-        BCAST_LOOP(bc, { z[io] = is_max ? (x[i1] > y[i2] ? x[i1] : y[i2]) : (x[i1] < y[i2] ? x[i1] : y[i2]); });
-        break;
-    }
+    MAXMIN_CASE(SRT_INT8, int8_t)
+    MAXMIN_CASE(SRT_INT16, int16_t)
+    MAXMIN_CASE(SRT_INT32, int32_t)
+    MAXMIN_CASE(SRT_INT64, int64_t)
+    MAXMIN_CASE(SRT_FLOAT32, float)
+#undef MAXMIN_CASE
     default:
         return k_unsupported_type(ctx, op, a->type);
     }
@@ -306,7 +302,9 @@ static srt_status maxmin_prepare(srt_ctx *ctx, srt_node *node, const char *op) {
     srt_eval_tensor *a = srt_eval_input(ctx, node, 0), *b = srt_eval_input(ctx, node, 1);
     srt_eval_tensor *o = srt_eval_output(ctx, node, 0);
     if (!a || !b || !o) return srt_fail(ctx, SRT_ERR_MODEL, "%s: missing tensor", op);
-    if (a->type != SRT_INT8 && a->type != SRT_INT32 && a->type != SRT_FLOAT32) return k_unsupported_type(ctx, op, a->type);
+    if (a->type != SRT_INT8 && a->type != SRT_INT16 && a->type != SRT_INT32 && a->type != SRT_INT64 &&
+        a->type != SRT_FLOAT32)
+        return k_unsupported_type(ctx, op, a->type);
     if (a->type != b->type || a->type != o->type) return k_unsupported_type(ctx, op, a->type != b->type ? b->type : o->type);
     return check_shapes(ctx, op, a->dims, b->dims, o->dims);
 }
@@ -345,6 +343,6 @@ const srt_op srt_op_minimum = {
  * @op ADD | int8; int16 (left shift 15, as TFLM); int32; float32 | broadcasting up to 6-D; fused activations
  * @op SUB | int8; int16 (left shift 15, as TFLM); int32; float32 | broadcasting up to 6-D; fused activations
  * @op MUL | int8; int16 (zero points 0); int32; float32 | broadcasting up to 6-D; fused activations
- * @op MAXIMUM | int8; int32; float32 | broadcasting up to 6-D
- * @op MINIMUM | int8; int32; float32 | broadcasting up to 6-D
+ * @op MAXIMUM | int8; int16; int32; int64; float32 | broadcasting up to 6-D
+ * @op MINIMUM | int8; int16; int32; int64; float32 | broadcasting up to 6-D
  */
