@@ -1,11 +1,12 @@
-/* reduce.c - MEAN (int8, float32) over any set of axes, TFLite reference semantics:
+/* reduce.c - MEAN (int8, int16, float32) over any set of axes, TFLite reference semantics:
  *   float: sum in input row-major order, then sum / (float)count;
- *   int8:  integer sum of raw values (int32 scratch), then TFLite's integer QuantizedMeanOrSum:
+ *   int8/int16: integer sum of raw values (int32 scratch), then TFLite's integer QuantizedMeanOrSum:
  *          the in_scale/out_scale multiplier absorbs 1/count (shifted up by floor(log2(count)),
  *          capped at 32 and 31 + shift, divided by count), applied to sum - in_zp * count.
  *          The wheel uses this for equal input/output quantisation too (a truncating integer mean
  *          and a float-rounding variant were both tried and do not match it).
- * Scratch requests as TFLM (facts §5a): [4 x output elements if int8], 4 x input rank, 4 x axis count. */
+ * Scratch requests as TFLM (facts §5a): [4 x output elements if int8/int16], 4 x input rank, 4 x axis
+ * count; PrepareSimple's second output temp is taken for int8 only (reduce_common.cc). */
 #include "ops.h"
 
 typedef struct { uint8_t keep_dims; } k_reducer_params;
@@ -37,10 +38,10 @@ static srt_status mean_prepare(srt_ctx *ctx, srt_node *node) {
     CHECK(k_check_tensor(ctx, out, op, "output"));
     const srt_tensor *axis = srt_prepare_input(ctx, node, 1);
     CHECK(k_check_tensor(ctx, axis, op, "axis"));
-    if (in->type != out->type || (in->type != SRT_INT8 && in->type != SRT_FLOAT32))
+    if (in->type != out->type || (in->type != SRT_INT8 && in->type != SRT_INT16 && in->type != SRT_FLOAT32))
         return k_unsupported_type(ctx, op, in->type);
     if (axis->type != SRT_INT32) return k_unsupported_type(ctx, op, axis->type);
-    const bool q = in->type == SRT_INT8;
+    const bool q = in->type == SRT_INT8 || in->type == SRT_INT16;
     if (q) {
         CHECK(k_require_quant(ctx, in, op, "input"));
         CHECK(k_require_quant(ctx, out, op, "output"));
@@ -61,7 +62,7 @@ static srt_status mean_prepare(srt_ctx *ctx, srt_node *node) {
     if (!t && srt_ctx_status(ctx) != SRT_OK) return srt_ctx_status(ctx);
     t = srt_prepare_input(ctx, node, 1);
     if (!t && srt_ctx_status(ctx) != SRT_OK) return srt_ctx_status(ctx);
-    if (q) {
+    if (in->type == SRT_INT8) {
         t = srt_prepare_output(ctx, node, 0);
         if (!t && srt_ctx_status(ctx) != SRT_OK) return srt_ctx_status(ctx);
     }
@@ -110,14 +111,16 @@ static srt_status mean_eval(srt_ctx *ctx, srt_node *node) {
     }
     int32_t *sum = srt_get_scratch(ctx, d->sum_idx);
     if (!sum && nout > 0) return k_missing(ctx, op);
-    int8_t *y = out->data;
-    const int8_t *x = in->data;
-    for (int64_t i = 0; i < nout; ++i) { sum[i] = 0; y[i] = 0; }
+    const bool i16 = in->type == SRT_INT16;
+    for (int64_t i = 0; i < nout; ++i) {
+        sum[i] = 0;
+        if (i16) ((int16_t *)out->data)[i] = 0; else ((int8_t *)out->data)[i] = 0;
+    }
     for (int32_t i = 0; i < r; ++i) if (in->dims->data[i] == 0) return SRT_OK;
     for (int32_t k = 0; k < nin; ++k) {
         int64_t o = 0;
         for (int32_t i = 0; i < r; ++i) if (!reduced[i]) o = o * in->dims->data[i] + idx[i];
-        sum[o] = srt_wadd(sum[o], x[k]);
+        sum[o] = srt_wadd(sum[o], i16 ? ((const int16_t *)in->data)[k] : ((const int8_t *)in->data)[k]);
         for (int32_t i = r - 1; i >= 0; --i) { if (++idx[i] < in->dims->data[i]) break; idx[i] = 0; }
     }
     if (count <= 0) return SRT_OK;
@@ -133,7 +136,8 @@ static srt_status mean_eval(srt_ctx *ctx, srt_node *node) {
     for (int64_t i = 0; i < nout; ++i) {
         const int32_t shifted = srt_wsub(sum[i], srt_wmul(d->in_zp, (int32_t)count));
         const int32_t v = srt_wadd(srt_mbqm(shifted, mult, out_shift), d->out_zp);
-        y[i] = (int8_t)srt_clamp_i32(v, -128, 127);
+        if (i16) ((int16_t *)out->data)[i] = (int16_t)srt_clamp_i32(v, INT16_MIN, INT16_MAX);
+        else ((int8_t *)out->data)[i] = (int8_t)srt_clamp_i32(v, -128, 127);
     }
     return SRT_OK;
 }
@@ -145,5 +149,5 @@ const srt_op srt_op_mean = {
 };
 
 /* Support table for docs/supported-ops.md (firmware/tools/gen_supported_ops.py):
- * @op MEAN | int8; float32 | any set of axes, keep_dims or not
+ * @op MEAN | int8; int16; float32 | any set of axes, keep_dims or not
  */

@@ -38,6 +38,29 @@ def pad_int32_cases(c: Cases) -> None:
     c.add("pad_int32_0", build, [((2, 3, 4), "int32")])
 
 
+def mean_int16_cases(c: Cases) -> None:
+    """MEAN int16: reduce_common.cc's QuantizedMeanOrSum<int16_t> (1/count folded into the multiplier)."""
+    for k, (shape, axes, keep, qi, qo) in enumerate([
+        ((1, 4, 4, 8), [1, 2], True, qt(0.0005, 0), qt(0.0003, 0)),
+        ((2, 3, 5), [-1], False, qt(0.001, 0), qt(0.001, 0)),
+        ((2, 3, 5), [0, 2], False, qt(0.002, 0), qt(0.0007, 0)),
+        ((3, 6), [1], True, qt(0.001, 0), qt(0.004, 0)),
+    ]):
+        red = [a % len(shape) for a in axes]
+        oshape = tuple(1 if i in red else d for i, d in enumerate(shape)) if keep else \
+            tuple(d for i, d in enumerate(shape) if i not in red)
+
+        def build(g, shape=shape, axes=axes, keep=keep, qi=qi, qo=qo, oshape=oshape):
+            x = g.input("x", shape, "int16", qi)
+            ax = g.const("axes", np.array(axes, np.int32))
+            y = g.tensor("y", oshape, "int16", qo)
+            o = S.ReducerOptionsT()
+            o.keepDims = keep
+            g.op("MEAN", [x, ax], [y], o)
+            g.mark_outputs(y)
+        c.add(f"mean_int16_{k}", build, [(shape, "int16")])
+
+
 def type_cases(c: Cases) -> None:
-    for f in (maxmin_cases, pad_int32_cases):
+    for f in (maxmin_cases, pad_int32_cases, mean_int16_cases):
         f(c)
