@@ -1,12 +1,16 @@
-/* activations.c - RELU, RELU6, LEAKY_RELU, HARD_SWISH, LOGISTIC, TANH (int8, float32), with the
+/* activations.c - RELU, RELU6, LEAKY_RELU, HARD_SWISH, LOGISTIC, TANH (int8, int16, float32), with the
  * fixed-point paths of TFLite's reference kernels:
  *   RELU      requantise (x - zp_in) by in_scale/out_scale, clamp to quantize(0)..127;
  *   RELU6     clamp to [zp_in, quantize_in(6)] (input quantisation, no rescale);
  *   LEAKY     two multipliers: identity (x >= 0) and alpha (x < 0);
  *   HARD_SWISH  int16 fixed point (hires input << 7, "reluish" multiplier, SaturatingDoublingHighMul);
- *   LOGISTIC/TANH  input to Q4.27, gemmlowp logistic/tanh, rescaled to 1/256 (zp -128) / 1/128. */
+ *   LOGISTIC/TANH  input to Q4.27, gemmlowp logistic/tanh, rescaled to 1/256 (zp -128) / 1/128;
+ *             int16 (zero points 0, output scale 2^-15): the input rescaled to 1/(3*4096) (or x3 for
+ *             a power-of-two scale) and a linear interpolation in TFLM's 256-entry sigmoid table
+ *             (sigmoid_lut.h, measured on the wheel), tanh(x) = 2 sigmoid(2x) - 1. */
 #include "ops.h"
 #include "libm_compat.h"
+#include "sigmoid_lut.h"
 
 typedef struct { int32_t in_off, out_off, mult, shift, act_min, act_max; } k_relu_data;
 typedef struct { int8_t zero, six; int16_t zero16, six16; } k_relu6_data; /* TFLM's Relu6OpData: both widths */
@@ -274,10 +278,82 @@ static void sig_params(const srt_tensor *in, k_sig_data *d) {
     d->radius = srt_input_radius(4, shift, 31);
 }
 
+/* TFLite's CheckedLog2: log2(x) rounded to the nearest integer, and whether x is a power of two
+ * (|fractional part| < 1e-3). Read from the float's exponent and mantissa (TFLite computes
+ * logf(x) / logf(2) in float; the two agree except within float rounding of the 1e-3 edges). */
+static bool checked_log2(float x, int *log2_out) {
+    uint32_t bits;
+    memcpy(&bits, &x, 4);
+    const int e = (int)((bits >> 23) & 0xFF);
+    if (!(x > 0.0f) || e == 0 || e == 0xFF) { *log2_out = 0; return false; }
+    const double m = 1.0 + (double)(bits & 0x7FFFFF) / 8388608.0; /* [1, 2) */
+    const bool up = m >= 1.4142135623730951;
+    *log2_out = e - 127 + (up ? 1 : 0);
+    return up ? m > 1.998614185980905 : m < 1.0006933874625807;
+}
+
+/* TFLM's int16 LOGISTIC/TANH Prepare (logistic_common.cc, tanh.cc): the multiplier that brings
+ * the input to the table's scale 1/(3*4096); 0 for a power-of-two scale whose shift TFLM accepts
+ * (LOGISTIC: 0, TANH: 0 or 1), which Eval turns into 3 << shift. */
+static srt_status sig16_params(srt_ctx *ctx, const char *op, const srt_tensor *in, const srt_tensor *out,
+                               bool is_tanh, k_sig_data *d) {
+    if (srt_q_zero_point(in, 0) != 0 || srt_q_zero_point(out, 0) != 0)
+        return srt_fail(ctx, SRT_ERR_MODEL, "%s: int16 zero points must be 0", op);
+    int l2;
+    bool pot = checked_log2(srt_q_scale(in, 0), &l2);
+    int shift = (15 - 3) + l2;
+    pot = pot && (shift == 0 || (is_tanh && shift == 1));
+    double mult = 0.0;
+    if (!pot) {
+        mult = (double)srt_q_scale(in, 0) * 4096.0 * 3.0;
+        shift = 0;
+        while (mult <= 32767.0 / 2.0 && shift <= 30) { ++shift; mult *= 2.0; }
+        if (!(mult <= 32767.0))  /* TFLM only DCHECKs this; larger would overflow its int32 products */
+            return srt_fail(ctx, SRT_ERR_UNSUPPORTED, "%s: int16 input scale too large", op);
+    }
+    d->mult = (int32_t)mult;
+    d->shift = shift;
+    d->in_zp = 0;
+    d->radius = 0;
+    int ol2;
+    if (!checked_log2(srt_q_scale(out, 0), &ol2) || ol2 != -15)
+        return srt_fail(ctx, SRT_ERR_MODEL, "%s: int16 output scale must be 2^-15", op);
+    return SRT_OK;
+}
+
+static int32_t floor_shift(int32_t v, int s) { return v >= 0 ? v >> s : ~((~v) >> s); }
+
+/* reference_integer_ops::Logistic / Tanh for int16 (the same table, different knot spacing) */
+static void sig16_eval(const k_sig_data *d, bool is_tanh, const int16_t *x, int16_t *y, int32_t n) {
+    int32_t mult = d->mult, shift = d->shift;
+    if (mult == 0) { mult = 3 << shift; shift = 0; }
+    const int32_t round = shift > 0 ? (int32_t)1 << (shift - 1) : 0;
+    for (int32_t i = 0; i < n; ++i) {
+        const int32_t v = floor_shift((int32_t)x[i] * mult + round, shift);
+        const uint32_t a = (uint32_t)(v < 0 ? -v : v);
+        if (!is_tanh) {
+            const uint32_t uh = a >> 9;
+            uint32_t r;
+            if (uh >= 255) r = (uint32_t)0x7FFF << 10;
+            else r = ((uint32_t)k_sigmoid_lut[uh] << 9) + (a & 0x1FF) * (uint32_t)(k_sigmoid_lut[uh + 1] - k_sigmoid_lut[uh]);
+            r = v >= 0 ? r + (1u << 9) : (1u << 25) - r + (1u << 9) - 1;
+            y[i] = (int16_t)(r >> 10);
+        } else {
+            const uint32_t uh = a >> 8;
+            int32_t r;
+            if (uh >= 255) r = (int32_t)(0xFFFF << 8);
+            else r = (int32_t)(((uint32_t)k_sigmoid_lut[uh] << 8) +
+                               (a & 0xFF) * (uint32_t)(k_sigmoid_lut[uh + 1] - k_sigmoid_lut[uh]));
+            r = v >= 0 ? r - (1 << 23) + (1 << 7) : -r + (1 << 23) + (1 << 7) - 1;
+            y[i] = (int16_t)floor_shift(r, 8);
+        }
+    }
+}
+
 static srt_status logistic_prepare(srt_ctx *ctx, srt_node *node) {
     const srt_tensor *in, *out;
     CHECK(unary_prepare(ctx, node, "LOGISTIC", &in, &out));
-    if (in->type == SRT_INT16) return k_unsupported_type(ctx, "LOGISTIC", in->type);
+    if (in->type == SRT_INT16) return sig16_params(ctx, "LOGISTIC", in, out, false, node->user_data);
     if (in->type != SRT_INT8) return SRT_OK;
     if (srt_q_zero_point(out, 0) != -128)
         return srt_fail(ctx, SRT_ERR_MODEL, "LOGISTIC: int8 output zero point must be -128");
@@ -293,7 +369,7 @@ static srt_status tanh_prepare(srt_ctx *ctx, srt_node *node) {
     CHECK(k_check_tensor(ctx, in, op, "input"));
     const srt_tensor *out;
     CHECK(unary_prepare(ctx, node, op, &in, &out));
-    if (in->type == SRT_INT16) return k_unsupported_type(ctx, op, in->type);
+    if (in->type == SRT_INT16) return sig16_params(ctx, op, in, out, true, node->user_data);
     if (in->type == SRT_INT8) sig_params(in, node->user_data);
     return SRT_OK;
 }
@@ -302,7 +378,9 @@ static srt_status sig_eval(srt_ctx *ctx, srt_node *node, bool is_tanh) {
     srt_eval_tensor *in, *out;
     int32_t n;
     CHECK(unary_eval_io(ctx, node, is_tanh ? "TANH" : "LOGISTIC", &in, &out, &n));
-    if (in->type == SRT_INT8) {
+    if (in->type == SRT_INT16) {
+        sig16_eval(node->user_data, is_tanh, in->data, out->data, n);
+    } else if (in->type == SRT_INT8) {
         const k_sig_data *d = node->user_data;
         const int8_t *x = in->data;
         int8_t *y = out->data;
@@ -357,6 +435,6 @@ const srt_op srt_op_leaky_relu = {
  * @op RELU6 | int8; int16; float32 | 
  * @op LEAKY_RELU | int8; int16; float32 | 
  * @op HARD_SWISH | int8; float32 | 
- * @op LOGISTIC | int8 (output zero point -128); float32 | 
- * @op TANH | int8; float32 | 
+ * @op LOGISTIC | int8 (output zero point -128); int16 (zero points 0, output scale 2^-15); float32 | 
+ * @op TANH | int8; int16 (zero points 0, output scale 2^-15); float32 | 
  */

@@ -61,6 +61,22 @@ def mean_int16_cases(c: Cases) -> None:
         c.add(f"mean_int16_{k}", build, [(shape, "int16")])
 
 
+def sigmoid_int16_cases(c: Cases) -> None:
+    """LOGISTIC and TANH int16: power-of-two input scales (TFLM's multiplier-0 path, LOGISTIC shift 0,
+    TANH shift 0 and 1) and general scales (the 1/(3*4096) multiplier), over the whole int16 range."""
+    rng = np.random.default_rng(42)
+    x = rng.integers(-32768, 32768, (4, 64)).astype(np.int16)
+    x[0, :8] = [-32768, 32767, 0, 1, -1, 255, -256, 511]
+    for op in ("LOGISTIC", "TANH"):
+        for k, scale in enumerate((2.0 ** -12, 2.0 ** -11, 0.0003, 0.001, 4e-5)):
+            def build(g, op=op, scale=scale):
+                a = g.input("x", x.shape, "int16", qt(scale, 0))
+                y = g.tensor("y", x.shape, "int16", qt(1 / 32768, 0))
+                g.op(op, [a], [y])
+                g.mark_outputs(y)
+            c.items.append((f"{op.lower()}_int16_{k}", _model(build), [x]))
+
+
 def type_cases(c: Cases) -> None:
-    for f in (maxmin_cases, pad_int32_cases, mean_int16_cases):
+    for f in (maxmin_cases, pad_int32_cases, mean_int16_cases, sigmoid_int16_cases):
         f(c)
