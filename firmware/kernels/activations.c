@@ -310,6 +310,8 @@ static srt_status sig16_params(srt_ctx *ctx, const char *op, const srt_tensor *i
         while (mult <= 32767.0 / 2.0 && shift <= 30) { ++shift; mult *= 2.0; }
         if (!(mult <= 32767.0))  /* TFLM only DCHECKs this; larger would overflow its int32 products */
             return srt_fail(ctx, SRT_ERR_UNSUPPORTED, "%s: int16 input scale too large", op);
+        if ((int32_t)mult == 0)  /* TFLM's Eval would take it for the power-of-two case: 3 << 31 */
+            return srt_fail(ctx, SRT_ERR_UNSUPPORTED, "%s: int16 input scale too small", op);
     }
     d->mult = (int32_t)mult;
     d->shift = shift;

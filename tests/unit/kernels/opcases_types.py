@@ -68,7 +68,7 @@ def sigmoid_int16_cases(c: Cases) -> None:
     x = rng.integers(-32768, 32768, (4, 64)).astype(np.int16)
     x[0, :8] = [-32768, 32767, 0, 1, -1, 255, -256, 511]
     for op in ("LOGISTIC", "TANH"):
-        for k, scale in enumerate((2.0 ** -12, 2.0 ** -11, 0.0003, 0.001, 4e-5)):
+        for k, scale in enumerate((2.0 ** -12, 2.0 ** -11, 0.0003, 0.001, 4e-5, 1e-9)):  # 1e-9: shift 31
             def build(g, op=op, scale=scale):
                 a = g.input("x", x.shape, "int16", qt(scale, 0))
                 y = g.tensor("y", x.shape, "int16", qt(1 / 32768, 0))
