@@ -419,7 +419,7 @@ const srt_op srt_op_squared_difference = {
 };
 
 /* Support table for docs/supported-ops.md (firmware/tools/gen_supported_ops.py):
- * @op DIV | int32; float32 | broadcasting up to 5-D; fused activations; not int8 (TFLM's reciprocal path)
+ * @op DIV | int32; float32 | broadcasting up to 5-D; fused activations; not int8: a reproduction of TFLM @90b983c's reciprocal arithmetic (DivElementwise) differs from the wheel on 98 of 8,192 elements (the wheel rounds exact halves away from zero, even for power-of-two divisors); cause not found
  * @op FLOOR_DIV | float32 | broadcasting up to 4-D; a zero divisor is an error, as TFLM
  * @op FLOOR_MOD | float32 | broadcasting up to 4-D
  * @op ADD_N | int8 (inputs share one quantisation); float32 | 
