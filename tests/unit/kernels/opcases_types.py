@@ -77,6 +77,23 @@ def sigmoid_int16_cases(c: Cases) -> None:
             c.items.append((f"{op.lower()}_int16_{k}", _model(build), [x]))
 
 
+def softmax_int16_cases(c: Cases) -> None:
+    """SOFTMAX int16 -> int16 (zero points 0, output scale 1/32768): TFLM's two 513-entry tables,
+    several betas and input scales, rows long enough for a large sum."""
+    rng = np.random.default_rng(44)
+    for k, (shape, beta, scale) in enumerate([((2, 10), 1.0, 0.001), ((1, 3, 7), 0.5, 0.0003),
+                                               ((1, 300), 1.0, 0.0001), ((4, 33), 2.0, 0.002)]):
+        def build(g, shape=shape, beta=beta, scale=scale):
+            x = g.input("x", shape, "int16", qt(scale, 0))
+            y = g.tensor("y", shape, "int16", qt(1 / 32768, 0))
+            o = S.SoftmaxOptionsT()
+            o.beta = beta
+            g.op("SOFTMAX", [x], [y], o)
+            g.mark_outputs(y)
+        x = rng.integers(-32768, 32768, shape).astype(np.int16)
+        c.items.append((f"softmax_int16_{k}", _model(build), [x]))
+
+
 def type_cases(c: Cases) -> None:
-    for f in (maxmin_cases, pad_int32_cases, mean_int16_cases, sigmoid_int16_cases):
+    for f in (maxmin_cases, pad_int32_cases, mean_int16_cases, sigmoid_int16_cases, softmax_int16_cases):
         f(c)
