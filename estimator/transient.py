@@ -110,20 +110,21 @@ def _temps_for(tokens, sg: Subgraph, op: Operator):
 
 
 def _prepare_persistent(rule: str | None, sg: Subgraph, op: Operator, cfg: SetupConfig,
-                        resource_sizes: dict) -> list[int]:
+                        resource_sizes: dict, abi=None) -> list[int]:
     """Sizes of the P16 allocations a kernel's Prepare makes (facts §3b). An operator without the
     inputs or ranks its kernel reads is a corrupt model (the kernel's Prepare rejects it too)."""
     if rule is None:
         return []
     try:
-        return _prepare_sizes(rule, sg, op, cfg, resource_sizes)
+        return _prepare_sizes(rule, sg, op, cfg, resource_sizes, abi)
     except (IndexError, AttributeError, TypeError) as exc:
         raise ModelFormatError(
             f"operator {op.index} ({op.opcode}) of subgraph {sg.index} lacks the inputs or tensor ranks "
             f"its kernel needs ({exc})", fix="re-export the model") from None
 
 
-def _prepare_sizes(rule: str, sg: Subgraph, op: Operator, cfg: SetupConfig, resource_sizes: dict) -> list[int]:
+def _prepare_sizes(rule: str, sg: Subgraph, op: Operator, cfg: SetupConfig, resource_sizes: dict,
+                   abi=None) -> list[int]:
     x = _tensor(sg, op.inputs[0]) if op.inputs else None
     w = _tensor(sg, op.inputs[1]) if len(op.inputs) > 1 else None
     if rule == "conv_per_channel":
@@ -146,6 +147,9 @@ def _prepare_sizes(rule: str, sg: Subgraph, op: Operator, cfg: SetupConfig, reso
     if rule == "always_dims_copy":
         y = _tensor(sg, op.outputs[0])
         return [4 + 4 * len(y.shape)]
+    if rule == "log_softmax_int8":
+        # LOG_SOFTMAX has no Init: its Prepare takes LogSoftmaxOpData for int8 only
+        return [abi.size("ref_LogSoftmaxOpData")[0]] if x is not None and x.dtype == "int8" else []
     if rule == "softmax_int16_lut":
         return [513 * 2, 513 * 2] if x is not None and x.dtype == "int16" else []
     if rule == "add_n_int8":
@@ -245,7 +249,7 @@ def simulate_setup(model: ModelGraph, abi: Abi, cfg: SetupConfig, life: Lifetime
             cost = op_cost(op.opcode)
             sim.stage = f"Prepare {op.opcode} (subgraph {sg.index}, node {op.index})"
             if cost is not None:
-                persistent = _prepare_persistent(cost.prepare, sg, op, cfg, resources)
+                persistent = _prepare_persistent(cost.prepare, sg, op, cfg, resources, abi)
                 done = False
                 live = False  # temporaries of this kernel are in use at the persistent point
                 for item in _temps_for(cost.temps_for(variant), sg, op):

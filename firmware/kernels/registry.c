@@ -15,7 +15,7 @@ static const srt_op *const k_ops[] = {
     &srt_op_average_pool_2d, &srt_op_max_pool_2d,
     &srt_op_add, &srt_op_sub, &srt_op_mul, &srt_op_maximum, &srt_op_minimum,
     &srt_op_relu, &srt_op_relu6, &srt_op_leaky_relu, &srt_op_hard_swish, &srt_op_logistic, &srt_op_tanh,
-    &srt_op_softmax, &srt_op_mean,
+    &srt_op_softmax, &srt_op_log_softmax, &srt_op_mean,
     &srt_op_reshape, &srt_op_squeeze, &srt_op_expand_dims, &srt_op_shape, &srt_op_pack, &srt_op_unpack,
     &srt_op_concatenation, &srt_op_split, &srt_op_split_v, &srt_op_strided_slice, &srt_op_transpose,
     &srt_op_pad,

@@ -94,6 +94,22 @@ def softmax_int16_cases(c: Cases) -> None:
         c.items.append((f"softmax_int16_{k}", _model(build), [x]))
 
 
+def log_softmax_int8_cases(c: Cases) -> None:
+    """LOG_SOFTMAX int8 (output scale 16/256, zero point 127): TFLite's LogSoftmaxQuantized over
+    rows of several lengths and input scales (large ones push diffs below the cut-off)."""
+    rng = np.random.default_rng(45)
+    for k, (shape, scale, zp) in enumerate([((2, 10), 0.1, 5), ((1, 3, 7), 0.25, -3), ((1, 300), 0.05, 0),
+                                            ((4, 33), 1.0, 10), ((3, 5), 0.01, -128)]):
+        def build(g, shape=shape, scale=scale, zp=zp):
+            x = g.input("x", shape, "int8", qt(scale, zp))
+            y = g.tensor("y", shape, "int8", qt(16 / 256, 127))
+            g.op("LOG_SOFTMAX", [x], [y], S.LogSoftmaxOptionsT())
+            g.mark_outputs(y)
+        x = rng.integers(-128, 128, shape).astype(np.int8)
+        c.items.append((f"log_softmax_int8_{k}", _model(build), [x]))
+
+
 def type_cases(c: Cases) -> None:
-    for f in (maxmin_cases, pad_int32_cases, mean_int16_cases, sigmoid_int16_cases, softmax_int16_cases):
+    for f in (maxmin_cases, pad_int32_cases, mean_int16_cases, sigmoid_int16_cases, softmax_int16_cases,
+              log_softmax_int8_cases):
         f(c)
