@@ -22,8 +22,25 @@ SEED_OPMODELS = ("conv_2d_int8", "depthwise_conv_2d_int8", "fully_connected_int8
                  "add_broadcast_int8", "mean_int8", "max_pool_2d_float32")
 
 
+# and single-op models of the int16/int64 and fixed-point kernels added for issue #10
+SEED_TYPE_CASES = ("softmax_int16_3", "log_softmax_int8_3", "mean_int16_2", "tanh_int16_1", "maximum_int64_1")
+
+
+def type_case_models(names=SEED_TYPE_CASES) -> list[bytes]:
+    """Models of tests/unit/kernels/opcases_types.py, by name."""
+    import sys  # noqa: PLC0415
+    sys.path.insert(0, str(ROOT / "tests" / "unit" / "kernels"))
+    import opcases_types  # noqa: PLC0415
+    from kcases import Cases  # noqa: PLC0415
+
+    c = Cases()
+    opcases_types.type_cases(c)
+    models = {n: m for n, m, _ in c.items}
+    return [models[n] for n in names]
+
+
 def seed_models() -> list[bytes]:
-    return [EXAMPLE.read_bytes()] + [opmodels.model(n) for n in SEED_OPMODELS]
+    return [EXAMPLE.read_bytes()] + [opmodels.model(n) for n in SEED_OPMODELS] + type_case_models()
 
 
 def edited(data: bytes, edit: Callable[[object], None]) -> bytes:

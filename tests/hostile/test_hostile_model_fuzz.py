@@ -1,7 +1,8 @@
 """Byte-level fuzz of real models through the estimator, its static baselines and simprof-rt's
 own load checks.
 
-2,400 seeded mutants of the bundled keyword-spotting model and seven per-operator corpus models:
+2,400 seeded mutants of the bundled keyword-spotting model, seven per-operator corpus models and
+five single-op models of the int16/int64/fixed-point kernels (tests/unit/kernels/opcases_types.py):
 every one gives an estimate or a SimprofError (never another exception), and the estimator's
 verdict is simprof-rt's: `simprof.model.checks` answers what `srt_model_load` (the C runtime,
 host build, `srt_check`) answers, status and message, on every mutant; a mutant the estimator

@@ -1,5 +1,6 @@
 """Fuzzing the Arm build of simprof-rt under QEMU: 240 mutated models (bit flips, truncations,
-corrupted words, shifted offsets, corrupted vector lengths, random bytes) of a few corpus models,
+corrupted words, shifted offsets, corrupted vector lengths, random bytes) of a few corpus models
+and six single-op models of the int16/int64/fixed-point kernels (tests/unit/kernels/opcases_types.py),
 each run to simprof_done: two in three on stm32f4 (Cortex-M4F), one in three on nrf51 (Cortex-M0,
 which faults on any unaligned load). Every run must end in a clean report (ok or an error code
 with a message): no HardFault, no hang (10 s each), no run that never finished. ~35 s on 2 cores."""
@@ -27,6 +28,21 @@ SEEDS = ("conv_2d_int8", "depthwise_conv_2d_int8", "fully_connected_int8", "soft
          "resize_bilinear_int8", "space_batch_dilated_conv_int8", "depth_to_space_int8", "cumsum_int8",
          "l2_normalization_int8", "transpose_conv_int8", "batch_matmul_adj_x_int8", "svdf_int8", "cnn16x8_int16")
 RUNS = 240
+
+
+def _type_case_models() -> list[bytes]:
+    """Seeds for the int16/int64 and fixed-point kernels of issue #10 (tests/unit/kernels/opcases_types.py)."""
+    import sys  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "kernels"))
+    import opcases_types  # noqa: PLC0415
+    from kcases import Cases  # noqa: PLC0415
+
+    c = Cases()
+    opcases_types.type_cases(c)
+    keep = ("softmax_int16_3", "log_softmax_int8_3", "mean_int16_2", "tanh_int16_1", "logistic_int16_2",
+            "maximum_int64_1")
+    return [m for n, m, _ in c.items if n in keep]
 INTERESTING = (0, 1, 2, 4, 16, 0x7F, 0x80, 0xFF, 0x7FFF, 0xFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF)
 
 
@@ -63,7 +79,7 @@ def mutate(data: bytes, rng: random.Random) -> tuple[bytes, str]:
 
 def test_mutated_models_end_cleanly_on_cortex_m(tmp_path):
     targets = [(p, image_for(p)) for p in (load("stm32f4"), load("nrf51"))]
-    seeds = [opmodels.model(n) for n in SEEDS]
+    seeds = [opmodels.model(n) for n in SEEDS] + _type_case_models()
     rng = random.Random(20261125)
     cases = [mutate(seeds[i % len(seeds)], rng) for i in range(RUNS)]
 
