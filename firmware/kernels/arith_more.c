@@ -1,7 +1,10 @@
-/* arith_more.c - DIV (float32, int32), FLOOR_DIV, FLOOR_MOD (float32), SQUARED_DIFFERENCE
+/* arith_more.c - DIV (float32, int32, int8), FLOOR_DIV, FLOOR_MOD (float32), SQUARED_DIFFERENCE
  * (float32, int32, int8, int16) and PRELU (float32, int8, int16 with int8 alpha) with TFLM's
  * reference arithmetic (div.cc, floor_div.cc, floor_mod.cc, squared_difference.cc, prelu.cc):
- *   DIV          a / b, then the fused activation's [min, max]; int32 divides as C does;
+ *   DIV          a / b, then the fused activation's [min, max]; int32 divides as C does; int8:
+ *                (a - zp1) times GetReciprocal(b - zp2) (signs moved to a), then s1/(s2*so)
+ *                taken in double (the wheel's rounding of exact halves pins this down: the same
+ *                quotient in float differs on 98 of 8,192 elements);
  *   FLOOR_DIV    (float)floor((double)a / (double)b), a zero divisor anywhere is an error;
  *   FLOOR_MOD    fmodf, moved to the divisor's sign;
  *   SQUARED_DIFFERENCE  float/int32 (a-b)^2; int8/int16: both inputs rescaled to a common scale
@@ -26,7 +29,11 @@
 
 typedef struct { uint8_t activation; } k_div_params;
 K_STATIC_FITS(k_div_params, SRT_PARAMS_SIZE_DIV);
-typedef struct { int32_t act_min, act_max; float fmin, fmax; } k_div_data;
+/* TFLM's OpDataDiv is 7 int32 (28 B): the int8 fields; float/int32 keep their clamp in the same bytes */
+typedef struct {
+    int32_t act_min, act_max;
+    union { struct { float fmin, fmax; } f; struct { int32_t in1_zp, in2_zp, out_zp, mult, shift; } q; } u;
+} k_div_data;
 K_STATIC_FITS(k_div_data, SRT_OPDATA_SIZE_DIV);
 typedef struct {
     int32_t in1_off, in2_off, out_off, left_shift;
@@ -97,10 +104,18 @@ static srt_status bin_eval_setup(srt_ctx *ctx, const srt_node *node, const char 
     } while (0)
 
 static bool is_f32(uint8_t t) { return t == SRT_FLOAT32; }
-static bool is_div_type(uint8_t t) { return t == SRT_FLOAT32 || t == SRT_INT32; }
+static bool is_div_type(uint8_t t) { return t == SRT_FLOAT32 || t == SRT_INT32 || t == SRT_INT8; }
 static bool is_sqd_type(uint8_t t) { return t == SRT_FLOAT32 || t == SRT_INT32 || t == SRT_INT8 || t == SRT_INT16; }
 
 /* ---- DIV ---- */
+/* CountLeadingSignBits of an int32 (31 for 0 and -1) */
+static int leading_sign_bits(int32_t v) {
+    const uint32_t u = v < 0 ? ~(uint32_t)v : (uint32_t)v;
+    int n = 0;
+    while (n < 31 && !(u & (0x40000000u >> n))) ++n;
+    return n;
+}
+
 static srt_status div_parse(srt_ctx *ctx, const srt_fb_table *o, void *params) {
     (void)ctx;
     if (o) ((k_div_params *)params)->activation = srt_fb_u8(o, 0, 0);
@@ -110,13 +125,44 @@ static srt_status div_parse(srt_ctx *ctx, const srt_fb_table *o, void *params) {
 static srt_status div_prepare(srt_ctx *ctx, srt_node *node) {
     const k_div_params *pr = node->builtin_data;
     k_div_data *d = node->user_data;
-    const srt_tensor *a;
-    CHECK(bin_prepare(ctx, node, "DIV", is_div_type, 5, &a, NULL, NULL));
-    CHECK(k_act_range_f(ctx, pr->activation, &d->fmin, &d->fmax));
+    const srt_tensor *a, *b, *o;
+    CHECK(bin_prepare(ctx, node, "DIV", is_div_type, 5, &a, &b, &o));
+    if (a->type == SRT_INT8) {
+        /* CalculateOpDataDiv: the activation range in the output's quantisation and one
+         * multiplier s1 / (s2 * so) in double (TFLM @90b983c's source divides in float; the
+         * wheel's results match the double quotient only) */
+        CHECK(k_require_quant(ctx, a, "DIV", "input1"));
+        CHECK(k_require_quant(ctx, b, "DIV", "input2"));
+        CHECK(k_require_quant(ctx, o, "DIV", "output"));
+        CHECK(k_act_range_q(ctx, pr->activation, o, -128, 127, &d->act_min, &d->act_max));
+        const double m = (double)srt_q_scale(a, 0) / ((double)srt_q_scale(b, 0) * (double)srt_q_scale(o, 0));
+        int sh;
+        srt_quantize_multiplier(m, &d->u.q.mult, &sh);
+        d->u.q.shift = sh;
+        d->u.q.in1_zp = srt_q_zero_point(a, 0);
+        d->u.q.in2_zp = srt_q_zero_point(b, 0);
+        d->u.q.out_zp = srt_q_zero_point(o, 0);
+        return SRT_OK;
+    }
+    CHECK(k_act_range_f(ctx, pr->activation, &d->u.f.fmin, &d->u.f.fmax));
     /* CalculateActivationRange<int32_t>: NONE spans the type, RELU is open above */
-    d->act_min = pr->activation == K_ACT_NONE ? INT32_MIN : (int32_t)d->fmin;
-    d->act_max = (pr->activation == K_ACT_NONE || pr->activation == K_ACT_RELU) ? INT32_MAX : (int32_t)d->fmax;
+    d->act_min = pr->activation == K_ACT_NONE ? INT32_MIN : (int32_t)d->u.f.fmin;
+    d->act_max = (pr->activation == K_ACT_NONE || pr->activation == K_ACT_RELU) ? INT32_MAX : (int32_t)d->u.f.fmax;
     return SRT_OK;
+}
+
+/* reference_ops::DivElementwise for int8; a divisor equal to its zero point gives what the wheel
+ * computes for GetReciprocal(0) (clz(0) = 32, a zero shifted operand), with no undefined behaviour */
+static int8_t div_q8(const k_div_data *d, int8_t a, int8_t b) {
+    int32_t v1 = (int32_t)a - d->u.q.in1_zp;
+    int32_t v2 = (int32_t)b - d->u.q.in2_zp;
+    if (v2 < 0) { v1 = -v1; v2 = -v2; }  /* the reciprocal must be positive */
+    int recip_shift;
+    const int32_t inv = srt_get_reciprocal(v2, 31, &recip_shift);
+    const int headroom = leading_sign_bits(v1);
+    const int32_t unscaled = srt_mbqm_gt1(v1, inv, headroom);
+    const int32_t r = srt_wadd(d->u.q.out_zp, srt_mbqm_lt1(unscaled, d->u.q.mult, d->u.q.shift - recip_shift - headroom));
+    return (int8_t)srt_clamp_i32(r, d->act_min, d->act_max);
 }
 
 static srt_status div_eval(srt_ctx *ctx, srt_node *node) {
@@ -126,7 +172,15 @@ static srt_status div_eval(srt_ctx *ctx, srt_node *node) {
     if (e.a->type == SRT_FLOAT32) {
         const float *x = e.a->data, *y = e.b->data;
         float *z = e.o->data;
-        BIN_EACH(e, z[io] = k_act_f(x[i1] / y[i2], d->fmin, d->fmax));
+        BIN_EACH(e, z[io] = k_act_f(x[i1] / y[i2], d->u.f.fmin, d->u.f.fmax));
+        return SRT_OK;
+    }
+    if (e.a->type == SRT_INT8) {
+        const int8_t *x = e.a->data, *y = e.b->data;
+        int8_t *z = e.o->data;
+        BIN_EACH(e, {
+            z[io] = div_q8(d, x[i1], y[i2]);
+        });
         return SRT_OK;
     }
     const int32_t *x = e.a->data, *y = e.b->data;
@@ -419,7 +473,7 @@ const srt_op srt_op_squared_difference = {
 };
 
 /* Support table for docs/supported-ops.md (firmware/tools/gen_supported_ops.py):
- * @op DIV | int32; float32 | broadcasting up to 5-D; fused activations; not int8: a reproduction of TFLM @90b983c's reciprocal arithmetic (DivElementwise) differs from the wheel on 98 of 8,192 elements (the wheel rounds exact halves away from zero, even for power-of-two divisors); cause not found
+ * @op DIV | int8 (TFLM's reciprocal path); int32; float32 | broadcasting up to 5-D; fused activations
  * @op FLOOR_DIV | float32 | broadcasting up to 4-D; a zero divisor is an error, as TFLM
  * @op FLOOR_MOD | float32 | broadcasting up to 4-D
  * @op ADD_N | int8 (inputs share one quantisation); float32 | 

@@ -25,7 +25,7 @@ _ALL = {name: model for name, model, _ in _C.items}
 # one case per new op x type
 NAMES = ["maximum_int16_1", "minimum_int64_1", "pad_int32_0", "mean_int16_0", "mean_int16_2",
          "logistic_int16_2", "tanh_int16_1", "softmax_int16_0", "softmax_int16_3",
-         "log_softmax_int8_0", "log_softmax_int8_3"]
+         "log_softmax_int8_0", "log_softmax_int8_3", "div_int8_0", "div_int8_4"]
 
 
 @pytest.mark.parametrize("platform_id", ["stm32f4", "nrf51"])

@@ -109,7 +109,34 @@ def log_softmax_int8_cases(c: Cases) -> None:
         c.items.append((f"log_softmax_int8_{k}", _model(build), [x]))
 
 
+def div_int8_cases(c: Cases) -> None:
+    """DIV int8: TFLM's reciprocal path (GetReciprocal of the divisor, headroom shift), fused
+    activations, equal shapes and broadcasting, divisors equal to their zero point, and many exact
+    halves (which pin down the multiplier's precision)."""
+    rng = np.random.default_rng(43)
+    for k, (sa, sb, so, qa, qb, qo, act) in enumerate([
+        ((2, 3, 6), (2, 3, 6), (2, 3, 6), qt(0.05, 3), qt(0.02, -4), qt(0.1, 2), 0),
+        ((2, 3, 6), (6,), (2, 3, 6), qt(0.1, -20), qt(0.05, 10), qt(0.02, -5), 1),
+        ((3, 1, 5), (1, 4, 1), (3, 4, 5), qt(0.02, 0), qt(0.08, 0), qt(0.004, 0), 3),
+        ((4, 16), (4, 16), (4, 16), qt(0.5, 100), qt(0.001, -128), qt(2.0, 7), 2),
+        ((8, 64), (8, 64), (8, 64), qt(0.05, 3), qt(0.02, -4), qt(0.1, 2), 0),
+    ]):
+        def build(g, sa=sa, sb=sb, so=so, qa=qa, qb=qb, qo=qo, act=act):
+            x = g.input("a", sa, "int8", qa)
+            y = g.input("b", sb, "int8", qb)
+            z = g.tensor("z", so, "int8", qo)
+            o = S.DivOptionsT()
+            o.fusedActivationFunction = act
+            g.op("DIV", [x, y], [z], o)
+            g.mark_outputs(z)
+        a = rng.integers(-128, 128, sa).astype(np.int8)
+        b = rng.integers(-128, 128, sb).astype(np.int8)
+        if k == 0:  # zero divisors: TFLM's GetReciprocal(0) as the wheel computes it
+            b.flat[:3] = qb.zero_point[0]
+        c.items.append((f"div_int8_{k}", _model(build), [a, b]))
+
+
 def type_cases(c: Cases) -> None:
     for f in (maxmin_cases, pad_int32_cases, mean_int16_cases, sigmoid_int16_cases, softmax_int16_cases,
-              log_softmax_int8_cases):
+              log_softmax_int8_cases, div_int8_cases):
         f(c)
