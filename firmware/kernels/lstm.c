@@ -176,7 +176,8 @@ static srt_status lstm_prepare(srt_ctx *ctx, srt_node *node) {
         const float s_cell = srt_q_scale(cell, 0);
         d->cell_power = log2_rounded(s_cell);
         double qc = (double)p->cell_clip / (double)s_cell;
-        qc = qc < -32768.0 ? -32768.0 : (qc > 32767.0 ? 32767.0 : qc);
+        /* a NaN clip disables clipping (cell_clip > 0 is false); keep the cast defined */
+        qc = qc != qc ? 0.0 : (qc < -32768.0 ? -32768.0 : (qc > 32767.0 ? 32767.0 : qc));
         d->q_cell_clip = (int16_t)qc;
         for (int g = 0; g < 4; ++g) {
             fc_params(&d->fc_in[g], in, t[L_W_IN + g]);

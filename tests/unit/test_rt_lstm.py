@@ -5,7 +5,8 @@ wheel), in the host harness with ASan + UBSan (tests/unit/kernels/harness.c):
   * the Prepare-time sequence (temp tensors, four scratch buffers) is TFLM's kernel's;
   * a peephole LSTM is refused as unsupported (TFLM's kernel has none);
   * the sigmoid table in lstm_lut.h is the one the wheel's int16 TANH interpolates.
-Runtime: ~10 s (gcc build ~5 s, 10 oracle runs, one 32768-element probe).
+  * 240 structured mutants (tests/unit/_lstm_mutants.py) end cleanly in the ASan/UBSan host build.
+Runtime: ~40 s (gcc builds ~10 s, 12 oracle runs, one 32768-element probe, 240 host runs).
 """
 from __future__ import annotations
 
@@ -78,3 +79,24 @@ def test_sigmoid_table_is_the_wheels():
     tool = kcases.ROOT / "firmware" / "tools" / "gen_sigmoid_lut.py"
     r = subprocess.run([sys.executable, str(tool), "--check"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+def test_mutated_lstm_models_end_cleanly_on_host():
+    """240 structured mutants (_lstm_mutants.py) of the six LSTM opmodels through the ASan/UBSan host
+    build: each ends in a clean report (no sanitizer abort, no hang), refusals carry a message."""
+    import random
+
+    from _lstm_mutants import mutate
+    from simprof.flows.corpus import opmodels
+    from simprof.rt import host as rt_host
+
+    build = rt_host.build_host()
+    seeds = [opmodels.model(n) for n in opmodels.names() if n.startswith("lstm")]
+    rng = random.Random(44)
+    statuses = []
+    for i in range(240):
+        data, what = mutate(seeds[i % len(seeds)], rng)
+        r = rt_host.run_host(data, arena_size=1 << 18, build=build, timeout=20)  # raises on a crash or hang
+        assert r.ok or r.message, what
+        statuses.append(r.status_name)
+    assert statuses.count("ok") > 20 and statuses.count("model") > 40, sorted(set(statuses))
