@@ -48,9 +48,9 @@ def _reference(sg: Subgraph, op: Operator, ptr: int = 4) -> list[tuple[int, str]
             out.append((4 * _elems(y), "int32 output accumulator"))
     elif op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM":
         cell = _t(sg, op, 19)
-        cells = _elems(cell) if cell is not None else 0  # batch x state (Prepare checks it)
-        out += [((4 if cell.dtype == "float32" else 2) * cells, f"gate buffer {i} (batch x state cells)")
-                for i in range(4)]
+        if cell is not None:  # without a cell state the kernel's Prepare refuses the model
+            out += [((4 if cell.dtype == "float32" else 2) * _elems(cell), f"gate buffer {i} (batch x state cells)")
+                    for i in range(4)]
     elif op.opcode == "MIRROR_PAD":
         rank = len(_t(sg, op, 0).shape)
         out += [(4 * rank, "output element count per dimension"), (4 * rank, "input element count per dimension")]

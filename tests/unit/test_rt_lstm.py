@@ -5,7 +5,8 @@ wheel), in the host harness with ASan + UBSan (tests/unit/kernels/harness.c):
   * the Prepare-time sequence (temp tensors, four scratch buffers) is TFLM's kernel's;
   * a peephole LSTM is refused as unsupported (TFLM's kernel has none);
   * the sigmoid table in lstm_lut.h is the one the wheel's int16 TANH interpolates.
-  * 240 structured mutants (tests/unit/_lstm_mutants.py) end cleanly in the ASan/UBSan host build.
+  * 240 structured mutants (tests/unit/_lstm_mutants.py) end cleanly in the ASan/UBSan host build,
+    and the estimator on them agrees with the runtime (rejections, lp64 head and tail).
 Runtime: ~40 s (gcc builds ~10 s, 12 oracle runs, one 32768-element probe, 240 host runs).
 """
 from __future__ import annotations
@@ -83,10 +84,14 @@ def test_sigmoid_table_is_the_wheels():
 
 def test_mutated_lstm_models_end_cleanly_on_host():
     """240 structured mutants (_lstm_mutants.py) of the six LSTM opmodels through the ASan/UBSan host
-    build: each ends in a clean report (no sanitizer abort, no hang), refusals carry a message."""
+    build: each ends in a clean report (no sanitizer abort, no hang), refusals carry a message. The
+    estimator on the same mutants: a number or a SimprofError, never another exception; a mutant it
+    rejects is one the runtime rejects; where the runtime sets up, the lp64 head and tail are its."""
     import random
 
     from _lstm_mutants import mutate
+    from simprof.core.errors import SimprofError
+    from simprof.estimator import estimate
     from simprof.flows.corpus import opmodels
     from simprof.rt import host as rt_host
 
@@ -99,4 +104,11 @@ def test_mutated_lstm_models_end_cleanly_on_host():
         r = rt_host.run_host(data, arena_size=1 << 18, build=build, timeout=20)  # raises on a crash or hang
         assert r.ok or r.message, what
         statuses.append(r.status_name)
+        try:
+            e = estimate(data, runtime="simprof-rt", abi="lp64")
+        except SimprofError:
+            assert not r.ok, f"{what}: the estimator rejects a model the runtime runs"
+            continue
+        if r.ok:
+            assert (e.arena_head_bytes, e.arena_tail_bytes) == (r.head, r.tail), what
     assert statuses.count("ok") > 20 and statuses.count("model") > 40, sorted(set(statuses))
