@@ -6,8 +6,9 @@ wheel), in the host harness with ASan + UBSan (tests/unit/kernels/harness.c):
   * a peephole LSTM is refused as unsupported (TFLM's kernel has none);
   * the sigmoid table in lstm_lut.h is the one the wheel's int16 TANH interpolates.
   * 240 structured mutants (tests/unit/_lstm_mutants.py) end cleanly in the ASan/UBSan host build,
-    and the estimator on them agrees with the runtime (rejections, lp64 head and tail).
-Runtime: ~40 s (gcc builds ~10 s, 12 oracle runs, one 32768-element probe, 240 host runs).
+    and the estimator on them agrees with the runtime (rejections, lp64 head and tail);
+  * the lp64 estimate of every case equals the wheel's print_allocations() and minimum arena.
+Runtime: ~45 s (gcc builds ~10 s, 12 oracle runs and 9 bisections, one 32768-element probe, 240 host runs).
 """
 from __future__ import annotations
 
@@ -112,3 +113,18 @@ def test_mutated_lstm_models_end_cleanly_on_host():
         if r.ok:
             assert (e.arena_head_bytes, e.arena_tail_bytes) == (r.head, r.tail), what
     assert statuses.count("ok") > 20 and statuses.count("model") > 40, sorted(set(statuses))
+
+
+@pytest.mark.parametrize("name,model,inputs", CASES, ids=[c[0] for c in CASES])
+def test_lstm_lp64_estimate_equals_the_wheel(name, model, inputs):
+    """The lp64 estimate of every single-op case (16x8 included, which no opmodel covers) equals the
+    wheel's print_allocations() (total, head, tail, every tail category) and its minimum arena."""
+    from simprof.estimator import estimate
+    from simprof.model import oracle
+
+    e = estimate(model, runtime="tflm", abi="lp64")
+    r = oracle.allocations(model, 1 << 20)
+    assert (e.tflm_arena_used_bytes, e.arena_head_bytes, e.arena_tail_bytes) == (r.total, r.head, r.tail)
+    assert e.tail_categories == {c.name: {"used": c.used, "requested": c.requested, "count": c.count}
+                                 for c in r.categories}
+    assert e.arena_min_bytes == oracle.min_arena(model)
