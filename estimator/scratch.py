@@ -46,6 +46,11 @@ def _reference(sg: Subgraph, op: Operator, ptr: int = 4) -> list[tuple[int, str]
         out.append((4 * x.shape[0] * wf.shape[0], "time-weighted state per filter"))
         if x.dtype == "int8":
             out.append((4 * _elems(y), "int32 output accumulator"))
+    elif op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM":
+        cell = _t(sg, op, 19)
+        if cell is not None:  # without a cell state the kernel's Prepare refuses the model
+            out += [((4 if cell.dtype == "float32" else 2) * _elems(cell), f"gate buffer {i} (batch x state cells)")
+                    for i in range(4)]
     elif op.opcode == "MIRROR_PAD":
         rank = len(_t(sg, op, 0).shape)
         out += [(4 * rank, "output element count per dimension"), (4 * rank, "input element count per dimension")]

@@ -7,10 +7,10 @@
  *   LOGISTIC/TANH  input to Q4.27, gemmlowp logistic/tanh, rescaled to 1/256 (zp -128) / 1/128;
  *             int16 (zero points 0, output scale 2^-15): the input rescaled to 1/(3*4096) (or x3 for
  *             a power-of-two scale) and a linear interpolation in TFLM's 256-entry sigmoid table
- *             (sigmoid_lut.h, measured on the wheel), tanh(x) = 2 sigmoid(2x) - 1. */
+ *             (lstm_lut.h, measured on the wheel), tanh(x) = 2 sigmoid(2x) - 1. */
 #include "ops.h"
 #include "libm_compat.h"
-#include "sigmoid_lut.h"
+#include "lstm_lut.h"
 
 typedef struct { int32_t in_off, out_off, mult, shift, act_min, act_max; } k_relu_data;
 typedef struct { int8_t zero, six; int16_t zero16, six16; } k_relu6_data; /* TFLM's Relu6OpData: both widths */

@@ -5,6 +5,8 @@
 #include "ops.h"
 #include "ops_b.h"
 
+extern const srt_op srt_op_unidirectional_sequence_lstm; /* lstm.c */
+
 #ifdef SRT_HAVE_CONTROL_OPS
 extern const srt_op srt_op_var_handle, srt_op_read_variable, srt_op_assign_variable, srt_op_call_once;
 extern const srt_op srt_op_if, srt_op_while;
@@ -36,6 +38,7 @@ static const srt_op *const k_ops[] = {
     &srt_op_resize_nearest_neighbor, &srt_op_resize_bilinear, &srt_op_mirror_pad, &srt_op_padv2,
     &srt_op_l2_normalization, &srt_op_l2_pool_2d, &srt_op_cumsum, &srt_op_transpose_conv,
     &srt_op_batch_matmul, &srt_op_svdf,
+    &srt_op_unidirectional_sequence_lstm,
 #ifdef SRT_HAVE_CONTROL_OPS
     &srt_op_var_handle, &srt_op_read_variable, &srt_op_assign_variable, &srt_op_call_once,
     &srt_op_if, &srt_op_while,

@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "kernels"))
 import kcases  # noqa: E402
 import opcases  # noqa: E402
 import opcases_b  # noqa: E402
+import opcases_lstm  # noqa: E402
 
 
 CASES = opcases.all_cases()
@@ -72,6 +73,8 @@ def expected_events(name: str, model: bytes) -> list[str] | None:
     ops_b = opcases_b.expected_events_b(ops, name, shapes, op)
     if ops_b is not None:
         return ops_b
+    if ops == "lstm":
+        return opcases_lstm.expected_events_lstm(name, shapes, op)
     if ops == "conv":
         c = shapes[op.Inputs(1)][0]
         return ["T out 0", "T in 0", "T in 1", f"P {4 * c}", f"P {4 * c}", "T in 0", "T in 1"] + \

@@ -3,7 +3,8 @@
 which follows the params exactly, so a manifest entry alone rebuilds its model bit for bit.
 
 Families: unas_chain, mobilenet_v1, mobilenet_v2, resnet8, dscnn, autoencoder, branches,
-planner_stress, tiny, streaming_kws, and (families_b.py) cnn16x8, svdf_kws, decoder, embedding_gather
+planner_stress, tiny, streaming_kws, (families_b.py) cnn16x8, svdf_kws, decoder, embedding_gather,
+and (families_lstm.py) lstm_seq
 (see each sample function's docstring).
 """
 from __future__ import annotations
@@ -171,3 +172,4 @@ def _build_tiny(g: Graph, p: Params) -> None:
 from . import families_cnn as _cnn  # noqa: E402,F401  (registers the CNN families)
 from . import families_streaming as _streaming  # noqa: E402,F401  (registers the streaming family)
 from . import families_b as _families_b  # noqa: E402,F401  (16x8 CNN, SVDF, decoder, embedding families)
+from . import families_lstm as _families_lstm  # noqa: E402,F401  (LSTM sequence family)

@@ -232,6 +232,10 @@ from . import opmodels_b as _ops_b  # noqa: E402  (data movement, gather, resize
 
 _ops_b.register(_both, _register)
 
+from . import opmodels_lstm as _ops_lstm  # noqa: E402  (UNIDIRECTIONAL_SEQUENCE_LSTM)
+
+_ops_lstm.register(_both)
+
 
 # -- public API --------------------------------------------------------------------------------------
 def names() -> list[str]:

@@ -241,6 +241,8 @@ def all_cases() -> list[tuple[str, bytes, list[np.ndarray]]]:
         f(c)
     from opcases_b import cases_b
     cases_b(c)
+    from opcases_lstm import lstm_cases
+    lstm_cases(c)
     from opcases_types import type_cases
     type_cases(c)
     return c.items
