@@ -1,5 +1,8 @@
 """Single-op cases of the op x type pairs added for issue #10's type coverage: MAXIMUM/MINIMUM
-int16 and int64, PAD int32, and the fixed-point int16/int8 variants (see each function).
+int16 and int64, PAD int32, MEAN int16, LOGISTIC/TANH int16, SOFTMAX int16, LOG_SOFTMAX int8 and
+DIV int8 (see each function). Used by the harness tests (tests/unit/test_rt_kernels.py, via
+opcases.all_cases, also under QEMU), the estimator (tests/unit/test_estimator_types.py), the
+firmware under QEMU (tests/integration/test_rt_qemu_types.py) and the fuzz seeds.
 Expected outputs come from the tflite-micro wheel (kcases.reference), never from our code."""
 from __future__ import annotations
 
