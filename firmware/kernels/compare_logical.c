@@ -267,10 +267,10 @@ SIMPLE_OP(srt_op_select_v2, 123, "SELECT_V2", SRT_OPDATA_SIZE_SELECT_V2, select_
 /* Support table for docs/supported-ops.md (firmware/tools/gen_supported_ops.py):
  * @op EQUAL | bool; int8; int32; int64; float32 | broadcasting up to 4-D
  * @op NOT_EQUAL | bool; int8; int32; int64; float32 | broadcasting up to 4-D
- * @op GREATER | int8; int32; int64; float32 | broadcasting up to 4-D; not int16 (TFLM leaves its scaling unset)
- * @op GREATER_EQUAL | int8; int32; int64; float32 | broadcasting up to 4-D; not int16 (as GREATER)
- * @op LESS | int8; int32; int64; float32 | broadcasting up to 4-D; not int16 (as GREATER)
- * @op LESS_EQUAL | int8; int32; int64; float32 | broadcasting up to 4-D; not int16 (as GREATER)
+ * @op GREATER | int8; int32; int64; float32 | broadcasting up to 4-D; not int16 (TFLM's Eval reads int16 scaling its Prepare never sets: the result depends on stale arena bytes)
+ * @op GREATER_EQUAL | int8; int32; int64; float32 | broadcasting up to 4-D; no int16 (TFLM's Eval has no int16 case)
+ * @op LESS | int8; int32; int64; float32 | broadcasting up to 4-D; no int16 (TFLM's Eval has no int16 case)
+ * @op LESS_EQUAL | int8; int32; int64; float32 | broadcasting up to 4-D; no int16 (TFLM's Eval has no int16 case)
  * @op LOGICAL_AND | bool | broadcasting up to 4-D
  * @op LOGICAL_OR | bool | broadcasting up to 4-D
  * @op SELECT_V2 | float32; int8; int16 (bool condition) | broadcasting up to 5-D
