@@ -138,14 +138,18 @@ static srt_status rsqrt_prepare(srt_ctx *ctx, srt_node *node) {
     static const char op[] = "RSQRT";
     const srt_tensor *in, *out;
     CHECK(q_prepare_io(ctx, node, op, &in, &out));
-    if (in->type != out->type || (in->type != SRT_FLOAT32 && in->type != SRT_INT8))
-        return k_unsupported_type(ctx, op, in->type != SRT_FLOAT32 && in->type != SRT_INT8 ? in->type : out->type);
-    if (in->type == SRT_INT8) {
+    const bool ok = in->type == SRT_FLOAT32 || in->type == SRT_INT8 || in->type == SRT_INT16;
+    if (in->type != out->type || !ok) return k_unsupported_type(ctx, op, !ok ? in->type : out->type);
+    if (in->type == SRT_INT8 || in->type == SRT_INT16) {
+        /* int16: the quantised path only (an unquantised int16 RSQRT would read TFLM's unset
+         * multiplier), with zero points 0 */
         CHECK(k_require_quant(ctx, in, op, "input"));
         CHECK(k_require_quant(ctx, out, op, "output"));
         k_rsqrt_data *d = node->user_data;
         d->in_zp = srt_q_zero_point(in, 0);
         d->out_zp = srt_q_zero_point(out, 0);
+        if (in->type == SRT_INT16 && (d->in_zp != 0 || d->out_zp != 0))
+            return srt_fail(ctx, SRT_ERR_MODEL, "%s: int16 zero points must be 0", op);
         /* scale = 1 / (sqrtf(in_scale) * out_scale), the product in float */
         const float den = k_sqrtf(srt_q_scale(in, 0)) * srt_q_scale(out, 0);
         int sh;
@@ -185,19 +189,22 @@ static srt_status rsqrt_eval(srt_ctx *ctx, srt_node *node) {
     srt_eval_tensor *in = srt_eval_input(ctx, node, 0), *out = srt_eval_output(ctx, node, 0);
     if (!in || !out || !in->data || !out->data) return k_missing(ctx, "RSQRT");
     const int32_t n = k_elements(in->dims);
-    if (in->type == SRT_INT8) {
+    if (in->type == SRT_INT8 || in->type == SRT_INT16) {
         const k_rsqrt_data *d = node->user_data;
-        const int8_t *x = in->data;
-        int8_t *y = out->data;
+        const bool i16 = in->type == SRT_INT16;
+        const int32_t lo = i16 ? INT16_MIN : -128, hi = i16 ? INT16_MAX : 127;
         for (int32_t i = 0; i < n; ++i) {
-            const int32_t v = (int32_t)x[i] - d->in_zp;
-            if (v == 0) { y[i] = 127; continue; }
-            int32_t m;
-            int s;
-            srt_inv_sqrt_multiplier(v, &m, &s);
-            const int32_t data = srt_mbqm(1, m, s + 20);
-            const int32_t o = srt_wadd(srt_mbqm(data, d->mult, d->shift - 20), d->out_zp);
-            y[i] = (int8_t)srt_clamp_i32(o, -128, 127);
+            const int32_t xi = i16 ? ((const int16_t *)in->data)[i] : ((const int8_t *)in->data)[i];
+            const int32_t v = xi - d->in_zp;
+            int32_t o = hi;  /* RsqrtEvalQuantized: 0 gives the type's maximum */
+            if (v != 0) {
+                int32_t m;
+                int s;
+                srt_inv_sqrt_multiplier(v, &m, &s);
+                const int32_t data = srt_mbqm(1, m, s + 20);
+                o = srt_clamp_i32(srt_wadd(srt_mbqm(data, d->mult, d->shift - 20), d->out_zp), lo, hi);
+            }
+            if (i16) ((int16_t *)out->data)[i] = (int16_t)o; else ((int8_t *)out->data)[i] = (int8_t)o;
         }
         return SRT_OK;
     }
@@ -226,5 +233,5 @@ const srt_op srt_op_rsqrt = {
 /* Support table for docs/supported-ops.md (firmware/tools/gen_supported_ops.py):
  * @op QUANTIZE | float32 -> int8/int16; int8 -> int8/uint8/int16/int32; int16 -> int8/int16/int32; int32 -> int8/int16; uint8 -> int8 | 
  * @op DEQUANTIZE | int8/int16/uint8 -> float32 | 
- * @op RSQRT | int8; float32 | 
+ * @op RSQRT | int8; int16 (zero points 0); float32 | 
  */

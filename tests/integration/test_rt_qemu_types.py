@@ -1,7 +1,8 @@
 """The op x type pairs added for issue #10 (tests/unit/kernels/opcases_types.py) in the real
 simprof-rt firmware under QEMU on Cortex-M4F (stm32f4) and Cortex-M0 (nrf51): the painted arena
 equals the runtime's own figures and the estimator's arm-eabi head, tail and minimum arena (the
-minimum bisected on the firmware to the byte), and the outputs equal TFLM's host interpreter.
+minimum bisected on the firmware to the byte), and the outputs equal TFLM's host interpreter on
+the case's inputs.
 Runtime: ~60 s (each measurement paints twice)."""
 from __future__ import annotations
 
@@ -21,18 +22,18 @@ pytestmark = pytest.mark.qemu
 
 _C = Cases()
 opcases_types.type_cases(_C)
-_ALL = {name: model for name, model, _ in _C.items}
+_ALL = {name: (model, inputs) for name, model, inputs in _C.items}
 # one case per new op x type
 NAMES = ["maximum_int16_1", "minimum_int64_1", "pad_int32_0", "mean_int16_0", "mean_int16_2",
          "logistic_int16_2", "tanh_int16_1", "softmax_int16_0", "softmax_int16_3",
-         "log_softmax_int8_0", "log_softmax_int8_3", "div_int8_0", "div_int8_4"]
+         "log_softmax_int8_0", "log_softmax_int8_3", "div_int8_0", "div_int8_4", "rsqrt_int16_0"]
 
 
 @pytest.mark.parametrize("platform_id", ["stm32f4", "nrf51"])
 @pytest.mark.parametrize("name", NAMES)
 def test_painted_arena_equals_estimate_and_outputs_equal_tflm(name, platform_id):
-    mb = _ALL[name]
-    m = runtime.measure_model(mb, platform_id, min_arena=True)
+    mb, inputs = _ALL[name]
+    m = runtime.measure_model(mb, platform_id, min_arena=True, input=inputs)  # the case's inputs
     r = m.runtime
     assert (m.arena_head_bytes, m.arena_tail_bytes) == (r.temp_hwm, r.tail)
     e = estimate(mb, platform_id, runtime="simprof-rt", abi="arm-eabi")

@@ -1,8 +1,9 @@
 """Single-op cases of the op x type pairs added for issue #10's type coverage: MAXIMUM/MINIMUM
-int16 and int64, PAD int32, MEAN int16, LOGISTIC/TANH int16, SOFTMAX int16, LOG_SOFTMAX int8 and
-DIV int8 (see each function). Used by the harness tests (tests/unit/test_rt_kernels.py, via
-opcases.all_cases, also under QEMU), the estimator (tests/unit/test_estimator_types.py), the
-firmware under QEMU (tests/integration/test_rt_qemu_types.py) and the fuzz seeds.
+int16 and int64, PAD int32, MEAN int16, LOGISTIC/TANH int16, SOFTMAX int16, LOG_SOFTMAX int8,
+DIV int8 and RSQRT int16 (see each function). Used by the harness tests
+(tests/unit/test_rt_kernels.py, via opcases.all_cases, also under QEMU), the estimator
+(tests/unit/test_estimator_types.py), the firmware under QEMU (tests/integration/
+test_rt_qemu_types.py) and the fuzz seeds.
 Expected outputs come from the tflite-micro wheel (kcases.reference), never from our code."""
 from __future__ import annotations
 
@@ -139,7 +140,22 @@ def div_int8_cases(c: Cases) -> None:
         c.items.append((f"div_int8_{k}", _model(build), [a, b]))
 
 
+def rsqrt_int16_cases(c: Cases) -> None:
+    """RSQRT int16 (zero points 0; the wheel's TFLM evaluates it, @90b983c's Prepare did not):
+    GetInvSqrtQuantizedMultiplierExp over the non-negative int16 range, 0 giving the maximum."""
+    rng = np.random.default_rng(46)
+    for k, (si, so) in enumerate([(0.001, 0.0005), (0.0001, 0.002), (0.02, 0.0001)]):
+        def build(g, si=si, so=so):
+            x = g.input("x", (4, 32), "int16", qt(si, 0))
+            y = g.tensor("y", (4, 32), "int16", qt(so, 0))
+            g.op("RSQRT", [x], [y])
+            g.mark_outputs(y)
+        x = rng.integers(0, 32768, (4, 32)).astype(np.int16)  # TFLM fails the inference on x < 0
+        x[0, :6] = [0, 1, 2, 3, 32767, 16384]
+        c.items.append((f"rsqrt_int16_{k}", _model(build), [x]))
+
+
 def type_cases(c: Cases) -> None:
     for f in (maxmin_cases, pad_int32_cases, mean_int16_cases, sigmoid_int16_cases, softmax_int16_cases,
-              log_softmax_int8_cases, div_int8_cases):
+              log_softmax_int8_cases, div_int8_cases, rsqrt_int16_cases):
         f(c)
