@@ -1,5 +1,5 @@
 """The public models of examples/public (provenance in PROVENANCE.json) on the simprof-rt firmware under
-QEMU, each on the smallest of nrf51 (Cortex-M0, 16 KiB RAM), stm32f4 (Cortex-M4F, 128 KiB) and
+QEMU (and the one model of an installed wheel that is not copied there), each on the smallest of nrf51 (Cortex-M0, 16 KiB RAM), stm32f4 (Cortex-M4F, 128 KiB) and
 stm32f746 (Cortex-M7, 320 KiB) it fits (what `simprof validate examples/public --platforms
 stm32f4,stm32f746,nrf51` reports as fitting):
 - the outputs equal TFLM's on the host (the tflite-micro wheel) byte for byte;
@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import tflite_micro
 
 from simprof.estimator import estimate
 from simprof.rt import runner as runtime
@@ -24,11 +25,15 @@ pytestmark = pytest.mark.qemu
 
 PUBLIC = Path(__file__).resolve().parents[2] / "examples" / "public"
 PROV = json.loads((PUBLIC / "PROVENANCE.json").read_text())
-FILES = [m["file"] for src in PROV["sources"] for m in src["models"]]
+WHEELS = Path(tflite_micro.__file__).resolve().parents[1]  # site-packages: paths in a wheel start here
+PATHS = {**{m["file"]: PUBLIC / m["file"] for src in PROV["sources"] for m in src["models"]},
+         **{m["file"]: WHEELS / m["path_in_wheel"] for src in PROV["from_installed_wheels"] for m in src["models"]}}
+FILES = list(PATHS)
 
 # Smallest platform each model fits (flash for model + image, RAM for arena + stack + static);
 # everything else runs on stm32f4.
-NRF51 = {"autoencoder_example.tflite", "autoencoder_example.float32.tflite", "tflite_micro_magic_wand.tflite"}
+NRF51 = {"autoencoder_example.tflite", "autoencoder_example.float32.tflite", "tflite_micro_magic_wand.tflite",
+         "sine_float.tflite"}
 STM32F746 = {"image_example1.float32.tflite", "rock_paper_scissors.tflite", "visual_wake_words.tflite"}
 
 
@@ -42,7 +47,7 @@ def test_the_platform_lists_name_collected_models():
 
 @pytest.mark.parametrize("name", FILES)
 def test_public_model_bit_exact_and_arena_exact(name):
-    path = PUBLIC / name
+    path = PATHS[name]
     mb = path.read_bytes()
     pid = _platform(name)
     m = runtime.measure_model(mb, pid, input=e2e.model_inputs(name, mb), min_arena=True, per_operator=False)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import tflite_micro
 
 from simprof.model import oracle
 from simprof.estimator import estimate
@@ -22,7 +23,9 @@ import e2e  # noqa: E402
 
 PUBLIC = Path(__file__).resolve().parents[2] / "examples" / "public"
 PROV = json.loads((PUBLIC / "PROVENANCE.json").read_text())
-MODELS = [m for src in PROV["sources"] for m in src["models"]]
+WHEELS = Path(tflite_micro.__file__).resolve().parents[1]  # site-packages: paths in a wheel start here
+MODELS = ([dict(m, path=PUBLIC / m["file"]) for src in PROV["sources"] for m in src["models"]]
+          + [dict(m, path=WHEELS / m["path_in_wheel"]) for src in PROV["from_installed_wheels"] for m in src["models"]])
 IDS = [m["file"] for m in MODELS]
 
 
@@ -32,7 +35,11 @@ def host():
 
 
 def test_every_tflite_in_the_folder_has_provenance():
-    assert sorted(p.name for p in PUBLIC.glob("*.tflite")) == sorted(IDS)
+    assert sorted(p.name for p in PUBLIC.glob("*.tflite")) == sorted(
+        m["file"] for src in PROV["sources"] for m in src["models"])
+    for src in PROV["from_installed_wheels"]:
+        assert src["not_kept"] and tflite_micro.__version__.startswith(src["version"])
+        assert not any((PUBLIC / m["file"]).exists() for m in src["models"])
     for src in PROV["sources"]:
         for key in ("package", "version", "licence", "wheel_sha256"):
             assert src[key], key
@@ -42,12 +49,12 @@ def test_every_tflite_in_the_folder_has_provenance():
 
 @pytest.mark.parametrize("m", MODELS, ids=IDS)
 def test_file_is_the_one_the_wheel_shipped(m):
-    assert hashlib.sha256((PUBLIC / m["file"]).read_bytes()).hexdigest() == m["sha256"]
+    assert hashlib.sha256(m["path"].read_bytes()).hexdigest() == m["sha256"]
 
 
 @pytest.mark.parametrize("m", MODELS, ids=IDS)
 def test_lp64_estimate_equals_the_wheel(m):
-    mb = (PUBLIC / m["file"]).read_bytes()
+    mb = m["path"].read_bytes()
     rep = oracle.allocations(mb)
     e = estimate(mb, runtime="tflm", abi="lp64")
     assert (e.arena_head_bytes, e.arena_tail_bytes) == (rep.head, rep.tail)
@@ -58,7 +65,7 @@ def test_lp64_estimate_equals_the_wheel(m):
 
 @pytest.mark.parametrize("m", MODELS, ids=IDS)
 def test_simprof_rt_host_equals_the_wheel(host, m):
-    mb = (PUBLIC / m["file"]).read_bytes()
+    mb = m["path"].read_bytes()
     rep = oracle.allocations(mb)
     setup = rt_host.run_host(mb, arena_size=1 << 20, invoke=False, build=host)
     assert setup.ok, setup.message
