@@ -1,7 +1,8 @@
 """Public models as a user brings them (examples/public, provenance in PROVENANCE.json): the files are
 the ones the wheel shipped (sha256), the lp64 estimate equals the tflite-micro wheel's own TFLM
 (print_allocations() head, tail and categories; bisected minimum arena), and simprof-rt's host build
-sets up with the same arena and computes the same output bytes. ~10 s."""
+sets up with the same arena and computes the same output bytes. Models a wheel ships that fit no
+platform are listed under left_out with the reason, not kept. ~15 s."""
 from __future__ import annotations
 
 import hashlib
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import tflite_micro
 
 from simprof.model import oracle
 from simprof.estimator import estimate
@@ -21,7 +23,9 @@ import e2e  # noqa: E402
 
 PUBLIC = Path(__file__).resolve().parents[2] / "examples" / "public"
 PROV = json.loads((PUBLIC / "PROVENANCE.json").read_text())
-MODELS = [m for src in PROV["sources"] for m in src["models"]]
+WHEELS = Path(tflite_micro.__file__).resolve().parents[1]  # site-packages: paths in a wheel start here
+MODELS = ([dict(m, path=PUBLIC / m["file"]) for src in PROV["sources"] for m in src["models"]]
+          + [dict(m, path=WHEELS / m["path_in_wheel"]) for src in PROV["from_installed_wheels"] for m in src["models"]])
 IDS = [m["file"] for m in MODELS]
 
 
@@ -31,20 +35,26 @@ def host():
 
 
 def test_every_tflite_in_the_folder_has_provenance():
-    assert sorted(p.name for p in PUBLIC.glob("*.tflite")) == sorted(IDS)
+    assert sorted(p.name for p in PUBLIC.glob("*.tflite")) == sorted(
+        m["file"] for src in PROV["sources"] for m in src["models"])
+    for src in PROV["from_installed_wheels"]:
+        assert src["not_kept"] and tflite_micro.__version__.startswith(src["version"])
+        assert not any((PUBLIC / m["file"]).exists() for m in src["models"])
     for src in PROV["sources"]:
         for key in ("package", "version", "licence", "wheel_sha256"):
             assert src[key], key
+        for m in src.get("left_out", []):
+            assert m["reason"] and m["sha256"] and not (PUBLIC / m["file"]).exists(), m["file"]
 
 
 @pytest.mark.parametrize("m", MODELS, ids=IDS)
 def test_file_is_the_one_the_wheel_shipped(m):
-    assert hashlib.sha256((PUBLIC / m["file"]).read_bytes()).hexdigest() == m["sha256"]
+    assert hashlib.sha256(m["path"].read_bytes()).hexdigest() == m["sha256"]
 
 
 @pytest.mark.parametrize("m", MODELS, ids=IDS)
 def test_lp64_estimate_equals_the_wheel(m):
-    mb = (PUBLIC / m["file"]).read_bytes()
+    mb = m["path"].read_bytes()
     rep = oracle.allocations(mb)
     e = estimate(mb, runtime="tflm", abi="lp64")
     assert (e.arena_head_bytes, e.arena_tail_bytes) == (rep.head, rep.tail)
@@ -55,7 +65,7 @@ def test_lp64_estimate_equals_the_wheel(m):
 
 @pytest.mark.parametrize("m", MODELS, ids=IDS)
 def test_simprof_rt_host_equals_the_wheel(host, m):
-    mb = (PUBLIC / m["file"]).read_bytes()
+    mb = m["path"].read_bytes()
     rep = oracle.allocations(mb)
     setup = rt_host.run_host(mb, arena_size=1 << 20, invoke=False, build=host)
     assert setup.ok, setup.message
