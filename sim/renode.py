@@ -20,6 +20,8 @@ LoadELF zero-fills every PT_LOAD segment to its MemSiz at its load address (`loa
 """
 from __future__ import annotations
 
+import atexit
+import contextlib
 import functools
 import logging
 import os
@@ -32,7 +34,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 from simprof.core.errors import ElfError, EmulatorError, EmulatorTimeout, PlatformError, ToolchainError
 from simprof.platforms import PLATFORM_DIR, Platform
@@ -329,6 +331,8 @@ class RenodeProcess(ConsoleProcessMixin):
         self.workdir: Path | None = None
         self.lock = threading.Lock()          # one monitor, several machine threads
         self._stopped = False
+        self.machines_made = 0
+        self.owner = threading.get_ident()    # Renode dies with this thread (popen_tied)
 
     def start(self) -> None:
         exe = renode_binary()
@@ -387,6 +391,24 @@ class RenodeProcess(ConsoleProcessMixin):
     def memory(self, name: str) -> MonitorMemory:
         return MonitorMemory(self.command, self.workdir, name, self.lock)
 
+    def next_machine_name(self) -> str:
+        """A machine name never used in this process (a reused process gets new machines)."""
+        self.machines_made += 1
+        return f"{MACHINE_NAME}{self.machines_made - 1}"
+
+    def recycle(self) -> bool:
+        """Remove every machine so that the next measurement can use this process; False (the
+        caller then stops the process) when Renode does not answer as expected."""
+        if not self.alive() or self._stopped:
+            return False
+        try:
+            self.command("pause", timeout_s=10.0)
+            self.command("mach clear", timeout_s=10.0)
+        except EmulatorError as exc:
+            log.info("Renode not reused: %s", exc.message)
+            return False
+        return self.alive()
+
     def alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
@@ -412,6 +434,64 @@ class RenodeProcess(ConsoleProcessMixin):
         return self._console_text
 
 
+# Reuse of Renode processes (`reuse()`): a process whose machines all ended without an error is
+# emptied (`mach clear`) and kept for the next measurement of this thread, so Renode's start-up is
+# paid once per scope. Idle processes are stopped when the outermost scope ends (and at exit).
+_pool: list[RenodeProcess] = []
+_pool_lock = threading.Lock()
+_reuse_depth = 0
+
+
+def _take_pooled() -> RenodeProcess | None:
+    with _pool_lock:
+        for i, proc in enumerate(_pool):
+            if proc.owner == threading.get_ident():
+                del _pool[i]
+                if proc.alive():
+                    return proc
+                proc.stop()
+                return None
+    return None
+
+
+def _give_back(proc: RenodeProcess) -> None:
+    with _pool_lock:
+        if _reuse_depth > 0:
+            _pool.append(proc)
+            return
+    proc.stop()
+
+
+def _stop_pooled() -> None:
+    with _pool_lock:
+        idle = list(_pool)
+        _pool.clear()
+    for proc in idle:
+        proc.stop()
+
+
+atexit.register(_stop_pooled)
+
+
+@contextlib.contextmanager
+def reuse() -> Iterator[None]:
+    """Within this scope, Renode measurements of this thread share one Renode process (reset
+    between them by removing their machines) instead of starting one each: for flows that run
+    many (min-arena search, validate, benchmarks). Private TMPDIR, timeouts and clean-up are as
+    without it; a run that fails ends its process; the idle process ends with the scope."""
+    global _reuse_depth
+    with _pool_lock:
+        _reuse_depth += 1
+    try:
+        yield
+    finally:
+        with _pool_lock:
+            _reuse_depth -= 1
+            last = _reuse_depth == 0
+        if last:
+            _stop_pooled()
+
+
 class RenodeGroup:
     """`count` machines running the same ELF in one Renode process (one per paint pattern): one
     start-up instead of `count`. Every gdb client connects before the monitor's `start`, so no
@@ -422,25 +502,28 @@ class RenodeGroup:
                  extra_args: Sequence[str] = ()) -> None:
         self.platform = platform
         self.elf = Path(elf)
-        self.process = RenodeProcess()
         self.sessions: list[RenodeSession] = []
         self._next = 0
         self._lock = threading.Lock()
+        self._clean = True                    # every machine ended without an error
+        self._finished = 0
+        self.process = _take_pooled() or RenodeProcess()
         try:
             info = read_elf(self.elf)
             self.notes = tuple(loadelf_hazards(info, platform))
             for note in self.notes:
                 log.info("%s", note)
-            self.process.start()
-            ports = [self.process.add_machine(f"{MACHINE_NAME}{i}", platform, self.elf, extra_args)
-                     for i in range(count)]
-            for i, port in enumerate(ports):
+            if self.process.monitor is None:
+                self.process.start()
+            names = [self.process.next_machine_name() for _ in range(count)]
+            ports = [self.process.add_machine(name, platform, self.elf, extra_args) for name in names]
+            for name, port in zip(names, ports):
                 gdb = GdbClient.connect("127.0.0.1", port, timeout_s=max(timeout_s, 10.0),
                                         max_packet_size=RENODE_PACKET_SIZE)
                 gdb.resume_steps_off_breakpoints = True
                 gdb.transient_errors = ("E9999",)
                 self.sessions.append(RenodeSession(platform, self.elf, timeout_s=timeout_s,
-                                                   _group=self, _machine=f"{MACHINE_NAME}{i}", _gdb=gdb))
+                                                   _group=self, _machine=name, _gdb=gdb))
             # Machines of one emulation synchronise every quantum of virtual time; the default
             # (0.1 ms) made each `continue` of two machines ~2x slower (measured on 1.15.3). Timing
             # does not matter to inference; breakpoints stay exact.
@@ -465,11 +548,24 @@ class RenodeGroup:
             log.info("Renode has no -icount; icount_shift=%s ignored", icount_shift)
         return s
 
+    def finished(self, ok: bool) -> None:
+        """A machine's run ended (ok: without an error)."""
+        with self._lock:
+            self._finished += 1
+            self._clean = self._clean and ok
+
     def close(self) -> None:
         for s in self.sessions:
             if s.gdb is not None:
                 s.gdb.close()
-        self.process.stop()
+        with self._lock:
+            reusable = (self._clean and self.sessions and self._finished == len(self.sessions)
+                        and _reuse_depth > 0 and self.process.owner == threading.get_ident())
+            self._clean = False               # a second close() only stops
+        if reusable and self.process.recycle():
+            _give_back(self.process)
+        else:
+            self.process.stop()
 
     def __enter__(self) -> "RenodeGroup":
         return self
@@ -508,7 +604,11 @@ class RenodeSession:
         self.start()
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, exc_type, *exc_info) -> None:
+        if self._group is not None:
+            self._group.finished(ok=exc_type is None)
+        elif self._own is not None:
+            self._own.finished(ok=exc_type is None)
         self.stop()
 
     @property
@@ -551,6 +651,15 @@ class RenodeSession:
     def read_and_fill(self, reads, fill):
         """Reads, then a fill, in one monitor round trip (measure_elf's operator boundaries)."""
         return self._mem().read_and_fill(reads, fill)
+
+    def install_marker_hooks(self, begin: int, end: int, bottom: int, top: int, arena: tuple[int, int],
+                             pattern: int) -> None:
+        """Operator markers handled inside Renode by CPU hooks: no gdb stop per boundary
+        (measure_elf replays `marker_events()` at the stop point)."""
+        self._mem().install_marker_hooks(begin, end, bottom, top, arena, pattern)
+
+    def marker_events(self):
+        return self._mem().marker_events()
 
     def _mem(self) -> MonitorMemory:
         if self._memory is None:

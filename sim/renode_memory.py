@@ -13,6 +13,7 @@ pattern) share one Renode process.
 """
 from __future__ import annotations
 
+import struct
 import threading
 from pathlib import Path
 from typing import Callable
@@ -22,6 +23,7 @@ from simprof.core.errors import EmulatorError
 # IronPython 2.7 (Renode's monitor). `self` is the monitor; its `Machine` is the current machine,
 # which `mach set`/`mach create` selects before `simprof_bind`.
 HELPERS = '''\
+import System
 from System import UInt64, Int64
 from System.IO import File
 
@@ -32,8 +34,11 @@ def simprof_path(name):
     # transfer files live in the session's private directory (simprof_dir, set below)
     return simprof_dir + '/' + name
 
+simprof_machines = {}
+
 def simprof_bind(name):
     simprof_buses[name] = self.Machine.SystemBus
+    simprof_machines[name] = self.Machine
 
 def simprof_read(name, address, count, path):
     File.WriteAllBytes(simprof_path(path), simprof_buses[name].ReadBytes(UInt64(address), count))
@@ -48,6 +53,57 @@ def simprof_batch(name, reads, fill):
         File.WriteAllBytes(simprof_path(path), bus.ReadBytes(UInt64(address), count))
     if fill is not None:
         simprof_fill(name, fill[0], fill[1], fill[2])
+
+# Operator markers handled inside Renode (cpu AddHook): at simprof_op_begin the dead stack
+# [bottom, SP) and the arena are copied and the dead stack re-painted; at simprof_op_end the stack
+# below the SP of the matching begin and the arena are copied. The host replays these events as it
+# would handle breakpoints there, so the figures are the same, without a gdb stop per boundary.
+simprof_ops = {}
+
+def simprof_hooks(name, begin, end, bottom, arena, arena_size, path):
+    simprof_ops[name] = [bottom, arena, arena_size, File.ReadAllBytes(simprof_path(path)), {}, [],
+                         simprof_buses[name]]
+    # hooks run in their own Python scopes: they find simprof_marker through the AppDomain
+    System.AppDomain.CurrentDomain.SetData('simprof_marker', simprof_marker)
+    machine = simprof_machines[name]
+    cpu = list(machine.SystemBus.GetCPUs())[0]
+    for kind, address in ((0, begin), (1, end)):
+        script = "System.AppDomain.CurrentDomain.GetData('simprof_marker')('%s', %d, cpu)" % (name, kind)
+        Antmicro.Renode.Hooks.CpuHooksExtensions.AddHook(cpu, machine, UInt64(address), script)
+
+def simprof_marker(name, kind, cpu):
+    bottom, arena, arena_size, paint, opened, events, bus = simprof_ops[name]
+    index = int(cpu.GetRegisterUnsafe(0).RawValue)
+    sp = int(cpu.GetRegisterUnsafe(13).RawValue)
+    if kind == 0:
+        opened[index] = sp
+        top = sp
+    elif index in opened:
+        top = opened.pop(index)
+    else:
+        events.append((kind, index, sp, None, None))
+        return
+    n = top - bottom
+    stack = bus.ReadBytes(UInt64(bottom), n) if n > 0 else None
+    snap = bus.ReadBytes(UInt64(arena), arena_size) if arena_size > 0 else None
+    if kind == 0 and n > 0:
+        bus.WriteBytes(paint, UInt64(bottom), Int64(n))
+    events.append((kind, index, sp, stack, snap))
+
+def simprof_events(name, path):
+    # kind, index, sp, stack length, arena length (5 little-endian uint32), then the bytes
+    stream = System.IO.FileStream(simprof_path(path), System.IO.FileMode.Create)
+    out = System.IO.BinaryWriter(stream)
+    events = simprof_ops[name][5]
+    for kind, index, sp, stack, snap in events:
+        for v in (kind, index, sp, 0 if stack is None else stack.Length, 0 if snap is None else snap.Length):
+            out.Write(System.UInt32(v & 0xFFFFFFFF))
+        if stack is not None:
+            out.Write(stack)
+        if snap is not None:
+            out.Write(snap)
+    out.Close()
+    del events[:]
 
 def simprof_fill(name, address, count, path):
     # path holds at least `count` bytes of the paint value; kept in memory after the first use
@@ -151,3 +207,34 @@ class MonitorMemory:
             for p in paths:
                 p.unlink(missing_ok=True)
         return out
+
+    def install_marker_hooks(self, begin: int, end: int, bottom: int, top: int, arena: tuple[int, int],
+                             pattern: int) -> None:
+        """Handle the operator markers inside Renode (see `simprof_marker`); `marker_events()`
+        returns what they recorded."""
+        with self._lock:
+            paint = self._fill_file(max(top - bottom, 1), pattern)
+            self._command(f"python \"simprof_hooks('{self._machine}', {begin & ~1:#x}, {end & ~1:#x}, "
+                          f"{bottom:#x}, {arena[0]:#x}, {max(arena[1], 0)}, '{paint.name}')\"")
+
+    def marker_events(self) -> list[tuple[int, int, int, bytes, bytes]]:
+        """(kind 0 = begin / 1 = end, operator index, SP, stack bytes, arena bytes) per marker hit,
+        in order; the list inside Renode is emptied."""
+        path = self._file("events")
+        with self._lock:
+            self._command(f"python \"simprof_events('{self._machine}', '{path.name}')\"")
+        try:
+            data = path.read_bytes()
+        finally:
+            path.unlink(missing_ok=True)
+        events, i = [], 0
+        while i < len(data):
+            if i + 20 > len(data):
+                raise EmulatorError("Renode wrote a truncated operator-marker record", fix="report this as a bug")
+            kind, index, sp, n_stack, n_arena = struct.unpack_from("<5I", data, i)
+            i += 20
+            if i + n_stack + n_arena > len(data):
+                raise EmulatorError("Renode wrote a truncated operator-marker record", fix="report this as a bug")
+            events.append((kind, index, sp, data[i:i + n_stack], data[i + n_stack:i + n_stack + n_arena]))
+            i += n_stack + n_arena
+        return events

@@ -19,6 +19,7 @@ import re
 import select
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -94,6 +95,10 @@ class Machine:
         self.client_ready = threading.Event()
         self.breakpoints: set[int] = set()
         self.exited = False
+        # CPU hooks at the operator markers (simprof_hooks): address -> kind (0 begin, 1 end)
+        self.hooks: dict[int, int] = {}
+        self.hook_state: list | None = None
+        self.events: list[tuple] = []
 
     def start_gdb(self, port: int) -> None:
         listener = socket.socket()
@@ -141,6 +146,42 @@ class Machine:
                 conn.sendall(b"+")
                 for reply in self._handle(payload, conn):
                     conn.sendall(frame(reply))
+
+    def add_hooks(self, begin: int, end: int, bottom: int, arena: int, arena_size: int, paint: bytes) -> None:
+        self.hooks = {begin: 0, end: 1}
+        self.hook_state = [bottom, arena, arena_size, paint, {}]
+        with self.rsp.lock:
+            for address in self.hooks:
+                self.rsp.request(b"Z0,%x,2" % address)
+
+    def kill(self) -> None:
+        if self.qemu is not None and self.qemu.poll() is None:
+            self.qemu.kill()
+            self.qemu.wait()
+        if self.client is not None:
+            self.client.close()
+
+    def _hook(self, regs: bytes) -> None:
+        """What simprof's hook does inside Renode at a marker (caller holds the rsp lock)."""
+        bottom, arena, arena_size, paint, opened = self.hook_state
+        index, sp, pc = (int.from_bytes(regs[o:o + 4], "little") for o in (0, 52, 60))
+        kind = self.hooks[pc & ~1]
+        if kind == 0:
+            opened[index] = top = sp
+        elif index in opened:
+            top = opened.pop(index)
+        else:
+            self.events.append((kind, index, sp, b"", b""))
+            return
+        lock, self.rsp.lock = self.rsp.lock, threading.Lock()    # read/write take the lock
+        try:
+            stack = self.rsp.read(bottom, top - bottom) if top > bottom else b""
+            snap = self.rsp.read(arena, arena_size) if arena_size > 0 else b""
+            if kind == 0 and top > bottom:
+                self.rsp.write(bottom, paint[:top - bottom])
+        finally:
+            self.rsp.lock = lock
+        self.events.append((kind, index, sp, stack, snap))
 
     def _step_off_breakpoint(self) -> None:
         """Renode resumes from a breakpoint without re-reporting it (QEMU re-reports it)."""
@@ -197,6 +238,17 @@ class Machine:
                 if p == b"c":
                     self._step_off_breakpoint()
                 reply, interrupted = self._run(p, conn)
+                # Stops at hook addresses are Renode's hooks, invisible to the gdb client.
+                while p == b"c" and not interrupted and reply[:1] == b"T" and self.hooks:
+                    regs = bytes.fromhex(self.rsp.request(b"g").decode()[:128])
+                    pc = int.from_bytes(regs[60:64], "little") & ~1
+                    if pc not in self.hooks:
+                        break
+                    self._hook(regs)
+                    self.rsp.request(b"z0,%x,2" % pc)
+                    self.rsp.request(b"s")
+                    self.rsp.request(b"Z0,%x,2" % pc)
+                    reply, interrupted = self._run(p, conn)
             if interrupted:
                 return [b"S02"]
             if p == b"s":
@@ -264,6 +316,12 @@ def main() -> int:
                     m.start_gdb(int(mm.group(1)))
                 elif re.fullmatch(r'emulation SetGlobalQuantum "[0-9.]+"', text):
                     pass
+                elif text == "pause":
+                    pass
+                elif text == "mach clear":
+                    for each in machines.values():
+                        each.kill()
+                    machines, current = {}, None
                 elif text == "start":
                     for each in machines.values():
                         if each.client_ready.wait(5):
@@ -283,6 +341,14 @@ def main() -> int:
                         machines[args[0]].rsp.write(args[1], open(os.path.join(workdir, args[2]), "rb").read())
                     elif op == "fill":
                         fill(machines[args[0]], *args[1:])
+                    elif op == "hooks":
+                        paint = open(os.path.join(workdir, args[6]), "rb").read()
+                        machines[args[0]].add_hooks(*args[1:6], paint)
+                    elif op == "events":
+                        with open(os.path.join(workdir, args[1]), "wb") as f:
+                            for kind, index, sp, stack, snap in machines[args[0]].events:
+                                f.write(struct.pack("<5I", kind, index, sp, len(stack), len(snap)) + stack + snap)
+                        machines[args[0]].events.clear()
                     elif op == "batch":
                         for address, count, path in args[1]:
                             read_to(machines[args[0]], address, count, path)

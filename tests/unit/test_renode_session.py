@@ -103,3 +103,40 @@ def test_stand_in_rejects_a_wrong_command_line(stand_in_renode, tmp_path):
     import subprocess
     out = subprocess.run([str(stand_in_renode), "--plain", "-P", "1"], capture_output=True, text=True, timeout=30)
     assert out.returncode == 2 and "unexpected arguments" in out.stdout
+
+
+@pytest.mark.qemu
+def test_reuse_runs_several_measurements_in_one_renode(stand_in_renode, user_tmpdir, monkeypatch):
+    # Within renode.reuse(), measurements share one Renode process (machines removed between
+    # them); a failed run ends its process and the next one starts a fresh one; nothing is left
+    # when the scope ends.
+    from simprof import api
+    from simprof.core.errors import EmulatorTimeout
+    from simprof.platforms import load
+    from simprof.sim import renode
+    from simprof.sim.layout import SymbolConventions
+    from simprof.sim.measure import measure_elf
+
+    starts = []
+    real_start = renode.RenodeProcess.start
+    monkeypatch.setattr(renode.RenodeProcess, "start", lambda self: (starts.append(1), real_start(self))[1])
+    elf = api.build_elf([FIXTURES / "known_usage.c"], "stm32f4", name="known_usage")
+    platform = load("stm32f4")
+    with renode.reuse():
+        figures = []
+        for _ in range(3):
+            m = measure_elf(elf, platform, emulator="renode")
+            figures.append((m.stack_bytes, m.arena_head_bytes, m.arena_tail_bytes,
+                            [op.stack_bytes for op in m.operators]))
+        assert figures == [(3000, 1000, 600, [1536, 2048, 1024])] * 3
+        assert len(starts) == 1
+        assert len(_processes_running(stand_in_renode)) == 1       # kept for the next measurement
+        with pytest.raises(EmulatorTimeout):
+            measure_elf(elf, platform, emulator="renode", timeout_s=1.0,
+                        symbols=SymbolConventions(stop=("__errno",)))
+        assert _processes_running(stand_in_renode) == []            # a failed run ends its Renode
+        m = measure_elf(elf, platform, emulator="renode")
+        assert (m.stack_bytes, m.arena_head_bytes, m.arena_tail_bytes) == (3000, 1000, 600)
+        assert len(starts) == 2
+    assert _processes_running(stand_in_renode) == []
+    assert sorted(p.name for p in user_tmpdir.iterdir()) == ["renode-999999999"]
