@@ -396,14 +396,17 @@ class RenodeProcess(ConsoleProcessMixin):
         self.machines_made += 1
         return f"{MACHINE_NAME}{self.machines_made - 1}"
 
-    def recycle(self) -> bool:
-        """Remove every machine so that the next measurement can use this process; False (the
-        caller then stops the process) when Renode does not answer as expected."""
+    def recycle(self, machines: Sequence[str]) -> bool:
+        """Remove `machines` (`mach rem`: disposed, gdb servers closed) so that the next
+        measurement can use this process; False (the caller then stops the process) when Renode
+        does not answer as expected."""
         if not self.alive() or self._stopped:
             return False
         try:
             self.command("pause", timeout_s=10.0)
-            self.command("mach clear", timeout_s=10.0)
+            for name in machines:
+                self.command(f'mach rem "{name}"', timeout_s=10.0)
+                self.command(f"python \"simprof_forget('{name}')\"", timeout_s=10.0)
         except EmulatorError as exc:
             log.info("Renode not reused: %s", exc.message)
             return False
@@ -562,7 +565,7 @@ class RenodeGroup:
             reusable = (self._clean and self.sessions and self._finished == len(self.sessions)
                         and _reuse_depth > 0 and self.process.owner == threading.get_ident())
             self._clean = False               # a second close() only stops
-        if reusable and self.process.recycle():
+        if reusable and self.process.recycle([m._machine for m in self.sessions]):
             _give_back(self.process)
         else:
             self.process.stop()

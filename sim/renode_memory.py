@@ -73,8 +73,8 @@ def simprof_hooks(name, begin, end, bottom, arena, arena_size, path):
 
 def simprof_marker(name, kind, cpu):
     bottom, arena, arena_size, paint, opened, events, bus = simprof_ops[name]
-    index = int(cpu.GetRegisterUnsafe(0).RawValue)
-    sp = int(cpu.GetRegisterUnsafe(13).RawValue)
+    index = int(cpu.GetRegister(0).RawValue)
+    sp = int(cpu.GetRegister(13).RawValue)
     if kind == 0:
         opened[index] = sp
         top = sp
@@ -104,6 +104,11 @@ def simprof_events(name, path):
             out.Write(snap)
     out.Close()
     del events[:]
+
+def simprof_forget(name):
+    # the machine was removed: drop what refers to it
+    for table in (simprof_buses, simprof_machines, simprof_ops):
+        table.pop(name, None)
 
 def simprof_fill(name, address, count, path):
     # path holds at least `count` bytes of the paint value; kept in memory after the first use

@@ -318,10 +318,9 @@ def main() -> int:
                     pass
                 elif text == "pause":
                     pass
-                elif text == "mach clear":
-                    for each in machines.values():
-                        each.kill()
-                    machines, current = {}, None
+                elif (mm := re.fullmatch(r'mach rem "(.*)"', text)) and mm.group(1) in machines:
+                    machines.pop(mm.group(1)).kill()
+                    current = None if current == mm.group(1) else current
                 elif text == "start":
                     for each in machines.values():
                         if each.client_ready.wait(5):
@@ -333,7 +332,7 @@ def main() -> int:
                     workdir = ast.literal_eval(workdir.group(1)) if workdir else "."
                 elif (mm := re.fullmatch(r"""python "simprof_(\w+)\((.*)\)\"""", text)) and helpers:
                     op, args = mm.group(1), ast.literal_eval("(" + mm.group(2) + ",)")
-                    if op == "bind":
+                    if op in ("bind", "forget"):
                         pass
                     elif op == "read":
                         read_to(machines[args[0]], *args[1:])
