@@ -495,6 +495,11 @@ def reuse() -> Iterator[None]:
             _stop_pooled()
 
 
+def reuse_for(emulator: str) -> contextlib.AbstractContextManager:
+    """`reuse()` for the Renode backend, nothing for the others."""
+    return reuse() if emulator == "renode" else contextlib.nullcontext()
+
+
 class RenodeGroup:
     """`count` machines running the same ELF in one Renode process (one per paint pattern): one
     start-up instead of `count`. Every gdb client connects before the monitor's `start`, so no

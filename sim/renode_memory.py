@@ -56,13 +56,16 @@ def simprof_batch(name, reads, fill):
 
 # Operator markers handled inside Renode (cpu AddHook): at simprof_op_begin the dead stack
 # [bottom, SP) and the arena are copied and the dead stack re-painted; at simprof_op_end the stack
-# below the SP of the matching begin and the arena are copied. The host replays these events as it
-# would handle breakpoints there, so the figures are the same, without a gdb stop per boundary.
+# below the SP of the matching begin and the arena are copied. Each record goes straight to a file
+# (kind, index, SP, stack length, arena length as 5 little-endian uint32, then the bytes); the host
+# replays the records as it would handle breakpoints there, so the figures are the same, without a
+# gdb stop per boundary. A failure inside a hook is kept and reported by simprof_events.
 simprof_ops = {}
 
-def simprof_hooks(name, begin, end, bottom, arena, arena_size, path):
-    simprof_ops[name] = [bottom, arena, arena_size, File.ReadAllBytes(simprof_path(path)), {}, [],
-                         simprof_buses[name]]
+def simprof_hooks(name, begin, end, bottom, arena, arena_size, paint, path):
+    out = System.IO.BinaryWriter(System.IO.FileStream(simprof_path(path), System.IO.FileMode.Create))
+    simprof_ops[name] = [bottom, arena, arena_size, File.ReadAllBytes(simprof_path(paint)), {}, out, [],
+                         simprof_buses[name], path]
     # hooks run in their own Python scopes: they find simprof_marker through the AppDomain
     System.AppDomain.CurrentDomain.SetData('simprof_marker', simprof_marker)
     machine = simprof_machines[name]
@@ -72,7 +75,14 @@ def simprof_hooks(name, begin, end, bottom, arena, arena_size, path):
         Antmicro.Renode.Hooks.CpuHooksExtensions.AddHook(cpu, machine, UInt64(address), script)
 
 def simprof_marker(name, kind, cpu):
-    bottom, arena, arena_size, paint, opened, events, bus = simprof_ops[name]
+    state = simprof_ops[name]
+    try:
+        simprof_record(state, kind, cpu)
+    except Exception as e:
+        state[6].append(str(e))
+
+def simprof_record(state, kind, cpu):
+    bottom, arena, arena_size, paint, opened, out, errors, bus, path = state
     index = int(cpu.GetRegister(0).RawValue)
     sp = int(cpu.GetRegister(13).RawValue)
     if kind == 0:
@@ -81,32 +91,29 @@ def simprof_marker(name, kind, cpu):
     elif index in opened:
         top = opened.pop(index)
     else:
-        events.append((kind, index, sp, None, None))
-        return
-    n = top - bottom
-    stack = bus.ReadBytes(UInt64(bottom), n) if n > 0 else None
-    snap = bus.ReadBytes(UInt64(arena), arena_size) if arena_size > 0 else None
+        top = bottom
+        arena_size = 0
+    n = max(top - bottom, 0)
+    for v in (kind, index, sp, n, arena_size):
+        out.Write(System.UInt32(v & 0xFFFFFFFF))
+    if n > 0:
+        out.Write(bus.ReadBytes(UInt64(bottom), n))
+    if arena_size > 0:
+        out.Write(bus.ReadBytes(UInt64(arena), arena_size))
     if kind == 0 and n > 0:
         bus.WriteBytes(paint, UInt64(bottom), Int64(n))
-    events.append((kind, index, sp, stack, snap))
 
-def simprof_events(name, path):
-    # kind, index, sp, stack length, arena length (5 little-endian uint32), then the bytes
-    stream = System.IO.FileStream(simprof_path(path), System.IO.FileMode.Create)
-    out = System.IO.BinaryWriter(stream)
-    events = simprof_ops[name][5]
-    for kind, index, sp, stack, snap in events:
-        for v in (kind, index, sp, 0 if stack is None else stack.Length, 0 if snap is None else snap.Length):
-            out.Write(System.UInt32(v & 0xFFFFFFFF))
-        if stack is not None:
-            out.Write(stack)
-        if snap is not None:
-            out.Write(snap)
-    out.Close()
-    del events[:]
+def simprof_events(name):
+    # ends the record file; a hook's failure goes into <file>.err
+    state = simprof_ops[name]
+    state[5].Close()
+    if state[6]:
+        File.WriteAllText(simprof_path(state[8] + '.err'), '; '.join(state[6][:3]))
 
 def simprof_forget(name):
     # the machine was removed: drop what refers to it
+    if name in simprof_ops:
+        simprof_ops[name][5].Close()
     for table in (simprof_buses, simprof_machines, simprof_ops):
         table.pop(name, None)
 
@@ -132,6 +139,7 @@ class MonitorMemory:
         self._lock = lock
         self._seq = 0
         self._fill_size: dict[int, int] = {}
+        self._events: Path | None = None
 
     @staticmethod
     def load_helpers(command: Callable[[str], str], workdir: Path) -> None:
@@ -217,21 +225,31 @@ class MonitorMemory:
                              pattern: int) -> None:
         """Handle the operator markers inside Renode (see `simprof_marker`); `marker_events()`
         returns what they recorded."""
+        self._events = self._file("events")
         with self._lock:
             paint = self._fill_file(max(top - bottom, 1), pattern)
             self._command(f"python \"simprof_hooks('{self._machine}', {begin & ~1:#x}, {end & ~1:#x}, "
-                          f"{bottom:#x}, {arena[0]:#x}, {max(arena[1], 0)}, '{paint.name}')\"")
+                          f"{bottom:#x}, {arena[0]:#x}, {max(arena[1], 0)}, '{paint.name}', "
+                          f"'{self._events.name}')\"")
 
     def marker_events(self) -> list[tuple[int, int, int, bytes, bytes]]:
         """(kind 0 = begin / 1 = end, operator index, SP, stack bytes, arena bytes) per marker hit,
-        in order; the list inside Renode is emptied."""
-        path = self._file("events")
+        in order (an end without its begin has no bytes)."""
+        path = self._events
+        if path is None:
+            return []
+        self._events = None
+        err = path.with_name(path.name + ".err")
         with self._lock:
-            self._command(f"python \"simprof_events('{self._machine}', '{path.name}')\"")
+            self._command(f"python \"simprof_events('{self._machine}')\"")
         try:
+            if err.exists():
+                raise EmulatorError(f"simprof's operator-marker hook failed inside Renode: {err.read_text()[:300]}",
+                                    fix="rerun with --emulator qemu; report it with Renode's version")
             data = path.read_bytes()
         finally:
             path.unlink(missing_ok=True)
+            err.unlink(missing_ok=True)
         events, i = [], 0
         while i < len(data):
             if i + 20 > len(data):

@@ -301,8 +301,10 @@ def measure_model(model: bytes | str | Path, platform: Platform | str, *, input:
     amin = None
     if min_arena:
         hint, floor = report_hint(report)
-        amin = find_min_arena(img, data, inputs, arena_hint or hint, floor=floor, flags=flags,
-                                      timeout_s=timeout_s, emulator=emulator).arena_min_bytes
+        from simprof.sim.renode import reuse_for
+        with reuse_for(emulator):     # Renode: the trial runs share one Renode process
+            amin = find_min_arena(img, data, inputs, arena_hint or hint, floor=floor, flags=flags,
+                                  timeout_s=timeout_s, emulator=emulator).arena_min_bytes
     base = {f: getattr(m, f) for f in Measurement.__dataclass_fields__}
     base["arena_min_bytes"] = amin
     names = {op.index: op.opcode for op in graph.subgraphs[0].operators}

@@ -343,8 +343,9 @@ def main() -> int:
                     elif op == "hooks":
                         paint = open(os.path.join(workdir, args[6]), "rb").read()
                         machines[args[0]].add_hooks(*args[1:6], paint)
+                        machines[args[0]].events_file = args[7]
                     elif op == "events":
-                        with open(os.path.join(workdir, args[1]), "wb") as f:
+                        with open(os.path.join(workdir, machines[args[0]].events_file), "wb") as f:
                             for kind, index, sp, stack, snap in machines[args[0]].events:
                                 f.write(struct.pack("<5I", kind, index, sp, len(stack), len(snap)) + stack + snap)
                         machines[args[0]].events.clear()
