@@ -58,6 +58,7 @@ MACHINE_NAME = "simprof"
 # read as hex, per the protocol, that would be 0x1024.
 RENODE_PACKET_SIZE = 1024
 GLOBAL_QUANTUM_S = "0.01"
+MAX_IDLE_MACHINES = 4         # machines a reused Renode process keeps for later runs
 # IAC WILL BINARY, IAC DO ECHO, IAC DO SUPPRESS-GO-AHEAD: the answers a telnet client gives to
 # Renode's opening negotiation. Without them Renode eats the first 9 characters of the first command.
 TELNET_ANSWERS = bytes.fromhex("fffb00fffd01fffd03")
@@ -332,6 +333,9 @@ class RenodeProcess(ConsoleProcessMixin):
         self.lock = threading.Lock()          # one monitor, several machine threads
         self._stopped = False
         self.machines_made = 0
+        self.ports: dict[str, int] = {}                       # machine -> its gdb server's port
+        self.keys: dict[str, tuple] = {}                      # machine in use -> what it runs
+        self.idle: dict[tuple, list[str]] = {}                # what it ran -> idle machines
         self.owner = threading.get_ident()    # Renode dies with this thread (popen_tied)
 
     def start(self) -> None:
@@ -386,7 +390,27 @@ class RenodeProcess(ConsoleProcessMixin):
             self.command(line)
             if line.startswith("mach create"):
                 MonitorMemory(self.command, self.workdir, name, self.lock).bind()
+        self.ports[name] = gdb_port
         return gdb_port
+
+    def acquire_machine(self, platform: Platform, elf: Path, extra: Sequence[str] = ()) -> tuple[str, int]:
+        """A machine with `elf` loaded and a gdb server waiting for its client: an idle one of an
+        earlier measurement of the same ELF on the same platform (reset, memory zeroed, ELF loaded
+        again), else a new one. (name, gdb port)."""
+        key = _machine_key(platform, elf, extra)
+        idle = self.idle.get(key)
+        if idle:
+            name = idle.pop()
+            self.command(f'mach set "{name}"')
+            self.command(f"sysbus LoadELF {_monitor_path(elf)}")
+            for line in extra:
+                self.command(line)
+            self.keys[name] = key
+            return name, self.ports[name]
+        name = self.next_machine_name()
+        port = self.add_machine(name, platform, elf, extra)
+        self.keys[name] = key
+        return name, port
 
     def memory(self, name: str) -> MonitorMemory:
         return MonitorMemory(self.command, self.workdir, name, self.lock)
@@ -397,16 +421,27 @@ class RenodeProcess(ConsoleProcessMixin):
         return f"{MACHINE_NAME}{self.machines_made - 1}"
 
     def recycle(self, machines: Sequence[str]) -> bool:
-        """Remove `machines` (`mach rem`: disposed, gdb servers closed) so that the next
-        measurement can use this process; False (the caller then stops the process) when Renode
-        does not answer as expected."""
+        """Make this process ready for the next measurement after `machines` ended without an
+        error (their gdb clients closed): each is kept for a later run of the same ELF, reset (CPU
+        hooks and breakpoints removed, every memory zeroed as in a new machine, translated code
+        dropped), or removed (`mach rem`) when enough are idle. False (the caller then stops the
+        process) when Renode does not answer as expected."""
         if not self.alive() or self._stopped:
             return False
         try:
             self.command("pause", timeout_s=10.0)
             for name in machines:
-                self.command(f'mach rem "{name}"', timeout_s=10.0)
-                self.command(f"python \"simprof_forget('{name}')\"", timeout_s=10.0)
+                key = self.keys.pop(name, None)
+                idle = self.idle.setdefault(key, []) if key is not None else None
+                if idle is not None and sum(map(len, self.idle.values())) < MAX_IDLE_MACHINES:
+                    self.command(f"python \"simprof_reset('{name}')\"", timeout_s=10.0)
+                    self.command(f'mach set "{name}"', timeout_s=10.0)
+                    self.command("machine Reset", timeout_s=10.0)
+                    idle.append(name)
+                else:
+                    self.command(f'mach rem "{name}"', timeout_s=10.0)
+                    self.command(f"python \"simprof_forget('{name}')\"", timeout_s=10.0)
+                    self.ports.pop(name, None)
         except EmulatorError as exc:
             log.info("Renode not reused: %s", exc.message)
             return False
@@ -495,6 +530,13 @@ def reuse() -> Iterator[None]:
             _stop_pooled()
 
 
+def _machine_key(platform: Platform, elf: Path, extra: Sequence[str]) -> tuple:
+    """What a machine is set up for: an idle machine is only reused for the same platform,
+    extra commands and ELF file (same path, size and modification time)."""
+    st = Path(elf).stat()
+    return (platform.id, str(Path(elf).resolve()), st.st_size, st.st_mtime_ns, tuple(extra))
+
+
 def reuse_for(emulator: str) -> contextlib.AbstractContextManager:
     """`reuse()` for the Renode backend, nothing for the others."""
     return reuse() if emulator == "renode" else contextlib.nullcontext()
@@ -523,9 +565,8 @@ class RenodeGroup:
                 log.info("%s", note)
             if self.process.monitor is None:
                 self.process.start()
-            names = [self.process.next_machine_name() for _ in range(count)]
-            ports = [self.process.add_machine(name, platform, self.elf, extra_args) for name in names]
-            for name, port in zip(names, ports):
+            machines = [self.process.acquire_machine(platform, self.elf, extra_args) for _ in range(count)]
+            for name, port in machines:
                 gdb = GdbClient.connect("127.0.0.1", port, timeout_s=max(timeout_s, 10.0),
                                         max_packet_size=RENODE_PACKET_SIZE)
                 gdb.resume_steps_off_breakpoints = True

@@ -110,6 +110,19 @@ def simprof_events(name):
     if state[6]:
         File.WriteAllText(simprof_path(state[8] + '.err'), '; '.join(state[6][:3]))
 
+def simprof_reset(name):
+    # before the machine runs again: no hooks or breakpoints, memories zeroed as in a new
+    # machine, no translated code
+    if name in simprof_ops:
+        simprof_ops.pop(name)[5].Close()
+    machine = simprof_machines[name]
+    memory = clr.GetClrType(Antmicro.Renode.Peripherals.Memory.MappedMemory)
+    for each in machine.GetPeripheralsOfType(memory):
+        each.ZeroAll()
+    for cpu in machine.SystemBus.GetCPUs():
+        cpu.RemoveAllHooks()
+        cpu.ClearTranslationCache()
+
 def simprof_forget(name):
     # the machine was removed: drop what refers to it
     if name in simprof_ops:
