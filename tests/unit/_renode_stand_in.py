@@ -101,6 +101,15 @@ class Machine:
         self.events: list[tuple] = []
 
     def start_gdb(self, port: int) -> None:
+        self.load()
+        server = socket.socket()
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", port))
+        server.listen(1)
+        threading.Thread(target=self._accept, args=(server,), daemon=True).start()
+
+    def load(self) -> None:
+        """Start the core (QEMU, halted) with the ELF: StartGdbServer, or LoadELF after a reset."""
         listener = socket.socket()
         listener.bind(("127.0.0.1", 0))
         qport = listener.getsockname()[1]
@@ -110,14 +119,26 @@ class Machine:
              "-serial", "null", "-semihosting-config", "enable=on,target=native", "-kernel", self.elf, "-S",
              "-gdb", f"tcp:127.0.0.1:{qport}"], stdin=subprocess.DEVNULL)
         self.rsp = Rsp(qport)
-        server = socket.socket()
-        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        server.bind(("127.0.0.1", port))
-        server.listen(1)
-        threading.Thread(target=self._serve, args=(server,), daemon=True).start()
+        self.exited = False
 
-    def _serve(self, server: socket.socket) -> None:
-        conn, _ = server.accept()
+    def reset(self) -> None:
+        """`machine Reset` after simprof_reset: hooks, breakpoints and memory gone (a new QEMU
+        starts at the next LoadELF)."""
+        self.kill()
+        self.hooks, self.hook_state, self.events, self.breakpoints = {}, None, [], set()
+        self.client, self.rsp = None, None
+        self.client_ready.clear()
+
+    def _accept(self, server: socket.socket) -> None:
+        """Renode's gdb server takes a new client after the previous one left."""
+        while True:
+            conn, _ = server.accept()
+            try:
+                self._serve(conn)
+            except (EOFError, OSError, AttributeError):
+                pass
+
+    def _serve(self, conn: socket.socket) -> None:
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.client = conn
         self.client_ready.set()
@@ -312,6 +333,12 @@ def main() -> int:
                         out = "Error E00: not a Cortex-M description"
                 elif text.startswith("sysbus LoadELF @") and m:
                     m.elf = text.split("@", 1)[1]
+                    if m.rsp is None and m.qemu is not None:    # a reset machine: load it again
+                        m.load()
+                elif (mm := re.fullmatch(r'mach set "(.*)"', text)) and mm.group(1) in machines:
+                    current = mm.group(1)
+                elif text == "machine Reset" and m:
+                    m.reset()
                 elif (mm := re.fullmatch(r"machine StartGdbServer (\d+) false", text)) and m:
                     m.start_gdb(int(mm.group(1)))
                 elif re.fullmatch(r'emulation SetGlobalQuantum "[0-9.]+"', text):
@@ -332,7 +359,7 @@ def main() -> int:
                     workdir = ast.literal_eval(workdir.group(1)) if workdir else "."
                 elif (mm := re.fullmatch(r"""python "simprof_(\w+)\((.*)\)\"""", text)) and helpers:
                     op, args = mm.group(1), ast.literal_eval("(" + mm.group(2) + ",)")
-                    if op in ("bind", "forget"):
+                    if op in ("bind", "forget", "reset"):
                         pass
                     elif op == "read":
                         read_to(machines[args[0]], *args[1:])

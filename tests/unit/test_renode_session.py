@@ -117,9 +117,11 @@ def test_reuse_runs_several_measurements_in_one_renode(stand_in_renode, user_tmp
     from simprof.sim.layout import SymbolConventions
     from simprof.sim.measure import measure_elf
 
-    starts = []
-    real_start = renode.RenodeProcess.start
+    starts, created = [], []
+    real_start, real_add = renode.RenodeProcess.start, renode.RenodeProcess.add_machine
     monkeypatch.setattr(renode.RenodeProcess, "start", lambda self: (starts.append(1), real_start(self))[1])
+    monkeypatch.setattr(renode.RenodeProcess, "add_machine",
+                        lambda self, *a, **k: (created.append(1), real_add(self, *a, **k))[1])
     elf = api.build_elf([FIXTURES / "known_usage.c"], "stm32f4", name="known_usage")
     platform = load("stm32f4")
     with renode.reuse():
@@ -130,6 +132,11 @@ def test_reuse_runs_several_measurements_in_one_renode(stand_in_renode, user_tmp
                             [op.stack_bytes for op in m.operators]))
         assert figures == [(3000, 1000, 600, [1536, 2048, 1024])] * 3
         assert len(starts) == 1
+        assert len(created) == 2                  # the two machines are reset and run again
+        other = api.build_elf([FIXTURES / "known_usage.c"], "nrf52840", name="known_usage")
+        m = measure_elf(other, load("nrf52840"), emulator="renode")       # another ELF: new machines
+        assert (m.stack_bytes, m.arena_head_bytes, m.arena_tail_bytes) == (3000, 1000, 600)
+        assert (len(starts), len(created)) == (1, 4)
         assert len(_processes_running(stand_in_renode)) == 1       # kept for the next measurement
         with pytest.raises(EmulatorTimeout):
             measure_elf(elf, platform, emulator="renode", timeout_s=1.0,
@@ -137,6 +144,6 @@ def test_reuse_runs_several_measurements_in_one_renode(stand_in_renode, user_tmp
         assert _processes_running(stand_in_renode) == []            # a failed run ends its Renode
         m = measure_elf(elf, platform, emulator="renode")
         assert (m.stack_bytes, m.arena_head_bytes, m.arena_tail_bytes) == (3000, 1000, 600)
-        assert len(starts) == 2
+        assert (len(starts), len(created)) == (2, 6)
     assert _processes_running(stand_in_renode) == []
     assert sorted(p.name for p in user_tmpdir.iterdir()) == ["renode-999999999"]
