@@ -11,7 +11,12 @@ Reproduced from real Renode 1.15.3 runs:
 - gdb stub: `PacketSize=1024` (decimal), an unsolicited `S05` to every client when the monitor's
   `start` runs, `T05swbreak:;` and then an extra `S05` after a breakpoint hit, `S05` for `s`,
   `S02` for Ctrl-C, and no exit report ever (semihosting exit is ignored);
-- it never exits by itself.
+- it never exits by itself;
+- CPU hooks (`simprof_hooks`): stops at the operator markers are handled inside, invisible to the
+  gdb client, and their records are written as simprof's helper writes them (`simprof_events`);
+- `mach rem "<name>"` removes a machine; `mach set`, `machine Reset` and a new `sysbus LoadELF`
+  make a machine run again, and its gdb server takes a new client (what `reuse()` relies on);
+  `mach clear` is not understood (on Renode it only deselects the machine).
 """
 import ast
 import os
