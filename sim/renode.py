@@ -684,6 +684,8 @@ class RenodeSession:
             own = self._own.sessions[0]
             self.gdb, self._machine = own.gdb, own._machine
         self._memory = self.group.process.memory(self._machine)
+        if self.gdb is not None:
+            self.gdb.before_use = self._memory.flush    # queued fills/writes before a resume
 
     @property
     def monitor(self) -> MonitorClient | None:

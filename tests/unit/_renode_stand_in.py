@@ -362,32 +362,35 @@ def main() -> int:
                     helpers = "def simprof_read" in text_of
                     workdir = re.search(r"^simprof_dir = (.*)$", text_of, re.M)
                     workdir = ast.literal_eval(workdir.group(1)) if workdir else "."
-                elif (mm := re.fullmatch(r"""python "simprof_(\w+)\((.*)\)\"""", text)) and helpers:
-                    op, args = mm.group(1), ast.literal_eval("(" + mm.group(2) + ",)")
-                    if op in ("bind", "forget", "reset"):
-                        pass
-                    elif op == "read":
-                        read_to(machines[args[0]], *args[1:])
-                    elif op == "write":
-                        machines[args[0]].rsp.write(args[1], open(os.path.join(workdir, args[2]), "rb").read())
-                    elif op == "fill":
-                        fill(machines[args[0]], *args[1:])
-                    elif op == "hooks":
-                        paint = open(os.path.join(workdir, args[6]), "rb").read()
-                        machines[args[0]].add_hooks(*args[1:6], paint)
-                        machines[args[0]].events_file = args[7]
-                    elif op == "events":
-                        with open(os.path.join(workdir, machines[args[0]].events_file), "wb") as f:
-                            for kind, index, sp, stack, snap in machines[args[0]].events:
-                                f.write(struct.pack("<5I", kind, index, sp, len(stack), len(snap)) + stack + snap)
-                        machines[args[0]].events.clear()
-                    elif op == "batch":
-                        for address, count, path in args[1]:
-                            read_to(machines[args[0]], address, count, path)
-                        if args[2] is not None:
-                            fill(machines[args[0]], *args[2])
-                    else:
-                        raise NameError(f"name 'simprof_{op}' is not defined")
+                elif (mm := re.fullmatch(r"""python "(simprof_\w+\(.*\))\"""", text)) and helpers:
+                    # one or more helper calls joined by "; " (simprof queues fills and writes)
+                    for call in mm.group(1).split("; "):
+                        cm = re.fullmatch(r"simprof_(\w+)\((.*)\)", call)
+                        op, args = cm.group(1), ast.literal_eval("(" + cm.group(2) + ",)")
+                        if op in ("bind", "forget", "reset"):
+                            pass
+                        elif op == "read":
+                            read_to(machines[args[0]], *args[1:])
+                        elif op == "write":
+                            machines[args[0]].rsp.write(args[1], open(os.path.join(workdir, args[2]), "rb").read())
+                        elif op == "fill":
+                            fill(machines[args[0]], *args[1:])
+                        elif op == "hooks":
+                            paint = open(os.path.join(workdir, args[6]), "rb").read()
+                            machines[args[0]].add_hooks(*args[1:6], paint)
+                            machines[args[0]].events_file = args[7]
+                        elif op == "events":
+                            with open(os.path.join(workdir, machines[args[0]].events_file), "wb") as f:
+                                for kind, index, sp, stack, snap in machines[args[0]].events:
+                                    f.write(struct.pack("<5I", kind, index, sp, len(stack), len(snap)) + stack + snap)
+                            machines[args[0]].events.clear()
+                        elif op == "batch":
+                            for address, count, path in args[1]:
+                                read_to(machines[args[0]], address, count, path)
+                            if args[2] is not None:
+                                fill(machines[args[0]], *args[2])
+                        else:
+                            raise NameError(f"name 'simprof_{op}' is not defined")
                 else:
                     out = f"There was an error executing command '{text}'"
             except Exception as exc:                       # noqa: BLE001 - shown as Renode does
