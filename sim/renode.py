@@ -417,6 +417,15 @@ class RenodeProcess(ConsoleProcessMixin):
         self.keys[name] = key
         return name, port
 
+    def drop_idle(self) -> None:
+        """Remove the idle machines: `start` starts every machine of the emulation, and an idle
+        one (no gdb client, memory zeroed) would run garbage next to the measured ones."""
+        for key in list(self.idle):
+            for name in self.idle.pop(key):
+                self.command(f'mach rem "{name}"')
+                self.command(f"python \"simprof_forget('{name}')\"")
+                self.ports.pop(name, None)
+
     def memory(self, name: str) -> MonitorMemory:
         return MonitorMemory(self.command, self.workdir, name, self.lock)
 
@@ -571,6 +580,7 @@ class RenodeGroup:
             if self.process.monitor is None:
                 self.process.start()
             machines = [self.process.acquire_machine(platform, self.elf, extra_args) for _ in range(count)]
+            self.process.drop_idle()
             for name, port in machines:
                 gdb = GdbClient.connect("127.0.0.1", port, timeout_s=max(timeout_s, 10.0),
                                         max_packet_size=RENODE_PACKET_SIZE)

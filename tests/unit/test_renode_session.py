@@ -136,7 +136,7 @@ def test_reuse_runs_several_measurements_in_one_renode(stand_in_renode, user_tmp
         other = api.build_elf([FIXTURES / "known_usage.c"], "nrf52840", name="known_usage")
         m = measure_elf(other, load("nrf52840"), emulator="renode")       # another ELF: new machines
         assert (m.stack_bytes, m.arena_head_bytes, m.arena_tail_bytes) == (3000, 1000, 600)
-        assert (len(starts), len(created)) == (1, 4)
+        assert (len(starts), len(created)) == (1, 4)       # and the idle stm32f4 ones are removed
         assert len(_processes_running(stand_in_renode)) == 1       # kept for the next measurement
         with pytest.raises(EmulatorTimeout):
             measure_elf(elf, platform, emulator="renode", timeout_s=1.0,
@@ -144,6 +144,7 @@ def test_reuse_runs_several_measurements_in_one_renode(stand_in_renode, user_tmp
         assert _processes_running(stand_in_renode) == []            # a failed run ends its Renode
         m = measure_elf(elf, platform, emulator="renode")
         assert (m.stack_bytes, m.arena_head_bytes, m.arena_tail_bytes) == (3000, 1000, 600)
-        assert (len(starts), len(created)) == (2, 6)
+        assert (len(starts), len(created)) == (2, 8)     # new machines for the timed-out run, then
+                                                            # a new process with new machines
     assert _processes_running(stand_in_renode) == []
     assert sorted(p.name for p in user_tmpdir.iterdir()) == ["renode-999999999"]
