@@ -224,6 +224,8 @@ def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, patter
         # A session that can handle the markers inside the emulator (Renode: CPU hooks) records
         # the same reads there; they are replayed below at the stop point, with no stop per boundary.
         hooks = getattr(session, "install_marker_hooks", None) if markers else None
+        if hooks is not None and layout.stop_address & ~1 in (layout.op_begin & ~1, layout.op_end & ~1):
+            hooks = None          # a hook would act at the stop point before the stop: breakpoints
         if hooks is not None:
             hooks(layout.op_begin, layout.op_end, bottom, top, arena_range, pattern)
         elif markers:

@@ -148,3 +148,21 @@ def test_reuse_runs_several_measurements_in_one_renode(stand_in_renode, user_tmp
                                                             # a new process with new machines
     assert _processes_running(stand_in_renode) == []
     assert sorted(p.name for p in user_tmpdir.iterdir()) == ["renode-999999999"]
+
+
+@pytest.mark.qemu
+def test_a_failure_inside_a_marker_hook_is_one_error(stand_in_renode, user_tmpdir, monkeypatch):
+    # An exception inside Renode's hook (reported by simprof_events in <records>.err) must not
+    # give per-operator figures from missing records: one error, and nothing left behind.
+    from simprof import api
+    from simprof.core.errors import EmulatorError
+    from simprof.platforms import load
+    from simprof.sim.measure import measure_elf
+
+    monkeypatch.setenv("STAND_IN_HOOK_ERROR", "IndexError: index out of range: 0")
+    elf = api.build_elf([FIXTURES / "known_usage.c"], "stm32f4", name="known_usage")
+    with pytest.raises(EmulatorError) as err:
+        measure_elf(elf, load("stm32f4"), emulator="renode")
+    assert "operator-marker hook failed inside Renode: IndexError: index out of range: 0" in err.value.message
+    assert sorted(p.name for p in user_tmpdir.iterdir()) == ["renode-999999999"]
+    assert _processes_running(stand_in_renode) == []
