@@ -2,10 +2,13 @@
 `_renode_stand_in.py` reproduces what a real Renode 1.15.3 was observed to do — the command line, the
 telnet monitor, the monitor's Python helpers for memory, the gdb stub's unsolicited stop replies
 (`S05` on `start`, `T05swbreak:;` then `S05` after each breakpoint, `S02` for Ctrl-C), its decimal
-`PacketSize=1024`, no exit report, and the deletion of `$TMPDIR/renode-*` at start-up — and runs the
-firmware under QEMU. `measure_elf(..., emulator="renode")` must find the bytes the firmware writes
-by construction, leave the user's TMPDIR alone and leave no process or file behind. The same
-figures against the real Renode are in docs/renode.md. Needs gcc + QEMU (marked qemu); ~3 s."""
+`PacketSize=1024`, no exit report, and the deletion of `$TMPDIR/renode-*` at start-up, CPU hooks at
+the operator markers, `mach rem`, `machine Reset` and a gdb server taking a new client — and runs
+the firmware under QEMU. `measure_elf(..., emulator="renode")` must find the bytes the firmware
+writes by construction (per operator too, from the hooks' records), leave the user's TMPDIR alone
+and leave no process or file behind, also when `reuse()` keeps a Renode for several measurements.
+The same figures against the real Renode are in docs/renode.md. Needs gcc + QEMU (marked qemu);
+~5 s."""
 from __future__ import annotations
 
 import os
