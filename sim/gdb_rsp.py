@@ -18,6 +18,7 @@ import re
 import socket
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 from simprof.core.errors import EmulatorError, EmulatorTimeout
 
@@ -109,6 +110,9 @@ class GdbClient:
         self.transient_errors: tuple[str, ...] = ()
         self.breakpoints: set[int] = set()
         self._regs: list[int] | None = None
+        # Called before the target resumes or its memory is accessed through the stub (Renode:
+        # memory writes queued for the monitor go first).
+        self.before_use: Callable[[], None] | None = None
 
     @classmethod
     def connect(cls, host: str, port: int, *, timeout_s: float = 10.0,
@@ -280,6 +284,8 @@ class GdbClient:
         return replies
 
     def read_memory(self, address: int, length: int) -> bytes:
+        if self.before_use is not None:
+            self.before_use()
         chunk = max(16, (self.packet_size - 16) // 2)
         requests = [(a, min(chunk, address + length - a)) for a in range(address, address + length, chunk)]
         out = bytearray()
@@ -291,6 +297,8 @@ class GdbClient:
         return bytes(out)
 
     def write_memory(self, address: int, data: bytes) -> None:
+        if self.before_use is not None:
+            self.before_use()
         # Header "Maaaaaaaa,nnnn:" + 2 hex digits per byte + "#cs" must fit the stub's packet.
         chunk = (self.packet_size - 32) // 2
         view = memoryview(data)
@@ -301,6 +309,8 @@ class GdbClient:
 
     def fill_memory(self, address: int, length: int, value: int) -> None:
         """Paint `length` bytes with one byte value."""
+        if self.before_use is not None:
+            self.before_use()
         chunk = (self.packet_size - 32) // 2
         hex_full = (b"%02x" % value) * chunk
         offsets = range(0, length, chunk)
@@ -348,6 +358,8 @@ class GdbClient:
 
         QEMU re-reports a breakpoint at the PC it resumes from, so a stop on one of our
         breakpoints is stepped over first (remove, single-step, re-insert)."""
+        if self.before_use is not None:
+            self.before_use()
         if self.breakpoints and not self.resume_steps_off_breakpoints:
             pc = self.read_registers()[15] & ~1
             if pc in self.breakpoints:

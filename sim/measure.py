@@ -221,7 +221,14 @@ def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, patter
         result = _RunResult(pattern, top, bottom, None, None, None, None)
         breakpoints = {layout.stop_address} | set(faults)
         markers = per_operator and layout.op_begin is not None and layout.op_end is not None
-        if markers:
+        # A session that can handle the markers inside the emulator (Renode: CPU hooks) records
+        # the same reads there; they are replayed below at the stop point, with no stop per boundary.
+        hooks = getattr(session, "install_marker_hooks", None) if markers else None
+        if hooks is not None and layout.stop_address & ~1 in (layout.op_begin & ~1, layout.op_end & ~1):
+            hooks = None          # a hook would act at the stop point before the stop: breakpoints
+        if hooks is not None:
+            hooks(layout.op_begin, layout.op_end, bottom, top, arena_range, pattern)
+        elif markers:
             breakpoints |= {layout.op_begin, layout.op_end}
         for bp in breakpoints:
             gdb.set_breakpoint(bp)
@@ -229,6 +236,32 @@ def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, patter
         # (control-flow operators run others): a re-paint for an inner operator first credits
         # what it found to every open operator, so no outer peak is painted away.
         open_ops: dict[int, list] = {}
+
+        def begin(index: int, sp: int, low: int | None, snap) -> None:
+            nonlocal stack_lowest
+            stack_lowest = _min(stack_lowest, low)
+            for entry in open_ops.values():
+                entry[2] = _min(entry[2], low)
+            open_ops[index] = [sp, snap, None]
+
+        def end(index: int, dump_of: Callable[[int], tuple[bytes, Any]]) -> None:
+            nonlocal stack_lowest
+            if index not in open_ops:
+                log.warning("simprof_op_end(%d) without simprof_op_begin(%d)", index, index)
+                return
+            sp_begin, snap, seen = open_ops.pop(index)
+            dump, arena_now = dump_of(sp_begin)
+            low = _scan_stack(lambda a, n: dump, bottom, sp_begin, pattern)
+            stack_lowest = _min(stack_lowest, low)
+            for entry in open_ops.values():
+                entry[2] = _min(entry[2], low)
+            rec = result.ops.setdefault(index, _OpRecord())
+            rec.calls += 1
+            rec.lowest_stack = _min(rec.lowest_stack, _min(_min(seen, low), sp_begin))
+            if snap is not None:
+                changed = paint.changed_mask(snap, arena_now)
+                rec.arena_changed = changed if rec.arena_changed is None else rec.arena_changed | changed
+
         while True:
             regs = _cont(gdb, session, info, layout, deadline, timeout_s)
             pc = regs[15] & ~1
@@ -250,34 +283,23 @@ def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, patter
                     start = low if low is not None else sp
                     fill(start, sp - start, pattern)
                     snap = read(layout.arena.start, layout.arena.size) if layout.arena else None
-                stack_lowest = _min(stack_lowest, low)
-                for entry in open_ops.values():
-                    entry[2] = _min(entry[2], low)
-                open_ops[index] = [sp, snap, None]
+                begin(index, sp, low, snap)
             elif markers and pc == layout.op_end & ~1:
-                index = regs[0]
-                if index not in open_ops:
-                    log.warning("simprof_op_end(%d) without simprof_op_begin(%d)", index, index)
-                    continue
-                sp_begin, snap, seen = open_ops.pop(index)
                 if batch is not None:
-                    dump, arena_now = batch([(bottom, sp_begin - bottom), arena_range], None)
-                    low = _scan_stack(lambda a, n: dump, bottom, sp_begin, pattern)
+                    end(regs[0], lambda sp_begin: tuple(batch([(bottom, sp_begin - bottom), arena_range], None)))
                 else:
-                    low = _scan_stack(read, bottom, sp_begin, pattern)
-                    arena_now = read(layout.arena.start, layout.arena.size) if snap is not None else None
-                stack_lowest = _min(stack_lowest, low)
-                for entry in open_ops.values():
-                    entry[2] = _min(entry[2], low)
-                rec = result.ops.setdefault(index, _OpRecord())
-                rec.calls += 1
-                rec.lowest_stack = _min(rec.lowest_stack, _min(_min(seen, low), sp_begin))
-                if snap is not None:
-                    changed = paint.changed_mask(snap, arena_now)
-                    rec.arena_changed = changed if rec.arena_changed is None else rec.arena_changed | changed
+                    end(regs[0], lambda sp_begin: (read(bottom, sp_begin - bottom) if sp_begin > bottom else b"",
+                                                   read(layout.arena.start, layout.arena.size) if layout.arena else None))
             else:
                 raise EmulatorError(f"firmware stopped at PC 0x{pc:08x} in {info.symbolize(pc)} for no known "
                                     "reason (a BKPT instruction?)", fix="remove stray BKPT instructions")
+        if hooks is not None:
+            for kind, index, sp, dump, snap in session.marker_events():
+                if kind == 0:
+                    begin(index, sp, _scan_stack(lambda a, n: dump, bottom, sp, pattern),
+                          snap if layout.arena else None)
+                else:
+                    end(index, lambda sp_begin: (dump, snap))
 
         # At the stop point: read everything back.
         stack_lowest = _min(stack_lowest, _scan_stack(read, bottom, top, pattern))

@@ -2,17 +2,22 @@
 run to the stop symbol, read back) is the same gdb-remote client and fill-and-read code as for QEMU:
 a `RenodeSession` hands `measure_elf` a halted target with a connected `GdbClient`, like `QemuSession`.
 
-Start-up (facts from a Renode 1.15.3 build, DESIGN.md §3; Renode cannot be installed here, so this
-sequence is tested against a stand-in monitor, not against Renode itself — docs/renode.md):
+Start-up (checked against a real Renode 1.15.3, docs/renode.md):
 
     renode --disable-xwt --plain -P <monitor port>            headless, monitor on a telnet socket
     <9 bytes of telnet answers>                               else Renode drops the first 9 characters
-    mach create "simprof"
+    python "execfile('<private dir>/simprof_helpers.py')"     memory and marker helpers (renode_memory)
+    mach create "simprof<i>"                                  one machine per paint pattern
     machine LoadPlatformDescription @platforms/renode/<id>.repl   copies without the SVD download
     sysbus LoadELF @fw.elf
     machine StartGdbServer <gdb port> false                   halted until the client says continue
-    (gdb client connects)
-    start                                                     emulation time runs; the CPU waits for gdb
+    (gdb clients connect)
+    start                                                     emulation time runs; the CPUs wait for gdb
+
+Memory moves through the monitor, and the operator markers are CPU hooks inside Renode (no gdb stop
+per boundary): see renode_memory. Within `reuse()` a Renode process and its machines serve several
+measurements: a machine that ended cleanly is reset (hooks removed, memories zeroed) and runs the
+next measurement of the same ELF, so Renode's start-up (seconds) is paid once.
 
 Differences from QEMU that the measuring code must respect: semihosting output and exit are ignored
 (runs end at the stop-symbol breakpoint; results are read from RAM, the console stays empty), and
@@ -20,6 +25,8 @@ LoadELF zero-fills every PT_LOAD segment to its MemSiz at its load address (`loa
 """
 from __future__ import annotations
 
+import atexit
+import contextlib
 import functools
 import logging
 import os
@@ -32,7 +39,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 from simprof.core.errors import ElfError, EmulatorError, EmulatorTimeout, PlatformError, ToolchainError
 from simprof.platforms import PLATFORM_DIR, Platform
@@ -56,6 +63,7 @@ MACHINE_NAME = "simprof"
 # read as hex, per the protocol, that would be 0x1024.
 RENODE_PACKET_SIZE = 1024
 GLOBAL_QUANTUM_S = "0.01"
+MAX_IDLE_MACHINES = 4         # machines a reused Renode process keeps for later runs
 # IAC WILL BINARY, IAC DO ECHO, IAC DO SUPPRESS-GO-AHEAD: the answers a telnet client gives to
 # Renode's opening negotiation. Without them Renode eats the first 9 characters of the first command.
 TELNET_ANSWERS = bytes.fromhex("fffb00fffd01fffd03")
@@ -329,6 +337,11 @@ class RenodeProcess(ConsoleProcessMixin):
         self.workdir: Path | None = None
         self.lock = threading.Lock()          # one monitor, several machine threads
         self._stopped = False
+        self.machines_made = 0
+        self.ports: dict[str, int] = {}                       # machine -> its gdb server's port
+        self.keys: dict[str, tuple] = {}                      # machine in use -> what it runs
+        self.idle: dict[tuple, list[str]] = {}                # what it ran -> idle machines
+        self.owner = threading.get_ident()    # Renode dies with this thread (popen_tied)
 
     def start(self) -> None:
         exe = renode_binary()
@@ -382,10 +395,71 @@ class RenodeProcess(ConsoleProcessMixin):
             self.command(line)
             if line.startswith("mach create"):
                 MonitorMemory(self.command, self.workdir, name, self.lock).bind()
+        self.ports[name] = gdb_port
         return gdb_port
+
+    def acquire_machine(self, platform: Platform, elf: Path, extra: Sequence[str] = ()) -> tuple[str, int]:
+        """A machine with `elf` loaded and a gdb server waiting for its client: an idle one of an
+        earlier measurement of the same ELF on the same platform (reset, memory zeroed, ELF loaded
+        again), else a new one. (name, gdb port)."""
+        key = _machine_key(platform, elf, extra)
+        idle = self.idle.get(key)
+        if idle:
+            name = idle.pop()
+            self.command(f'mach set "{name}"')
+            self.command(f"sysbus LoadELF {_monitor_path(elf)}")
+            for line in extra:
+                self.command(line)
+            self.keys[name] = key
+            return name, self.ports[name]
+        name = self.next_machine_name()
+        port = self.add_machine(name, platform, elf, extra)
+        self.keys[name] = key
+        return name, port
+
+    def drop_idle(self) -> None:
+        """Remove the idle machines: `start` starts every machine of the emulation, and an idle
+        one (no gdb client, memory zeroed) would run garbage next to the measured ones."""
+        for key in list(self.idle):
+            for name in self.idle.pop(key):
+                self.command(f'mach rem "{name}"')
+                self.command(f"python \"simprof_forget('{name}')\"")
+                self.ports.pop(name, None)
 
     def memory(self, name: str) -> MonitorMemory:
         return MonitorMemory(self.command, self.workdir, name, self.lock)
+
+    def next_machine_name(self) -> str:
+        """A machine name never used in this process (a reused process gets new machines)."""
+        self.machines_made += 1
+        return f"{MACHINE_NAME}{self.machines_made - 1}"
+
+    def recycle(self, machines: Sequence[str]) -> bool:
+        """Make this process ready for the next measurement after `machines` ended without an
+        error (their gdb clients closed): each is kept for a later run of the same ELF, reset (CPU
+        hooks and breakpoints removed, every memory zeroed as in a new machine, translated code
+        dropped), or removed (`mach rem`) when enough are idle. False (the caller then stops the
+        process) when Renode does not answer as expected."""
+        if not self.alive() or self._stopped:
+            return False
+        try:
+            self.command("pause", timeout_s=10.0)
+            for name in machines:
+                key = self.keys.pop(name, None)
+                idle = self.idle.setdefault(key, []) if key is not None else None
+                if idle is not None and sum(map(len, self.idle.values())) < MAX_IDLE_MACHINES:
+                    self.command(f"python \"simprof_reset('{name}')\"", timeout_s=10.0)
+                    self.command(f'mach set "{name}"', timeout_s=10.0)
+                    self.command("machine Reset", timeout_s=10.0)
+                    idle.append(name)
+                else:
+                    self.command(f'mach rem "{name}"', timeout_s=10.0)
+                    self.command(f"python \"simprof_forget('{name}')\"", timeout_s=10.0)
+                    self.ports.pop(name, None)
+        except EmulatorError as exc:
+            log.info("Renode not reused: %s", exc.message)
+            return False
+        return self.alive()
 
     def alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
@@ -412,6 +486,76 @@ class RenodeProcess(ConsoleProcessMixin):
         return self._console_text
 
 
+# Reuse of Renode processes (`reuse()`): a process whose machines all ended without an error is
+# emptied (`mach clear`) and kept for the next measurement of this thread, so Renode's start-up is
+# paid once per scope. Idle processes are stopped when the outermost scope ends (and at exit).
+_pool: list[RenodeProcess] = []
+_pool_lock = threading.Lock()
+_reuse_depth = 0
+
+
+def _take_pooled() -> RenodeProcess | None:
+    with _pool_lock:
+        for i, proc in enumerate(_pool):
+            if proc.owner == threading.get_ident():
+                del _pool[i]
+                if proc.alive():
+                    return proc
+                proc.stop()
+                return None
+    return None
+
+
+def _give_back(proc: RenodeProcess) -> None:
+    with _pool_lock:
+        if _reuse_depth > 0:
+            _pool.append(proc)
+            return
+    proc.stop()
+
+
+def _stop_pooled() -> None:
+    with _pool_lock:
+        idle = list(_pool)
+        _pool.clear()
+    for proc in idle:
+        proc.stop()
+
+
+atexit.register(_stop_pooled)
+
+
+@contextlib.contextmanager
+def reuse() -> Iterator[None]:
+    """Within this scope, Renode measurements of this thread share one Renode process (reset
+    between them by removing their machines) instead of starting one each: for flows that run
+    many (min-arena search, validate, benchmarks). Private TMPDIR, timeouts and clean-up are as
+    without it; a run that fails ends its process; the idle process ends with the scope."""
+    global _reuse_depth
+    with _pool_lock:
+        _reuse_depth += 1
+    try:
+        yield
+    finally:
+        with _pool_lock:
+            _reuse_depth -= 1
+            last = _reuse_depth == 0
+        if last:
+            _stop_pooled()
+
+
+def _machine_key(platform: Platform, elf: Path, extra: Sequence[str]) -> tuple:
+    """What a machine is set up for: an idle machine is only reused for the same platform,
+    extra commands and ELF file (same path, size and modification time)."""
+    st = Path(elf).stat()
+    return (platform.id, str(Path(elf).resolve()), st.st_size, st.st_mtime_ns, tuple(extra))
+
+
+def reuse_for(emulator: str) -> contextlib.AbstractContextManager:
+    """`reuse()` for the Renode backend, nothing for the others."""
+    return reuse() if emulator == "renode" else contextlib.nullcontext()
+
+
 class RenodeGroup:
     """`count` machines running the same ELF in one Renode process (one per paint pattern): one
     start-up instead of `count`. Every gdb client connects before the monitor's `start`, so no
@@ -422,25 +566,28 @@ class RenodeGroup:
                  extra_args: Sequence[str] = ()) -> None:
         self.platform = platform
         self.elf = Path(elf)
-        self.process = RenodeProcess()
         self.sessions: list[RenodeSession] = []
         self._next = 0
         self._lock = threading.Lock()
+        self._clean = True                    # every machine ended without an error
+        self._finished = 0
+        self.process = _take_pooled() or RenodeProcess()
         try:
             info = read_elf(self.elf)
             self.notes = tuple(loadelf_hazards(info, platform))
             for note in self.notes:
                 log.info("%s", note)
-            self.process.start()
-            ports = [self.process.add_machine(f"{MACHINE_NAME}{i}", platform, self.elf, extra_args)
-                     for i in range(count)]
-            for i, port in enumerate(ports):
+            if self.process.monitor is None:
+                self.process.start()
+            machines = [self.process.acquire_machine(platform, self.elf, extra_args) for _ in range(count)]
+            self.process.drop_idle()
+            for name, port in machines:
                 gdb = GdbClient.connect("127.0.0.1", port, timeout_s=max(timeout_s, 10.0),
                                         max_packet_size=RENODE_PACKET_SIZE)
                 gdb.resume_steps_off_breakpoints = True
                 gdb.transient_errors = ("E9999",)
                 self.sessions.append(RenodeSession(platform, self.elf, timeout_s=timeout_s,
-                                                   _group=self, _machine=f"{MACHINE_NAME}{i}", _gdb=gdb))
+                                                   _group=self, _machine=name, _gdb=gdb))
             # Machines of one emulation synchronise every quantum of virtual time; the default
             # (0.1 ms) made each `continue` of two machines ~2x slower (measured on 1.15.3). Timing
             # does not matter to inference; breakpoints stay exact.
@@ -465,11 +612,24 @@ class RenodeGroup:
             log.info("Renode has no -icount; icount_shift=%s ignored", icount_shift)
         return s
 
+    def finished(self, ok: bool) -> None:
+        """A machine's run ended (ok: without an error)."""
+        with self._lock:
+            self._finished += 1
+            self._clean = self._clean and ok
+
     def close(self) -> None:
         for s in self.sessions:
             if s.gdb is not None:
                 s.gdb.close()
-        self.process.stop()
+        with self._lock:
+            reusable = (self._clean and self.sessions and self._finished == len(self.sessions)
+                        and _reuse_depth > 0 and self.process.owner == threading.get_ident())
+            self._clean = False               # a second close() only stops
+        if reusable and self.process.recycle([m._machine for m in self.sessions]):
+            _give_back(self.process)
+        else:
+            self.process.stop()
 
     def __enter__(self) -> "RenodeGroup":
         return self
@@ -508,7 +668,11 @@ class RenodeSession:
         self.start()
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, exc_type, *exc_info) -> None:
+        if self._group is not None:
+            self._group.finished(ok=exc_type is None)
+        elif self._own is not None:
+            self._own.finished(ok=exc_type is None)
         self.stop()
 
     @property
@@ -530,6 +694,8 @@ class RenodeSession:
             own = self._own.sessions[0]
             self.gdb, self._machine = own.gdb, own._machine
         self._memory = self.group.process.memory(self._machine)
+        if self.gdb is not None:
+            self.gdb.before_use = self._memory.flush    # queued fills/writes before a resume
 
     @property
     def monitor(self) -> MonitorClient | None:
@@ -551,6 +717,15 @@ class RenodeSession:
     def read_and_fill(self, reads, fill):
         """Reads, then a fill, in one monitor round trip (measure_elf's operator boundaries)."""
         return self._mem().read_and_fill(reads, fill)
+
+    def install_marker_hooks(self, begin: int, end: int, bottom: int, top: int, arena: tuple[int, int],
+                             pattern: int) -> None:
+        """Operator markers handled inside Renode by CPU hooks: no gdb stop per boundary
+        (measure_elf replays `marker_events()` at the stop point)."""
+        self._mem().install_marker_hooks(begin, end, bottom, top, arena, pattern)
+
+    def marker_events(self):
+        return self._mem().marker_events()
 
     def _mem(self) -> MonitorMemory:
         if self._memory is None:

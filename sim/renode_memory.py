@@ -13,6 +13,7 @@ pattern) share one Renode process.
 """
 from __future__ import annotations
 
+import struct
 import threading
 from pathlib import Path
 from typing import Callable
@@ -22,6 +23,7 @@ from simprof.core.errors import EmulatorError
 # IronPython 2.7 (Renode's monitor). `self` is the monitor; its `Machine` is the current machine,
 # which `mach set`/`mach create` selects before `simprof_bind`.
 HELPERS = '''\
+import System
 from System import UInt64, Int64
 from System.IO import File
 
@@ -32,8 +34,11 @@ def simprof_path(name):
     # transfer files live in the session's private directory (simprof_dir, set below)
     return simprof_dir + '/' + name
 
+simprof_machines = {}
+
 def simprof_bind(name):
     simprof_buses[name] = self.Machine.SystemBus
+    simprof_machines[name] = self.Machine
 
 def simprof_read(name, address, count, path):
     File.WriteAllBytes(simprof_path(path), simprof_buses[name].ReadBytes(UInt64(address), count))
@@ -48,6 +53,82 @@ def simprof_batch(name, reads, fill):
         File.WriteAllBytes(simprof_path(path), bus.ReadBytes(UInt64(address), count))
     if fill is not None:
         simprof_fill(name, fill[0], fill[1], fill[2])
+
+# Operator markers handled inside Renode (cpu AddHook): at simprof_op_begin the dead stack
+# [bottom, SP) and the arena are copied and the dead stack re-painted; at simprof_op_end the stack
+# below the SP of the matching begin and the arena are copied. Each record goes straight to a file
+# (kind, index, SP, stack length, arena length as 5 little-endian uint32, then the bytes); the host
+# replays the records as it would handle breakpoints there, so the figures are the same, without a
+# gdb stop per boundary. A failure inside a hook is kept and reported by simprof_events.
+simprof_ops = {}
+
+def simprof_hooks(name, begin, end, bottom, arena, arena_size, paint, path):
+    out = System.IO.BinaryWriter(System.IO.FileStream(simprof_path(path), System.IO.FileMode.Create))
+    simprof_ops[name] = [bottom, arena, arena_size, File.ReadAllBytes(simprof_path(paint)), {}, out, [],
+                         simprof_buses[name], path]
+    # hooks run in their own Python scopes: they find simprof_marker through the AppDomain
+    System.AppDomain.CurrentDomain.SetData('simprof_marker', simprof_marker)
+    machine = simprof_machines[name]
+    cpu = list(machine.SystemBus.GetCPUs())[0]
+    for kind, address in ((0, begin), (1, end)):
+        script = "System.AppDomain.CurrentDomain.GetData('simprof_marker')('%s', %d, cpu)" % (name, kind)
+        Antmicro.Renode.Hooks.CpuHooksExtensions.AddHook(cpu, machine, UInt64(address), script)
+
+def simprof_marker(name, kind, cpu):
+    state = simprof_ops[name]
+    try:
+        simprof_record(state, kind, cpu)
+    except Exception as e:
+        state[6].append(str(e))
+
+def simprof_record(state, kind, cpu):
+    bottom, arena, arena_size, paint, opened, out, errors, bus, path = state
+    index = int(cpu.GetRegister(0).RawValue)
+    sp = int(cpu.GetRegister(13).RawValue)
+    if kind == 0:
+        opened[index] = sp
+        top = sp
+    elif index in opened:
+        top = opened.pop(index)
+    else:
+        top = bottom
+        arena_size = 0
+    n = max(top - bottom, 0)
+    for v in (kind, index, sp, n, arena_size):
+        out.Write(System.UInt32(v & 0xFFFFFFFF))
+    if n > 0:
+        out.Write(bus.ReadBytes(UInt64(bottom), n))
+    if arena_size > 0:
+        out.Write(bus.ReadBytes(UInt64(arena), arena_size))
+    if kind == 0 and n > 0:
+        bus.WriteBytes(paint, UInt64(bottom), Int64(n))
+
+def simprof_events(name):
+    # ends the record file; a hook's failure goes into <file>.err
+    state = simprof_ops[name]
+    state[5].Close()
+    if state[6]:
+        File.WriteAllText(simprof_path(state[8] + '.err'), '; '.join(state[6][:3]))
+
+def simprof_reset(name):
+    # before the machine runs again: no hooks or breakpoints, memories zeroed as in a new
+    # machine, no translated code
+    if name in simprof_ops:
+        simprof_ops.pop(name)[5].Close()
+    machine = simprof_machines[name]
+    memory = clr.GetClrType(Antmicro.Renode.Peripherals.Memory.MappedMemory)
+    for each in machine.GetPeripheralsOfType(memory):
+        each.ZeroAll()
+    for cpu in machine.SystemBus.GetCPUs():
+        cpu.RemoveAllHooks()
+        cpu.ClearTranslationCache()
+
+def simprof_forget(name):
+    # the machine was removed: drop what refers to it
+    if name in simprof_ops:
+        simprof_ops[name][5].Close()
+    for table in (simprof_buses, simprof_machines, simprof_ops):
+        table.pop(name, None)
 
 def simprof_fill(name, address, count, path):
     # path holds at least `count` bytes of the paint value; kept in memory after the first use
@@ -71,6 +152,12 @@ class MonitorMemory:
         self._lock = lock
         self._seq = 0
         self._fill_size: dict[int, int] = {}
+        self._events: Path | None = None
+        # Fills and writes wait here and go with the next monitor command of this machine (or
+        # `flush()`, which the gdb client calls before it resumes or touches memory): one monitor
+        # round trip (~10-40 ms on Renode) instead of one each.
+        self._pending: list[str] = []
+        self._pending_files: list[Path] = []
 
     @staticmethod
     def load_helpers(command: Callable[[str], str], workdir: Path) -> None:
@@ -86,12 +173,27 @@ class MonitorMemory:
         self._seq += 1
         return self._dir / f"{self._machine[-1]}{what[0]}{self._seq}"
 
+    def _call(self, call: str | None) -> None:
+        """Run the pending fills and writes, then `call`, in one monitor command."""
+        calls = self._pending + ([call] if call else [])
+        files, self._pending, self._pending_files = self._pending_files, [], []
+        try:
+            if calls:
+                with self._lock:
+                    self._command('python "' + "; ".join(calls) + '"')
+        finally:
+            for f in files:
+                f.unlink(missing_ok=True)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._call(None)
+
     def read(self, address: int, length: int) -> bytes:
         if length <= 0:
             return b""
         path = self._file("read")
-        with self._lock:
-            self._command(f"python \"simprof_read('{self._machine}', {address:#x}, {length}, '{path.name}')\"")
+        self._call(f"simprof_read('{self._machine}', {address:#x}, {length}, '{path.name}')")
         try:
             data = path.read_bytes()
         finally:
@@ -106,11 +208,8 @@ class MonitorMemory:
             return
         path = self._file("write")
         path.write_bytes(data)
-        try:
-            with self._lock:
-                self._command(f"python \"simprof_write('{self._machine}', {address:#x}, '{path.name}')\"")
-        finally:
-            path.unlink(missing_ok=True)
+        self._pending_files.append(path)
+        self._pending.append(f"simprof_write('{self._machine}', {address:#x}, '{path.name}')")
 
     def _fill_file(self, length: int, value: int) -> Path:
         """A file of at least `length` bytes of `value` (one per value, grown when needed; Renode
@@ -127,7 +226,7 @@ class MonitorMemory:
             return
         with self._lock:
             path = self._fill_file(length, value)
-            self._command(f"python \"simprof_fill('{self._machine}', {address:#x}, {length}, '{path.name}')\"")
+        self._pending.append(f"simprof_fill('{self._machine}', {address:#x}, {length}, '{path.name}')")
 
     def read_and_fill(self, reads: list[tuple[int, int]],
                       fill: tuple[int, int, int] | None) -> list[bytes]:
@@ -138,7 +237,7 @@ class MonitorMemory:
             fill_spec = "None"
             if fill is not None and fill[1] > 0:
                 fill_spec = f"({fill[0]:#x}, {fill[1]}, '{self._fill_file(fill[1], fill[2]).name}')"
-            self._command(f"python \"simprof_batch('{self._machine}', [{spec}], {fill_spec})\"")
+        self._call(f"simprof_batch('{self._machine}', [{spec}], {fill_spec})")
         out = []
         try:
             for (a, n), p in zip(reads, paths):
@@ -151,3 +250,42 @@ class MonitorMemory:
             for p in paths:
                 p.unlink(missing_ok=True)
         return out
+
+    def install_marker_hooks(self, begin: int, end: int, bottom: int, top: int, arena: tuple[int, int],
+                             pattern: int) -> None:
+        """Handle the operator markers inside Renode (see `simprof_marker`); `marker_events()`
+        returns what they recorded."""
+        self._events = self._file("events")
+        with self._lock:
+            paint = self._fill_file(max(top - bottom, 1), pattern)
+        self._call(f"simprof_hooks('{self._machine}', {begin & ~1:#x}, {end & ~1:#x}, {bottom:#x}, "
+                   f"{arena[0]:#x}, {max(arena[1], 0)}, '{paint.name}', '{self._events.name}')")
+
+    def marker_events(self) -> list[tuple[int, int, int, bytes, bytes]]:
+        """(kind 0 = begin / 1 = end, operator index, SP, stack bytes, arena bytes) per marker hit,
+        in order (an end without its begin has no bytes)."""
+        path = self._events
+        if path is None:
+            return []
+        self._events = None
+        err = path.with_name(path.name + ".err")
+        self._call(f"simprof_events('{self._machine}')")
+        try:
+            if err.exists():
+                raise EmulatorError(f"simprof's operator-marker hook failed inside Renode: {err.read_text()[:300]}",
+                                    fix="rerun with --emulator qemu; report it with Renode's version")
+            data = path.read_bytes()
+        finally:
+            path.unlink(missing_ok=True)
+            err.unlink(missing_ok=True)
+        events, i = [], 0
+        while i < len(data):
+            if i + 20 > len(data):
+                raise EmulatorError("Renode wrote a truncated operator-marker record", fix="report this as a bug")
+            kind, index, sp, n_stack, n_arena = struct.unpack_from("<5I", data, i)
+            i += 20
+            if i + n_stack + n_arena > len(data):
+                raise EmulatorError("Renode wrote a truncated operator-marker record", fix="report this as a bug")
+            events.append((kind, index, sp, data[i:i + n_stack], data[i + n_stack:i + n_stack + n_arena]))
+            i += n_stack + n_arena
+        return events

@@ -284,10 +284,18 @@ def measure_model(model: bytes | str | Path, platform: Platform | str, *, input:
     inputs = input_bytes(arrays)
     check_flash(img, data, inputs)
     flags = protocol.image_flag("RECORDING") if recording else 0
-    m, report, outs = paint_model(img, data, inputs, flags=flags, per_operator=per_operator, timeout_s=timeout_s,
-                                  emulator=emulator)
-    if not report.ok:
-        raise_for(report, plat.id)
+    from simprof.sim.renode import reuse_for
+    # Renode: the paint run and the min-arena trial runs share one Renode process.
+    with reuse_for(emulator if min_arena else "qemu"):
+        m, report, outs = paint_model(img, data, inputs, flags=flags, per_operator=per_operator,
+                                      timeout_s=timeout_s, emulator=emulator)
+        if not report.ok:
+            raise_for(report, plat.id)
+        amin = None
+        if min_arena:
+            hint, floor = report_hint(report)
+            amin = find_min_arena(img, data, inputs, arena_hint or hint, floor=floor, flags=flags,
+                                  timeout_s=timeout_s, emulator=emulator).arena_min_bytes
     match = None
     if reference:
         try:
@@ -298,11 +306,6 @@ def measure_model(model: bytes | str | Path, platform: Platform | str, *, input:
             match = list(outs) == [np.ascontiguousarray(w).tobytes() for w in want]
         except Exception as exc:  # noqa: BLE001 - TFLM may lack an op simprof-rt has; say so, go on
             log.warning("no reference outputs: %s", exc)
-    amin = None
-    if min_arena:
-        hint, floor = report_hint(report)
-        amin = find_min_arena(img, data, inputs, arena_hint or hint, floor=floor, flags=flags,
-                                      timeout_s=timeout_s, emulator=emulator).arena_min_bytes
     base = {f: getattr(m, f) for f in Measurement.__dataclass_fields__}
     base["arena_min_bytes"] = amin
     names = {op.index: op.opcode for op in graph.subgraphs[0].operators}

@@ -11,7 +11,12 @@ Reproduced from real Renode 1.15.3 runs:
 - gdb stub: `PacketSize=1024` (decimal), an unsolicited `S05` to every client when the monitor's
   `start` runs, `T05swbreak:;` and then an extra `S05` after a breakpoint hit, `S05` for `s`,
   `S02` for Ctrl-C, and no exit report ever (semihosting exit is ignored);
-- it never exits by itself.
+- it never exits by itself;
+- CPU hooks (`simprof_hooks`): stops at the operator markers are handled inside, invisible to the
+  gdb client, and their records are written as simprof's helper writes them (`simprof_events`);
+- `mach rem "<name>"` removes a machine; `mach set`, `machine Reset` and a new `sysbus LoadELF`
+  make a machine run again, and its gdb server takes a new client (what `reuse()` relies on);
+  `mach clear` is not understood (on Renode it only deselects the machine).
 """
 import ast
 import os
@@ -19,6 +24,7 @@ import re
 import select
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -94,8 +100,21 @@ class Machine:
         self.client_ready = threading.Event()
         self.breakpoints: set[int] = set()
         self.exited = False
+        # CPU hooks at the operator markers (simprof_hooks): address -> kind (0 begin, 1 end)
+        self.hooks: dict[int, int] = {}
+        self.hook_state: list | None = None
+        self.events: list[tuple] = []
 
     def start_gdb(self, port: int) -> None:
+        self.load()
+        server = socket.socket()
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", port))
+        server.listen(1)
+        threading.Thread(target=self._accept, args=(server,), daemon=True).start()
+
+    def load(self) -> None:
+        """Start the core (QEMU, halted) with the ELF: StartGdbServer, or LoadELF after a reset."""
         listener = socket.socket()
         listener.bind(("127.0.0.1", 0))
         qport = listener.getsockname()[1]
@@ -105,14 +124,26 @@ class Machine:
              "-serial", "null", "-semihosting-config", "enable=on,target=native", "-kernel", self.elf, "-S",
              "-gdb", f"tcp:127.0.0.1:{qport}"], stdin=subprocess.DEVNULL)
         self.rsp = Rsp(qport)
-        server = socket.socket()
-        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        server.bind(("127.0.0.1", port))
-        server.listen(1)
-        threading.Thread(target=self._serve, args=(server,), daemon=True).start()
+        self.exited = False
 
-    def _serve(self, server: socket.socket) -> None:
-        conn, _ = server.accept()
+    def reset(self) -> None:
+        """`machine Reset` after simprof_reset: hooks, breakpoints and memory gone (a new QEMU
+        starts at the next LoadELF)."""
+        self.kill()
+        self.hooks, self.hook_state, self.events, self.breakpoints = {}, None, [], set()
+        self.client, self.rsp = None, None
+        self.client_ready.clear()
+
+    def _accept(self, server: socket.socket) -> None:
+        """Renode's gdb server takes a new client after the previous one left."""
+        while True:
+            conn, _ = server.accept()
+            try:
+                self._serve(conn)
+            except (EOFError, OSError, AttributeError):
+                pass
+
+    def _serve(self, conn: socket.socket) -> None:
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.client = conn
         self.client_ready.set()
@@ -141,6 +172,42 @@ class Machine:
                 conn.sendall(b"+")
                 for reply in self._handle(payload, conn):
                     conn.sendall(frame(reply))
+
+    def add_hooks(self, begin: int, end: int, bottom: int, arena: int, arena_size: int, paint: bytes) -> None:
+        self.hooks = {begin: 0, end: 1}
+        self.hook_state = [bottom, arena, arena_size, paint, {}]
+        with self.rsp.lock:
+            for address in self.hooks:
+                self.rsp.request(b"Z0,%x,2" % address)
+
+    def kill(self) -> None:
+        if self.qemu is not None and self.qemu.poll() is None:
+            self.qemu.kill()
+            self.qemu.wait()
+        if self.client is not None:
+            self.client.close()
+
+    def _hook(self, regs: bytes) -> None:
+        """What simprof's hook does inside Renode at a marker (caller holds the rsp lock)."""
+        bottom, arena, arena_size, paint, opened = self.hook_state
+        index, sp, pc = (int.from_bytes(regs[o:o + 4], "little") for o in (0, 52, 60))
+        kind = self.hooks[pc & ~1]
+        if kind == 0:
+            opened[index] = top = sp
+        elif index in opened:
+            top = opened.pop(index)
+        else:
+            self.events.append((kind, index, sp, b"", b""))
+            return
+        lock, self.rsp.lock = self.rsp.lock, threading.Lock()    # read/write take the lock
+        try:
+            stack = self.rsp.read(bottom, top - bottom) if top > bottom else b""
+            snap = self.rsp.read(arena, arena_size) if arena_size > 0 else b""
+            if kind == 0 and top > bottom:
+                self.rsp.write(bottom, paint[:top - bottom])
+        finally:
+            self.rsp.lock = lock
+        self.events.append((kind, index, sp, stack, snap))
 
     def _step_off_breakpoint(self) -> None:
         """Renode resumes from a breakpoint without re-reporting it (QEMU re-reports it)."""
@@ -197,6 +264,17 @@ class Machine:
                 if p == b"c":
                     self._step_off_breakpoint()
                 reply, interrupted = self._run(p, conn)
+                # Stops at hook addresses are Renode's hooks, invisible to the gdb client.
+                while p == b"c" and not interrupted and reply[:1] == b"T" and self.hooks:
+                    regs = bytes.fromhex(self.rsp.request(b"g").decode()[:128])
+                    pc = int.from_bytes(regs[60:64], "little") & ~1
+                    if pc not in self.hooks:
+                        break
+                    self._hook(regs)
+                    self.rsp.request(b"z0,%x,2" % pc)
+                    self.rsp.request(b"s")
+                    self.rsp.request(b"Z0,%x,2" % pc)
+                    reply, interrupted = self._run(p, conn)
             if interrupted:
                 return [b"S02"]
             if p == b"s":
@@ -260,10 +338,21 @@ def main() -> int:
                         out = "Error E00: not a Cortex-M description"
                 elif text.startswith("sysbus LoadELF @") and m:
                     m.elf = text.split("@", 1)[1]
+                    if m.rsp is None and m.qemu is not None:    # a reset machine: load it again
+                        m.load()
+                elif (mm := re.fullmatch(r'mach set "(.*)"', text)) and mm.group(1) in machines:
+                    current = mm.group(1)
+                elif text == "machine Reset" and m:
+                    m.reset()
                 elif (mm := re.fullmatch(r"machine StartGdbServer (\d+) false", text)) and m:
                     m.start_gdb(int(mm.group(1)))
                 elif re.fullmatch(r'emulation SetGlobalQuantum "[0-9.]+"', text):
                     pass
+                elif text == "pause":
+                    pass
+                elif (mm := re.fullmatch(r'mach rem "(.*)"', text)) and mm.group(1) in machines:
+                    machines.pop(mm.group(1)).kill()
+                    current = None if current == mm.group(1) else current
                 elif text == "start":
                     for each in machines.values():
                         if each.client_ready.wait(5):
@@ -273,23 +362,39 @@ def main() -> int:
                     helpers = "def simprof_read" in text_of
                     workdir = re.search(r"^simprof_dir = (.*)$", text_of, re.M)
                     workdir = ast.literal_eval(workdir.group(1)) if workdir else "."
-                elif (mm := re.fullmatch(r"""python "simprof_(\w+)\((.*)\)\"""", text)) and helpers:
-                    op, args = mm.group(1), ast.literal_eval("(" + mm.group(2) + ",)")
-                    if op == "bind":
-                        pass
-                    elif op == "read":
-                        read_to(machines[args[0]], *args[1:])
-                    elif op == "write":
-                        machines[args[0]].rsp.write(args[1], open(os.path.join(workdir, args[2]), "rb").read())
-                    elif op == "fill":
-                        fill(machines[args[0]], *args[1:])
-                    elif op == "batch":
-                        for address, count, path in args[1]:
-                            read_to(machines[args[0]], address, count, path)
-                        if args[2] is not None:
-                            fill(machines[args[0]], *args[2])
-                    else:
-                        raise NameError(f"name 'simprof_{op}' is not defined")
+                elif (mm := re.fullmatch(r"""python "(simprof_\w+\(.*\))\"""", text)) and helpers:
+                    # one or more helper calls joined by "; " (simprof queues fills and writes)
+                    for call in mm.group(1).split("; "):
+                        cm = re.fullmatch(r"simprof_(\w+)\((.*)\)", call)
+                        op, args = cm.group(1), ast.literal_eval("(" + cm.group(2) + ",)")
+                        if op in ("bind", "forget", "reset"):
+                            pass
+                        elif op == "read":
+                            read_to(machines[args[0]], *args[1:])
+                        elif op == "write":
+                            machines[args[0]].rsp.write(args[1], open(os.path.join(workdir, args[2]), "rb").read())
+                        elif op == "fill":
+                            fill(machines[args[0]], *args[1:])
+                        elif op == "hooks":
+                            paint = open(os.path.join(workdir, args[6]), "rb").read()
+                            machines[args[0]].add_hooks(*args[1:6], paint)
+                            machines[args[0]].events_file = args[7]
+                        elif op == "events" and os.environ.get("STAND_IN_HOOK_ERROR"):
+                            # as simprof's helper reports an exception raised inside a hook
+                            with open(os.path.join(workdir, machines[args[0]].events_file + ".err"), "w") as f:
+                                f.write(os.environ["STAND_IN_HOOK_ERROR"])
+                        elif op == "events":
+                            with open(os.path.join(workdir, machines[args[0]].events_file), "wb") as f:
+                                for kind, index, sp, stack, snap in machines[args[0]].events:
+                                    f.write(struct.pack("<5I", kind, index, sp, len(stack), len(snap)) + stack + snap)
+                            machines[args[0]].events.clear()
+                        elif op == "batch":
+                            for address, count, path in args[1]:
+                                read_to(machines[args[0]], address, count, path)
+                            if args[2] is not None:
+                                fill(machines[args[0]], *args[2])
+                        else:
+                            raise NameError(f"name 'simprof_{op}' is not defined")
                 else:
                     out = f"There was an error executing command '{text}'"
             except Exception as exc:                       # noqa: BLE001 - shown as Renode does

@@ -2,10 +2,13 @@
 `_renode_stand_in.py` reproduces what a real Renode 1.15.3 was observed to do — the command line, the
 telnet monitor, the monitor's Python helpers for memory, the gdb stub's unsolicited stop replies
 (`S05` on `start`, `T05swbreak:;` then `S05` after each breakpoint, `S02` for Ctrl-C), its decimal
-`PacketSize=1024`, no exit report, and the deletion of `$TMPDIR/renode-*` at start-up — and runs the
-firmware under QEMU. `measure_elf(..., emulator="renode")` must find the bytes the firmware writes
-by construction, leave the user's TMPDIR alone and leave no process or file behind. The same
-figures against the real Renode are in docs/renode.md. Needs gcc + QEMU (marked qemu); ~3 s."""
+`PacketSize=1024`, no exit report, and the deletion of `$TMPDIR/renode-*` at start-up, CPU hooks at
+the operator markers, `mach rem`, `machine Reset` and a gdb server taking a new client — and runs
+the firmware under QEMU. `measure_elf(..., emulator="renode")` must find the bytes the firmware
+writes by construction (per operator too, from the hooks' records), leave the user's TMPDIR alone
+and leave no process or file behind, also when `reuse()` keeps a Renode for several measurements.
+The same figures against the real Renode are in docs/renode.md. Needs gcc + QEMU (marked qemu);
+~5 s."""
 from __future__ import annotations
 
 import os
@@ -103,3 +106,66 @@ def test_stand_in_rejects_a_wrong_command_line(stand_in_renode, tmp_path):
     import subprocess
     out = subprocess.run([str(stand_in_renode), "--plain", "-P", "1"], capture_output=True, text=True, timeout=30)
     assert out.returncode == 2 and "unexpected arguments" in out.stdout
+
+
+@pytest.mark.qemu
+def test_reuse_runs_several_measurements_in_one_renode(stand_in_renode, user_tmpdir, monkeypatch):
+    # Within renode.reuse(), measurements share one Renode process (machines removed between
+    # them); a failed run ends its process and the next one starts a fresh one; nothing is left
+    # when the scope ends.
+    from simprof import api
+    from simprof.core.errors import EmulatorTimeout
+    from simprof.platforms import load
+    from simprof.sim import renode
+    from simprof.sim.layout import SymbolConventions
+    from simprof.sim.measure import measure_elf
+
+    starts, created = [], []
+    real_start, real_add = renode.RenodeProcess.start, renode.RenodeProcess.add_machine
+    monkeypatch.setattr(renode.RenodeProcess, "start", lambda self: (starts.append(1), real_start(self))[1])
+    monkeypatch.setattr(renode.RenodeProcess, "add_machine",
+                        lambda self, *a, **k: (created.append(1), real_add(self, *a, **k))[1])
+    elf = api.build_elf([FIXTURES / "known_usage.c"], "stm32f4", name="known_usage")
+    platform = load("stm32f4")
+    with renode.reuse():
+        figures = []
+        for _ in range(3):
+            m = measure_elf(elf, platform, emulator="renode")
+            figures.append((m.stack_bytes, m.arena_head_bytes, m.arena_tail_bytes,
+                            [op.stack_bytes for op in m.operators]))
+        assert figures == [(3000, 1000, 600, [1536, 2048, 1024])] * 3
+        assert len(starts) == 1
+        assert len(created) == 2                  # the two machines are reset and run again
+        other = api.build_elf([FIXTURES / "known_usage.c"], "nrf52840", name="known_usage")
+        m = measure_elf(other, load("nrf52840"), emulator="renode")       # another ELF: new machines
+        assert (m.stack_bytes, m.arena_head_bytes, m.arena_tail_bytes) == (3000, 1000, 600)
+        assert (len(starts), len(created)) == (1, 4)       # and the idle stm32f4 ones are removed
+        assert len(_processes_running(stand_in_renode)) == 1       # kept for the next measurement
+        with pytest.raises(EmulatorTimeout):
+            measure_elf(elf, platform, emulator="renode", timeout_s=1.0,
+                        symbols=SymbolConventions(stop=("__errno",)))
+        assert _processes_running(stand_in_renode) == []            # a failed run ends its Renode
+        m = measure_elf(elf, platform, emulator="renode")
+        assert (m.stack_bytes, m.arena_head_bytes, m.arena_tail_bytes) == (3000, 1000, 600)
+        assert (len(starts), len(created)) == (2, 8)     # new machines for the timed-out run, then
+                                                            # a new process with new machines
+    assert _processes_running(stand_in_renode) == []
+    assert sorted(p.name for p in user_tmpdir.iterdir()) == ["renode-999999999"]
+
+
+@pytest.mark.qemu
+def test_a_failure_inside_a_marker_hook_is_one_error(stand_in_renode, user_tmpdir, monkeypatch):
+    # An exception inside Renode's hook (reported by simprof_events in <records>.err) must not
+    # give per-operator figures from missing records: one error, and nothing left behind.
+    from simprof import api
+    from simprof.core.errors import EmulatorError
+    from simprof.platforms import load
+    from simprof.sim.measure import measure_elf
+
+    monkeypatch.setenv("STAND_IN_HOOK_ERROR", "IndexError: index out of range: 0")
+    elf = api.build_elf([FIXTURES / "known_usage.c"], "stm32f4", name="known_usage")
+    with pytest.raises(EmulatorError) as err:
+        measure_elf(elf, load("stm32f4"), emulator="renode")
+    assert "operator-marker hook failed inside Renode: IndexError: index out of range: 0" in err.value.message
+    assert sorted(p.name for p in user_tmpdir.iterdir()) == ["renode-999999999"]
+    assert _processes_running(stand_in_renode) == []
