@@ -25,7 +25,15 @@
 
 #include "ops.h"
 
-enum { CN_CORE_NONE = 0, CN_CORE_DSP = 1, CN_CORE_MVE = 2 };
+/* Macros, not enum constants: conv.c picks its column type in `#if SRT_CMSIS_CORE == ...`, and
+ * the preprocessor reads an identifier it does not know as 0, so enum constants there made
+ * every `#if` compare 0 == 0 and compiled the MVE columns (four int8 columns per step) on
+ * every Arm core, while the scratch request followed the real class: a DSP-core depthwise
+ * with a buffer wrote past it. -Wundef turns such a comparison into an error. */
+#pragma GCC diagnostic error "-Wundef"
+#define CN_CORE_NONE 0
+#define CN_CORE_DSP 1
+#define CN_CORE_MVE 2
 
 #ifndef SRT_CMSIS_CORE
 #if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
@@ -37,6 +45,9 @@ enum { CN_CORE_NONE = 0, CN_CORE_DSP = 1, CN_CORE_MVE = 2 };
 #else
 #define SRT_CMSIS_CORE CN_CORE_DSP
 #endif
+#endif
+#if SRT_CMSIS_CORE != CN_CORE_NONE && SRT_CMSIS_CORE != CN_CORE_DSP && SRT_CMSIS_CORE != CN_CORE_MVE
+#error "SRT_CMSIS_CORE must be CN_CORE_NONE, CN_CORE_DSP or CN_CORE_MVE (0, 1, 2)"
 #endif
 
 /* Channels per block of the MVE depthwise kernel (CMSIS-NN's CH_IN_BLOCK_MVE). */
