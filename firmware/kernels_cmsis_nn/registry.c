@@ -6,12 +6,13 @@
 #include "cmsis_nn.h"
 
 extern const srt_op srt_cmsis_op_conv_2d, srt_cmsis_op_depthwise_conv_2d, srt_cmsis_op_fully_connected,
-    srt_cmsis_op_average_pool_2d, srt_cmsis_op_max_pool_2d, srt_cmsis_op_softmax, srt_cmsis_op_transpose_conv;
+    srt_cmsis_op_average_pool_2d, srt_cmsis_op_max_pool_2d, srt_cmsis_op_softmax, srt_cmsis_op_transpose_conv,
+    srt_cmsis_op_svdf, srt_cmsis_op_batch_matmul;
 
 static const srt_op *const k_cmsis_ops[] = {
     &srt_cmsis_op_conv_2d, &srt_cmsis_op_depthwise_conv_2d, &srt_cmsis_op_fully_connected,
     &srt_cmsis_op_average_pool_2d, &srt_cmsis_op_max_pool_2d, &srt_cmsis_op_softmax,
-    &srt_cmsis_op_transpose_conv,
+    &srt_cmsis_op_transpose_conv, &srt_cmsis_op_svdf, &srt_cmsis_op_batch_matmul,
 };
 
 const srt_op *srt_cmsis_find_op(int32_t builtin_code) {
