@@ -30,24 +30,25 @@ static srt_status svdf_prepare(srt_ctx *ctx, srt_node *node) {
     d->kernel_sums = NULL;
     srt_status st = srt_op_svdf.prepare(ctx, node);
     if (st != SRT_OK) return st;
-    /* the reference Prepare checked the inputs; its temporaries are still live here */
-    const srt_tensor *in = srt_prepare_input(ctx, node, 0), *wf = srt_prepare_input(ctx, node, 1);
-    if (!in || !wf) return srt_ctx_status(ctx) != SRT_OK ? srt_ctx_status(ctx) : SRT_ERR_INTERNAL;
+    /* the reference Prepare checked the inputs; the eval tensors give their types and shapes
+     * without the temporaries a second srt_prepare_input would add (TFLM's takes none) */
+    const srt_eval_tensor *in = srt_eval_input(ctx, node, 0), *wf = srt_eval_input(ctx, node, 1);
+    if (!in || !wf) return srt_fail(ctx, SRT_ERR_INTERNAL, "SVDF: inputs missing");
     if (in->type != SRT_INT8) return SRT_OK;
-    const int32_t filters = wf->dims->data[0], nin = wf->dims->data[1];
+    const int32_t filters = k_dim(wf->dims, 0), nin = k_dim(wf->dims, 1);
     const int32_t bytes = cn_svdf_s8_buffer(SRT_CMSIS_CORE, filters);
     if (bytes <= 0) return SRT_OK;
-    if (!wf->is_constant || !wf->data)
+    if (!wf->data)
         return srt_fail(ctx, SRT_ERR_UNSUPPORTED, "SVDF: the feature weights must be constant (CMSIS-NN MVE)");
     d->kernel_sums = srt_alloc_persistent(ctx, (size_t)bytes);
     if (!d->kernel_sums) return srt_ctx_status(ctx) != SRT_OK ? srt_ctx_status(ctx) : SRT_ERR_ARENA;
-    /* arm_vector_sum_s8 with lhs offset -input zero point: each filter's weight sum times it */
+    /* each filter's weight sum: the extent arm_vector_sum_s8 writes (CMSIS-NN scales it by the
+     * input offset; the outputs here come from the reference arithmetic, which does not read it) */
     const int8_t *w = wf->data;
-    const int32_t off = -srt_q_zero_point(in, 0);
     for (int32_t f = 0; f < filters; ++f) {
         int32_t s = 0;
         for (int32_t k = 0; k < nin; ++k) s = srt_wadd(s, w[(size_t)f * nin + k]);
-        d->kernel_sums[f] = srt_wmul(s, off);
+        d->kernel_sums[f] = s;
     }
     return SRT_OK;
 }
@@ -66,7 +67,6 @@ typedef struct { bool adj_x, adj_y, asymmetric_quantize_inputs; } k_bmm_params_v
 typedef struct {
     unsigned char ref[SRT_OPDATA_SIZE_BATCH_MATMUL];  /* the reference kernel's OpData, first */
     int32_t buffer_idx;                               /* MVE int8 vector sums, or -1 */
-    int32_t rhs_zp;
 } cn_bmm_data;
 K_STATIC_FITS(cn_bmm_data, SRT_CMSIS_OPDATA_SIZE_BATCH_MATMUL);
 
@@ -79,10 +79,9 @@ static srt_status bmm_prepare(srt_ctx *ctx, srt_node *node) {
     d->buffer_idx = -1;
     srt_status st = srt_op_batch_matmul.prepare(ctx, node);
     if (st != SRT_OK) return st;
-    const srt_tensor *rhs = srt_prepare_input(ctx, node, 1), *out = srt_prepare_output(ctx, node, 0);
-    if (!rhs || !out) return srt_ctx_status(ctx) != SRT_OK ? srt_ctx_status(ctx) : SRT_ERR_INTERNAL;
+    const srt_eval_tensor *rhs = srt_eval_input(ctx, node, 1), *out = srt_eval_output(ctx, node, 0);
+    if (!rhs || !out) return srt_fail(ctx, SRT_ERR_INTERNAL, "BATCH_MATMUL: tensors missing");
     if (rhs->type != SRT_INT8) return SRT_OK;
-    d->rhs_zp = srt_q_zero_point(rhs, 0);
     const int32_t bytes = cn_bmm_s8_buffer(SRT_CMSIS_CORE, k_dim(out->dims, k_rank(out->dims) - 1));
     return bytes > 0 ? srt_request_scratch(ctx, (size_t)bytes, &d->buffer_idx) : SRT_OK;
 }
@@ -106,7 +105,7 @@ static srt_status bmm_eval(srt_ctx *ctx, srt_node *node) {
                 int32_t s = 0;
                 for (int32_t k = 0; k < depth; ++k)
                     s = srt_wadd(s, y[(size_t)m * a * b + (p->adj_y ? (size_t)j * b + k : (size_t)k * b + j)]);
-                sums[j] = srt_wadd(s, srt_wmul(-d->rhs_zp, depth));
+                sums[j] = s;  /* CMSIS-NN adds the offsets' terms; the outputs do not read it here */
             }
     }
     return srt_op_batch_matmul.eval(ctx, node);
