@@ -16,7 +16,10 @@
  *   - CONV_2D / DEPTHWISE_CONV_2D: temporaries in, filter, out first; per-channel arrays only
  *     for quantized inputs; an im2col scratch buffer per the core's get_buffer_size rule;
  *   - FULLY_CONNECTED: the 1x1-conv path's per-channel quantisation scratch, MVE kernel sums;
- *   - AVERAGE_POOL_2D: a second in/out pair of temporaries and the DSP accumulator scratch.
+ *   - AVERAGE_POOL_2D: a second in/out pair of temporaries and the DSP accumulator scratch;
+ *   - TRANSPOSE_CONV: int8 asks for the transpose-conv buffer and the reverse-conv filter
+ *     buffer (even at 0 B) instead of int32 accumulators; no fused activation on int8/int16;
+ *   - SVDF / BATCH_MATMUL: MVE int8 kernel sums (persistent) / vector sums (scratch).
  * Outputs are bit-exact with the reference kernels (integer sums are reordered, never
  * rounded differently; float paths are the reference code, as in TFLM).
  */

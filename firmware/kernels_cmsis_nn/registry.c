@@ -2,7 +2,8 @@
  * first when the image is built with SRT_KERNELS_CMSIS_NN, and falls back to the reference
  * kernel otherwise. ADD, MUL, PAD, TRANSPOSE, MAXIMUM and MINIMUM are overridden in TFLM's
  * cmsis_nn directory too, but with the reference OpData, temporaries and no scratch: their
- * arena use is the reference kernels', so the reference kernels stand for them. */
+ * arena use is the reference kernels', so the reference kernels stand for them.
+ * UNIDIRECTIONAL_SEQUENCE_LSTM's cmsis_nn kernel is not modelled here. */
 #include "cmsis_nn.h"
 
 extern const srt_op srt_cmsis_op_conv_2d, srt_cmsis_op_depthwise_conv_2d, srt_cmsis_op_fully_connected,
