@@ -81,14 +81,20 @@ static bool tconv_reverse(const cn_geom *g) {
     return g->stride_w <= 2 && g->stride_h <= 2 && g->in_c > CN_TCONV_REVERSE_MIN_CH;
 }
 
+/* Sizes beyond int32 (a hostile model) give -1; the kernel refuses them. */
+static int32_t fit_i32(int64_t v) { return v < 0 || v > INT32_MAX ? -1 : (int32_t)v; }
+
 int32_t cn_tconv_s8_buffer(int core, const cn_geom *g) {
-    if (tconv_reverse(g)) return general(core, g);
-    const int32_t buf_x = ((g->in_w - 1) * g->stride_w + max_i32(g->f_w, g->stride_h)) * g->out_c;
-    return buf_x * max_i32(g->f_h, g->stride_h) * 4;
+    if (tconv_reverse(g)) {
+        if ((int64_t)g->f_w * g->f_h * g->in_c > INT32_MAX / 8) return -1;
+        return general(core, g);
+    }
+    const int64_t buf_x = ((int64_t)(g->in_w - 1) * g->stride_w + max_i32(g->f_w, g->stride_h)) * g->out_c;
+    return fit_i32(buf_x * max_i32(g->f_h, g->stride_h) * 4);
 }
 
 int32_t cn_tconv_s8_reverse_buffer(const cn_geom *g) {
-    return tconv_reverse(g) ? g->in_c * g->f_w * g->f_h * g->out_c : 0;
+    return tconv_reverse(g) ? fit_i32((int64_t)g->in_c * g->f_w * g->f_h * g->out_c) : 0;
 }
 
 /* SVDF (arm_svdf_s8_get_buffer_size) and BATCH_MATMUL (arm_fully_connected_s8_get_buffer_size

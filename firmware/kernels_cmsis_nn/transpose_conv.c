@@ -93,12 +93,10 @@ static srt_status tconv_prepare(srt_ctx *ctx, srt_node *node) {
     d->buf_idx = d->rev_idx = d->bias_idx = -1;
     if (i8) {
         const cn_geom g = tconv_geom(in->dims, filter->dims, p->stride_w, p->stride_h);
-        const int64_t buf = (int64_t)cn_tconv_s8_buffer(SRT_CMSIS_CORE, &g);
-        const int64_t rev = (int64_t)ic * fw * fh * cout;
-        if (buf < 0 || buf > INT32_MAX || rev > INT32_MAX)
-            return srt_fail(ctx, SRT_ERR_MODEL, "%s: scratch size out of range", op);
+        const int32_t buf = cn_tconv_s8_buffer(SRT_CMSIS_CORE, &g), rev = cn_tconv_s8_reverse_buffer(&g);
+        if (buf < 0 || rev < 0) return srt_fail(ctx, SRT_ERR_MODEL, "%s: scratch size out of range", op);
         CHECK(srt_request_scratch(ctx, (size_t)buf, &d->buf_idx));
-        CHECK(srt_request_scratch(ctx, (size_t)cn_tconv_s8_reverse_buffer(&g), &d->rev_idx));
+        CHECK(srt_request_scratch(ctx, (size_t)rev, &d->rev_idx));
     }
     if (i16) CHECK(srt_request_scratch(ctx, 8 * (size_t)k_elements(out->dims), &d->buf_idx));
     if (!f32) {
