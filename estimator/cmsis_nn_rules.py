@@ -158,9 +158,64 @@ def scratch(sg: Subgraph, op: Operator, core: str) -> list[tuple[int, str]] | No
         if x is None or x.dtype != "int8":
             return []
         return [(4 * x.shape[3], "int32 accumulator per channel")] if core == "dsp" else []
+    if op.opcode == "TRANSPOSE_CONV":
+        x, w = _t(sg, op, 2), _t(sg, op, 1)
+        if x is None or x.dtype != "int8" or w is None or len(w.shape) != 4 or len(x.shape) != 4:
+            return None   # float: no scratch; int16: the reference kernel's accumulators
+        g = _TconvGeom(x, w, op)
+        return [(tconv_s8_buffer(core, g), "transpose-conv buffer"),
+                (tconv_s8_reverse_buffer(g), "reversed filter (0 B unless the reverse-conv path)")]
+    if op.opcode == "BATCH_MATMUL":
+        y = _t(sg, op, 0, True)
+        if x is None or x.dtype != "int8" or y is None:
+            return []
+        return [(4 * y.shape[-1], "vector sums")] if core == "mve" else []
     if op.opcode in ("MAX_POOL_2D", "SOFTMAX"):
         return []
     return None
+
+
+# TRANSPOSE_CONV requests both of its buffers even when a size is 0 (TFLM's cmsis_nn Prepare),
+# where every other CMSIS-NN kernel requests only sizes > 0.
+ZERO_SIZE_REQUESTS = frozenset({"TRANSPOSE_CONV"})
+TCONV_REVERSE_MIN_CH = 16     # CMSIS-NN's REVERSE_TCOL_EFFICIENT_THRESHOLD
+
+
+class _TconvGeom:
+    """A transpose convolution as arm_transpose_conv_s8_get_buffer_size sees it."""
+
+    def __init__(self, x, w, op: Operator):
+        self.in_n, self.in_h, self.in_w, self.in_c = x.shape
+        self.out_c, self.f_h, self.f_w = w.shape[0], w.shape[1], w.shape[2]
+        self.f_c = self.in_c
+        self.stride_h, self.stride_w = op.opt("StrideH", 1), op.opt("StrideW", 1)
+
+
+def _tconv_reverse(g: _TconvGeom) -> bool:
+    return g.stride_w <= 2 and g.stride_h <= 2 and g.in_c > TCONV_REVERSE_MIN_CH
+
+
+def tconv_s8_buffer(core: str, g: _TconvGeom) -> int:
+    """arm_transpose_conv_s8_get_buffer_size: the reverse path's conv im2col buffer, else a
+    rolling int32 buffer of max(kh, stride_h) rows; the row width takes max(kw, stride_h)."""
+    if _tconv_reverse(g):
+        return _conv_general(core, g)
+    buf_x = ((g.in_w - 1) * g.stride_w + max(g.f_w, g.stride_h)) * g.out_c
+    return buf_x * max(g.f_h, g.stride_h) * 4
+
+
+def tconv_s8_reverse_buffer(g: _TconvGeom) -> int:
+    """arm_transpose_conv_s8_get_reverse_conv_buffer_size: a reversed copy of the filter."""
+    return g.in_c * g.f_w * g.f_h * g.out_c if _tconv_reverse(g) else 0
+
+
+def svdf_kernel_sums(sg: Subgraph, op: Operator, core: str) -> int:
+    """Bytes of the persistent kernel sums SVDF computes in Prepare (MVE, int8;
+    arm_svdf_s8_get_buffer_size, KERNELS_OPTIMIZED_FOR_SPEED)."""
+    x, wf = _t(sg, op, 0), _t(sg, op, 1)
+    if core != "mve" or x is None or x.dtype != "int8" or wf is None:
+        return 0
+    return 4 * wf.shape[0]
 
 
 def fc_kernel_sums(sg: Subgraph, op: Operator, core: str) -> int:

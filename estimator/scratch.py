@@ -73,7 +73,7 @@ def scratch_requests(model: ModelGraph, kernels: str, core: str = cmsis_nn_rules
         for op in sg.operators:
             rule = cmsis_nn_rules.scratch(sg, op, core) if kernels == "cmsis-nn" else None
             for nbytes, why in (rule if rule is not None else _reference(sg, op, ptr_bytes)):
-                if kernels == "cmsis-nn" and nbytes == 0:
-                    continue  # CMSIS-NN glue requests only sizes > 0
+                if kernels == "cmsis-nn" and nbytes == 0 and op.opcode not in cmsis_nn_rules.ZERO_SIZE_REQUESTS:
+                    continue  # CMSIS-NN glue requests only sizes > 0 (TRANSPOSE_CONV: every size)
                 out.append(ScratchRequest(sg.index, op.index, nbytes, f"{op.opcode}: {why}"))
     return out

@@ -141,6 +141,9 @@ def _prepare_sizes(rule: str, sg: Subgraph, op: Operator, cfg: SetupConfig, reso
             sums = cmsis_nn_rules.fc_kernel_sums(sg, op, cfg.core)
             out += [sums] if sums else []
         return out
+    if rule == "svdf":
+        sums = cmsis_nn_rules.svdf_kernel_sums(sg, op, cfg.core) if cfg.kernels == "cmsis-nn" else 0
+        return [sums] if sums else []
     if rule == "reshape_dims":
         y = _tensor(sg, op.outputs[0])
         return [4 + 4 * len(y.shape)] if y is not None and -1 in y.shape else []

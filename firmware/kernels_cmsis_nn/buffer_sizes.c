@@ -71,3 +71,33 @@ int32_t cn_fc_s8_buffer(int core, int32_t output_depth) {
 int32_t cn_avgpool_s8_buffer(int core, int32_t channels) {
     return core == CN_CORE_DSP ? 4 * channels : 0;
 }
+
+/* TRANSPOSE_CONV (arm_transpose_conv_s8_get_buffer_size, ..._get_reverse_conv_buffer_size):
+ * strides <= 2 and more than 16 input channels run as a regular conv over the stride-upscaled
+ * input with the reversed filter (the conv's im2col buffer for in_c x kh x kw columns, plus a
+ * reversed copy of the filter); otherwise a rolling int32 accumulator of max(kh, stride_h) rows.
+ * Its row width takes max(kw, stride_h) - the height stride, as CMSIS-NN writes it. */
+static bool tconv_reverse(const cn_geom *g) {
+    return g->stride_w <= 2 && g->stride_h <= 2 && g->in_c > CN_TCONV_REVERSE_MIN_CH;
+}
+
+/* Sizes beyond int32 (a hostile model) give -1; the kernel refuses them. */
+static int32_t fit_i32(int64_t v) { return v < 0 || v > INT32_MAX ? -1 : (int32_t)v; }
+
+int32_t cn_tconv_s8_buffer(int core, const cn_geom *g) {
+    if (tconv_reverse(g)) {
+        if ((int64_t)g->f_w * g->f_h * g->in_c > INT32_MAX / 8) return -1;
+        return general(core, g);
+    }
+    const int64_t buf_x = ((int64_t)(g->in_w - 1) * g->stride_w + max_i32(g->f_w, g->stride_h)) * g->out_c;
+    return fit_i32(buf_x * max_i32(g->f_h, g->stride_h) * 4);
+}
+
+int32_t cn_tconv_s8_reverse_buffer(const cn_geom *g) {
+    return tconv_reverse(g) ? fit_i32((int64_t)g->in_c * g->f_w * g->f_h * g->out_c) : 0;
+}
+
+/* SVDF (arm_svdf_s8_get_buffer_size) and BATCH_MATMUL (arm_fully_connected_s8_get_buffer_size
+ * of the output shape): MVE only, one int32 per filter / per output column. */
+int32_t cn_svdf_s8_buffer(int core, int32_t filters) { return core == CN_CORE_MVE ? 4 * filters : 0; }
+int32_t cn_bmm_s8_buffer(int core, int32_t out_cols) { return core == CN_CORE_MVE ? 4 * out_cols : 0; }

@@ -16,7 +16,10 @@
  *   - CONV_2D / DEPTHWISE_CONV_2D: temporaries in, filter, out first; per-channel arrays only
  *     for quantized inputs; an im2col scratch buffer per the core's get_buffer_size rule;
  *   - FULLY_CONNECTED: the 1x1-conv path's per-channel quantisation scratch, MVE kernel sums;
- *   - AVERAGE_POOL_2D: a second in/out pair of temporaries and the DSP accumulator scratch.
+ *   - AVERAGE_POOL_2D: a second in/out pair of temporaries and the DSP accumulator scratch;
+ *   - TRANSPOSE_CONV: int8 asks for the transpose-conv buffer and the reverse-conv filter
+ *     buffer (even at 0 B) instead of int32 accumulators; no fused activation on int8/int16;
+ *   - SVDF / BATCH_MATMUL: MVE int8 kernel sums (persistent) / vector sums (scratch).
  * Outputs are bit-exact with the reference kernels (integer sums are reordered, never
  * rounded differently; float paths are the reference code, as in TFLM).
  */
@@ -24,8 +27,17 @@
 #define SRT_CMSIS_NN_H
 
 #include "ops.h"
+#include "ops_b.h"
 
-enum { CN_CORE_NONE = 0, CN_CORE_DSP = 1, CN_CORE_MVE = 2 };
+/* Macros, not enum constants: conv.c picks its column type in `#if SRT_CMSIS_CORE == ...`, and
+ * the preprocessor reads an identifier it does not know as 0, so enum constants there made
+ * every `#if` compare 0 == 0 and compiled the MVE columns (four int8 columns per step) on
+ * every Arm core, while the scratch request followed the real class: a DSP-core depthwise
+ * with a buffer wrote past it. -Wundef turns such a comparison into an error. */
+#pragma GCC diagnostic error "-Wundef"
+#define CN_CORE_NONE 0
+#define CN_CORE_DSP 1
+#define CN_CORE_MVE 2
 
 #ifndef SRT_CMSIS_CORE
 #if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
@@ -38,9 +50,15 @@ enum { CN_CORE_NONE = 0, CN_CORE_DSP = 1, CN_CORE_MVE = 2 };
 #define SRT_CMSIS_CORE CN_CORE_DSP
 #endif
 #endif
+#if SRT_CMSIS_CORE != CN_CORE_NONE && SRT_CMSIS_CORE != CN_CORE_DSP && SRT_CMSIS_CORE != CN_CORE_MVE
+#error "SRT_CMSIS_CORE must be CN_CORE_NONE, CN_CORE_DSP or CN_CORE_MVE (0, 1, 2)"
+#endif
 
 /* Channels per block of the MVE depthwise kernel (CMSIS-NN's CH_IN_BLOCK_MVE). */
 #define CN_DW_CH_BLOCK_MVE 124
+/* TRANSPOSE_CONV runs as a reversed conv above this many input channels (CMSIS-NN's
+ * REVERSE_TCOL_EFFICIENT_THRESHOLD) when both strides are <= 2. */
+#define CN_TCONV_REVERSE_MIN_CH 16
 
 /* OpData sizes. Arm: measured (srt_abi.h, from tflm-sizes.json). The host has no CMSIS-NN
  * build to measure; there the reference OpData plus the added fields, 8-aligned, stand in so
@@ -52,6 +70,17 @@ enum { CN_CORE_NONE = 0, CN_CORE_DSP = 1, CN_CORE_MVE = 2 };
 #define SRT_CMSIS_OPDATA_SIZE_AVERAGE_POOL_2D (SRT_OPDATA_SIZE_AVERAGE_POOL_2D + 8)
 #define SRT_CMSIS_OPDATA_SIZE_MAX_POOL_2D (SRT_OPDATA_SIZE_MAX_POOL_2D + 8)
 #define SRT_CMSIS_OPDATA_SIZE_SOFTMAX (SRT_OPDATA_SIZE_SOFTMAX + 8)
+#endif
+/* TRANSPOSE_CONV, SVDF, BATCH_MATMUL: measured on Arm (tflm-sizes.json); the host stands in as
+ * above (the reference kernels' OpData sizes are in kernels_b_abi.h). */
+#ifdef SRT_SIZEOF_cmsis_transpose_conv_OpData
+#define SRT_CMSIS_OPDATA_SIZE_TRANSPOSE_CONV SRT_SIZEOF_cmsis_transpose_conv_OpData
+#define SRT_CMSIS_OPDATA_SIZE_SVDF SRT_SIZEOF_cmsis_svdf_CmsisNnOpDataSvdf
+#define SRT_CMSIS_OPDATA_SIZE_BATCH_MATMUL SRT_SIZEOF_cmsis_batch_matmul_OpData
+#else
+#define SRT_CMSIS_OPDATA_SIZE_TRANSPOSE_CONV (SRT_OPDATA_SIZE_TRANSPOSE_CONV + 8)
+#define SRT_CMSIS_OPDATA_SIZE_SVDF (SRT_OPDATA_SIZE_SVDF + 16)
+#define SRT_CMSIS_OPDATA_SIZE_BATCH_MATMUL (SRT_OPDATA_SIZE_BATCH_MATMUL + 40)
 #endif
 
 /* Geometry of a convolution as CMSIS-NN's buffer-size functions see it. */
@@ -67,6 +96,12 @@ int32_t cn_conv_s8_buffer(int core, const cn_geom *g);
 int32_t cn_dw_s8_buffer(int core, const cn_geom *g);
 int32_t cn_fc_s8_buffer(int core, int32_t output_depth);
 int32_t cn_avgpool_s8_buffer(int core, int32_t channels);
+/* TRANSPOSE_CONV: g's in_*, f_h, f_w, out_c and strides; the reverse-conv filter copy (0: none,
+ * still requested, as TFLM does). SVDF / BATCH_MATMUL: MVE vector sums. */
+int32_t cn_tconv_s8_buffer(int core, const cn_geom *g);
+int32_t cn_tconv_s8_reverse_buffer(const cn_geom *g);
+int32_t cn_svdf_s8_buffer(int core, int32_t filters);
+int32_t cn_bmm_s8_buffer(int core, int32_t out_cols);
 
 /* The ops of this kernel set that replace reference ones (NULL: use the reference kernel). */
 const srt_op *srt_cmsis_find_op(int32_t builtin_code);

@@ -150,18 +150,23 @@ static srt_status dw_eval(srt_ctx *ctx, srt_node *node) {
     const void *bias = (b && b->data) ? b->data : NULL;
     int8_t *y = out->data;
     const int32_t pixels = oh * ow;
-    /* Without MVE one column holds every channel of one pixel's window; with MVE the channels
-     * go in blocks of CN_DW_CH_BLOCK_MVE, four pixels at a time. */
+    /* Without MVE the buffer holds one column (CMSIS-NN's DSP rule: in_c x kh x kw int16):
+     * every channel of one pixel's window, one pixel at a time. With MVE the channels go in
+     * blocks of CN_DW_CH_BLOCK_MVE, CN_COLUMNS (4) pixels at a time. Filling more columns than
+     * the buffer holds writes past it into the arena (the tail's op data when the arena is
+     * tight). */
 #if SRT_CMSIS_CORE == CN_CORE_MVE
     const int32_t block = ic < CN_DW_CH_BLOCK_MVE ? ic : CN_DW_CH_BLOCK_MVE;
+    const int32_t columns = CN_COLUMNS;
 #else
     const int32_t block = ic;
+    const int32_t columns = 1;
 #endif
     for (int32_t bt = 0; bt < n; ++bt)
         for (int32_t c0 = 0; c0 < ic; c0 += block) {
             const int32_t nc = ic - c0 < block ? ic - c0 : block;
-            for (int32_t p0 = 0; p0 < pixels; p0 += CN_COLUMNS) {
-                const int32_t np = pixels - p0 < CN_COLUMNS ? pixels - p0 : CN_COLUMNS;
+            for (int32_t p0 = 0; p0 < pixels; p0 += columns) {
+                const int32_t np = pixels - p0 < columns ? pixels - p0 : columns;
                 for (int32_t k = 0; k < np; ++k)
                     im2col(&s, bt, (p0 + k) / ow, (p0 + k) % ow, c0, nc, buf + (size_t)k * kh * kw * nc);
                 for (int32_t k = 0; k < np; ++k)

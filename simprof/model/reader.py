@@ -111,6 +111,7 @@ _RAW_OPTIONS = {
     "CallOnceOptions": (("InitSubgraphIndex", 0, "i32", 0),),
     "VarHandleOptions": (("Container", 0, "str", ""), ("SharedName", 1, "str", "")),
     "BatchMatMulOptions": (("AdjX", 0, "bool", False), ("AdjY", 1, "bool", False)),
+    "TransposeConvOptions": (("Padding", 0, "u8", 0), ("StrideW", 1, "i32", 0), ("StrideH", 2, "i32", 0)),
 }
 
 

@@ -22,8 +22,11 @@ from simprof.platforms import load
 
 PLATFORMS = ["nrf51", "stm32f4", "nrf5340", "corstone300"]
 MODELS = ["conv_2d_int8", "conv_2d_valid_stride2_int8", "depthwise_conv_2d_int8", "depthwise_conv_2d_mult2_int8",
-          "fully_connected_int8", "average_pool_2d_int8", "max_pool_2d_int8", "softmax_int8", "conv_2d_float32"]
-MIN_MODELS = ["conv_2d_int8", "depthwise_conv_2d_int8", "fully_connected_int8", "average_pool_2d_int8"]
+          "fully_connected_int8", "average_pool_2d_int8", "max_pool_2d_int8", "softmax_int8", "conv_2d_float32",
+          "transpose_conv_int8", "transpose_conv_float32", "svdf_int8", "batch_matmul_int8",
+          "batch_matmul_const_adj_y_int8"]
+MIN_MODELS = ["conv_2d_int8", "depthwise_conv_2d_int8", "fully_connected_int8", "average_pool_2d_int8",
+              "transpose_conv_int8", "svdf_int8", "batch_matmul_int8"]
 
 
 @pytest.mark.qemu
@@ -74,3 +77,69 @@ def test_core_class_is_what_the_compiler_builds(platform_id):
               for line in macros.splitlines())
     dsp = "#define __ARM_FEATURE_DSP 1" in macros
     assert core_class(platform_id) == ("mve" if mve else "dsp" if dsp else "none")
+
+
+def _dw_5x5_s2_56ch() -> bytes:
+    """The depthwise layer of corpus model 0055_unas_chain_int8: 29x26x56 int8 in, 5x5 kernel,
+    stride 2, SAME, multiplier 1. Not 3x3, so on a DSP core CMSIS-NN's depthwise asks for one
+    im2col column of 56 x 5 x 5 int16 (2,800 B)."""
+    from simprof.flows.corpus.layers import Graph
+    from simprof.model.builder import ModelBuilder
+
+    m = ModelBuilder("simprof test dw 5x5 s2 56ch")
+    g = Graph(m, "int8", seed=55)
+    g.output(g.depthwise(g.input((1, 29, 26, 56)), 5, stride=2, padding="SAME"))
+    return m.to_bytes()
+
+
+@pytest.mark.qemu
+def test_dsp_depthwise_with_a_buffer_stays_inside_it():
+    """Regression (docs/accuracy.md, CMSIS-NN defect): the kernel set compiled the MVE im2col
+    (four int8 columns, 5,600 B here) on every Arm core while requesting the DSP buffer (2,800 B);
+    the writes past the buffer showed as a painted head 2,800 B above the planned one and, with
+    the smallest arena, overwrote the tail's op data (a bus error in requant). The painted head,
+    the bisected minimum arena (each size a run to the end of the inference) and the outputs
+    must be the estimate's and the wheel's."""
+    from simprof.estimator.scratch import scratch_requests
+    from simprof.model.reader import read_model
+    from simprof.rt.runner import measure_model
+
+    mb = _dw_5x5_s2_56ch()
+    e = estimate(mb, "stm32f4", runtime="simprof-rt", kernels="cmsis-nn")
+    # the DSP depthwise buffer, CMSIS-NN's rule: in_c x kh x kw int16
+    assert [r.nbytes for r in scratch_requests(read_model(mb), "cmsis-nn", "dsp")] == [56 * 5 * 5 * 2]
+    m = measure_model(mb, "stm32f4", kernels="cmsis-nn", per_operator=False, min_arena=True)
+    assert (m.runtime.head, m.runtime.tail) == (e.arena_head_bytes, e.arena_tail_bytes)
+    assert (m.arena_head_bytes, m.arena_tail_bytes) == (e.arena_head_painted_bytes, e.arena_tail_bytes)
+    assert m.arena_min_bytes == e.arena_min_bytes
+    assert m.outputs_match_reference is True
+
+
+def _tconv(shape, filters: int, k: int, s: int, pad: str) -> bytes:
+    from simprof.flows.corpus import layers_b
+    from simprof.flows.corpus.layers import Graph
+    from simprof.model.builder import ModelBuilder
+
+    m = ModelBuilder("simprof test tconv")
+    g = Graph(m, "int8", seed=filters * 31 + k)
+    g.output(layers_b.transpose_conv(g, g.input(shape), filters, k, s, pad))
+    return m.to_bytes()
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("platform_id", ["nrf51", "stm32f4", "corstone300"])
+def test_cmsis_transpose_conv_paths_equal_the_estimate(platform_id):
+    """CMSIS-NN's two int8 TRANSPOSE_CONV paths per core class: the reverse conv (20 channels,
+    stride 2: im2col buffer and reversed filter) and the rolling row buffer (stride 3, batch 2).
+    Planned and painted head and tail, the minimum arena to the byte and the outputs equal the
+    estimate and the wheel (stack: see the test above, after calibration)."""
+    from simprof.rt.runner import measure_model
+
+    for mb in (_tconv((1, 5, 4, 20), 6, 3, 2, "SAME"), _tconv((2, 3, 3, 20), 4, 3, 3, "SAME"),
+               _tconv((1, 3, 4, 8), 3, 5, 2, "VALID")):
+        e = estimate(mb, platform_id, runtime="simprof-rt", kernels="cmsis-nn")
+        m = measure_model(mb, platform_id, kernels="cmsis-nn", per_operator=False, min_arena=True)
+        assert (m.runtime.head, m.runtime.tail) == (e.arena_head_bytes, e.arena_tail_bytes)
+        assert (m.arena_head_bytes, m.arena_tail_bytes) == (e.arena_head_painted_bytes, e.arena_tail_bytes)
+        assert m.arena_min_bytes == e.arena_min_bytes
+        assert m.outputs_match_reference is True

@@ -2,7 +2,8 @@
 (firmware/kernels_cmsis_nn/buffer_sizes.c) and in Python in the estimator
 (estimator/cmsis_nn_rules.py). Both are compiled/run here on 3,000 random convolution geometries
 (padding, strides, dilation, grouped filters, one-row inputs, one input channel) for each core
-class: they must agree everywhere, not only on the corpus shapes. ~2 s."""
+class: they must agree everywhere, not only on the corpus shapes (conv, depthwise, fully connected,
+average pool, transpose conv with both its buffers, SVDF and BATCH_MATMUL sums). ~2 s."""
 from __future__ import annotations
 
 import random
@@ -24,8 +25,11 @@ int main(void) {
     for (int core = 0; core < 3; ++core) {
       cn_geom d = g;
       d.f_c = g.out_c;
-      printf("%d %d %d %d ", cn_conv_s8_buffer(core, &g), cn_dw_s8_buffer(core, &d),
-             cn_fc_s8_buffer(core, g.out_c), cn_avgpool_s8_buffer(core, g.in_c));
+      cn_geom t = g;
+      t.f_c = g.in_c;
+      printf("%d %d %d %d %d %d %d %d ", cn_conv_s8_buffer(core, &g), cn_dw_s8_buffer(core, &d),
+             cn_fc_s8_buffer(core, g.out_c), cn_avgpool_s8_buffer(core, g.in_c), cn_tconv_s8_buffer(core, &t),
+             cn_tconv_s8_reverse_buffer(&t), cn_svdf_s8_buffer(core, g.out_c), cn_bmm_s8_buffer(core, g.out_c));
     }
     printf("\n");
   }
@@ -39,10 +43,10 @@ def _geometries(count: int) -> list[tuple[int, ...]]:
     out = []
     while len(out) < count:
         n, h, w = rnd.choice([1, 1, 2]), rnd.choice([1, 1, 3, 8]), rnd.randint(1, 12)
-        c = rnd.choice([1, 2, 3, 4, 5, 8, 16])
+        c = rnd.choice([1, 2, 3, 4, 5, 8, 16, 17, 20])
         fh, fw = rnd.choice([1, 1, 3, 5]), rnd.choice([1, 2, 3, 5])
         fc = rnd.choice([c, c, max(1, c // 2)])
-        oc, sh, sw = rnd.choice([c, 2 * c, 7]), rnd.choice([1, 2]), rnd.choice([1, 2, 3, 4])
+        oc, sh, sw = rnd.choice([c, 2 * c, 7]), rnd.choice([1, 2, 3]), rnd.choice([1, 2, 3, 4])
         dh, dw, same = rnd.choice([1, 1, 2]), rnd.choice([1, 1, 2]), rnd.choice([True, False])
         eh, ew = (fh - 1) * dh + 1, (fw - 1) * dw + 1
         oh, ow = ((h + sh - 1) // sh, (w + sw - 1) // sw) if same else ((h - eh + sh) // sh, (w - ew + sw) // sw)
@@ -59,8 +63,13 @@ def _python(core: str, r: tuple[int, ...]) -> list[int]:
     d = rules._Geom.__new__(rules._Geom)
     d.__dict__.update(g.__dict__)
     d.f_c = g.out_c
+    t = rules._TconvGeom.__new__(rules._TconvGeom)
+    t.__dict__.update(g.__dict__)
+    t.f_c = g.in_c
+    mve_sums = 4 * g.out_c if core == "mve" else 0   # arm_svdf_s8 / arm_fully_connected_s8 get_buffer_size
     return [rules.conv_s8_buffer(core, g), rules.dw_s8_buffer(core, d), 4 * g.out_c if core == "mve" else 0,
-            4 * g.in_c if core == "dsp" else 0]
+            4 * g.in_c if core == "dsp" else 0, rules.tconv_s8_buffer(core, t), rules.tconv_s8_reverse_buffer(t),
+            mve_sums, mve_sums]
 
 
 def test_c_and_python_rules_agree(tmp_path):

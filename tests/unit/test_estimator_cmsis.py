@@ -123,3 +123,33 @@ def test_core_class_of_platforms():
     assert [core_class(p) for p in ("nrf51", "lm3s6965", "stm32f2", "stm32f4", "nrf52840", "stm32f746",
                                     "nrf5340", "corstone300", "generic")] == \
         ["none", "none", "none", "dsp", "dsp", "dsp", "dsp", "mve", "dsp"]
+
+
+def _tconv(shape, filters: int, k: int, s: int, pad: str = "SAME") -> bytes:
+    from simprof.flows.corpus import layers_b
+    from simprof.flows.corpus.layers import Graph
+    from simprof.model.builder import ModelBuilder
+
+    m = ModelBuilder("tconv")
+    g = Graph(m, "int8", seed=7)
+    g.output(layers_b.transpose_conv(g, g.input(shape), filters, k, s, pad))
+    return m.to_bytes()
+
+
+def test_transpose_conv_requests_both_cmsis_buffers():
+    """TFLM's cmsis_nn TRANSPOSE_CONV requests arm_transpose_conv_s8_get_buffer_size and
+    ..._get_reverse_conv_buffer_size (CMSIS-NN 4ab83cc), the second even at 0 B; worked by hand:
+    - 4x3x5 in, 4 filters 2x2, stride 3 (not the reverse path: stride > 2): rolling int32 buffer
+      ((3 - 1) * 3 + max(2, 3)) * 4 channels x max(2, 3) rows x 4 B = 432 on every core, no filter copy;
+    - 5x4x20 in, 6 filters 3x3, stride 2 (20 > 16 channels: reverse path): the conv im2col buffer of
+      3*3*20 = 180 columns (DSP/none: 2 x 180 int16 = 720; MVE: 4 x ceil16(180) = 768) and a
+      reversed filter of 20*3*3*6 = 1,080 B;
+    - the reference kernel asks for one int32 per output element instead."""
+    roll, rev = _tconv((1, 4, 3, 5), 4, 2, 3), _tconv((1, 5, 4, 20), 6, 3, 2)
+    for core in ("none", "dsp", "mve"):
+        assert [r.nbytes for r in scratch_requests(read_model(roll), "cmsis-nn", core)] == [432, 0]
+    assert [r.nbytes for r in scratch_requests(read_model(rev), "cmsis-nn", "dsp")] == [720, 1080]
+    assert [r.nbytes for r in scratch_requests(read_model(rev), "cmsis-nn", "none")] == [720, 1080]
+    assert [r.nbytes for r in scratch_requests(read_model(rev), "cmsis-nn", "mve")] == [768, 1080]
+    assert _sizes(roll, "reference") == [4 * 12 * 9 * 4]
+    assert _sizes(rev, "reference") == [4 * 10 * 8 * 6]

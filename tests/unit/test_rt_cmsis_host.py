@@ -19,7 +19,29 @@ MODELS = ["conv_2d_int8", "conv_2d_relu6_int8", "conv_2d_valid_stride2_int8", "c
           "depthwise_conv_2d_int8", "depthwise_conv_2d_mult2_int8", "depthwise_conv_2d_relu6_int8",
           "depthwise_conv_2d_float32", "fully_connected_int8", "fully_connected_relu_int8",
           "fully_connected_float32", "average_pool_2d_int8", "average_pool_2d_float32", "max_pool_2d_int8",
-          "max_pool_2d_same_s1_int8", "softmax_int8", "softmax_float32", "float_io_dscnn_block_int8"]
+          "max_pool_2d_same_s1_int8", "softmax_int8", "softmax_float32", "float_io_dscnn_block_int8",
+          "transpose_conv_int8", "transpose_conv_float32", "transpose_conv_valid_relu_int8",
+          "transpose_conv_valid_relu_float32", "svdf_int8", "svdf_float32", "batch_matmul_int8",
+          "batch_matmul_float32", "batch_matmul_adj_x_int8", "batch_matmul_const_adj_y_int8"]
+
+# TRANSPOSE_CONV int8 geometries for both CMSIS-NN paths: the reverse conv (strides <= 2, more
+# than 16 input channels) and the rolling row buffer (stride 3, or few channels), with SAME and
+# VALID padding, batch 2, no bias, kernels smaller and larger than the stride.
+TCONV = {"rev_s2_same": ((1, 5, 4, 20), 6, 3, 2, "SAME", True), "rev_s1_valid_nobias": ((1, 4, 5, 17), 5, 3, 1, "VALID", False),
+         "roll_s3_k2": ((1, 4, 3, 5), 4, 2, 3, "SAME", True), "roll_s2_k5_valid": ((1, 3, 4, 8), 3, 5, 2, "VALID", True),
+         "roll_s3_c20_batch2": ((2, 3, 3, 20), 4, 3, 3, "SAME", True)}
+
+
+def tconv_model(name: str) -> bytes:
+    from simprof.flows.corpus import layers_b
+    from simprof.flows.corpus.layers import Graph
+    from simprof.model.builder import ModelBuilder
+
+    shape, filters, k, s, pad, bias = TCONV[name]
+    m = ModelBuilder(f"tconv {name}")
+    g = Graph(m, "int8", seed=len(name))
+    g.output(layers_b.transpose_conv(g, g.input(shape), filters, k, s, pad, bias=bias))
+    return m.to_bytes()
 
 
 @pytest.fixture(scope="module", params=["none", "dsp", "mve"])
@@ -27,10 +49,10 @@ def host(request):
     return request.param, rt_host.build_host(kernels="cmsis-nn", cmsis_core=request.param)
 
 
-@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("name", MODELS + [f"tconv:{n}" for n in TCONV])
 def test_outputs_bit_exact_with_the_wheel(host, name):
     core, build = host
-    mb = opmodels.model(name)
+    mb = tconv_model(name[6:]) if name.startswith("tconv:") else opmodels.model(name)
     xs = default_inputs(mb, seed=3)
     r = rt_host.run_host(mb, inputs=b"".join(x.tobytes() for x in xs), build=build, recording=False)
     assert r.ok, r.message
