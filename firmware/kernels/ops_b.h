@@ -36,4 +36,15 @@ void srt_inv_sqrt_multiplier(int32_t x, int32_t *mult, int *shift);
 /* The int16 (16x8) Eval of CONV_2D / DEPTHWISE_CONV_2D (conv16.c), after k_conv_prepare. */
 srt_status k_conv16_eval(srt_ctx *ctx, srt_node *node, bool dw);
 
+/* TRANSPOSE_CONV's geometry and the reference scatter loops (transpose_conv.c); the CMSIS-NN set
+ * runs them for float32 and int16 as TFLM's cmsis_nn kernel falls back to the reference. */
+typedef struct {
+    int32_t n, ih, iw, ic, fh, fw, oh, ow, oc, sw, sh, pw, ph;
+} k_tc_geom;
+void k_tconv_float(const k_tc_geom *g, const float *x, const float *f, const float *bias, float *y, float lo,
+                   float hi);
+/* `acc` holds one int64 per output element; `bias` is int64 (an int16 bias widened first). */
+void k_tconv_int16(const k_tc_geom *g, const int16_t *x, const int8_t *f, const int64_t *bias, int64_t *acc,
+                   int16_t *y, const int32_t *mult, const int32_t *shift, int32_t act_min, int32_t act_max);
+
 #endif /* SRT_KERNELS_OPS_B_H */

@@ -123,9 +123,52 @@ static srt_status tconv_prepare(srt_ctx *ctx, srt_node *node) {
     return k_act_range_q(ctx, p->activation, out, -128, 127, &d->act_min, &d->act_max);
 }
 
-typedef struct {
-    int32_t n, ih, iw, ic, fh, fw, oh, ow, oc, sw, sh, pw, ph;
-} k_tc_geom;
+/* TFLM's scatter loop: every input element adds its products into the output elements it
+ * reaches (BODY sees the input index ii, the filter index wi and the output index oi). */
+#define SCATTER(g, BODY)                                                                        \
+    for (int32_t bb = 0; bb < (g)->n; ++bb)                                                     \
+        for (int32_t iy = 0; iy < (g)->ih; ++iy)                                                \
+            for (int32_t ix = 0; ix < (g)->iw; ++ix)                                            \
+                for (int32_t ci = 0; ci < (g)->ic; ++ci) {                                      \
+                    const int32_t ox0 = ix * (g)->sw - (g)->pw, oy0 = iy * (g)->sh - (g)->ph;   \
+                    const size_t ii = (((size_t)bb * (g)->ih + iy) * (g)->iw + ix) * (g)->ic + ci; \
+                    for (int32_t fy = 0; fy < (g)->fh; ++fy)                                    \
+                        for (int32_t fx = 0; fx < (g)->fw; ++fx)                                \
+                            for (int32_t co = 0; co < (g)->oc; ++co) {                          \
+                                const int32_t ox = ox0 + fx, oy = oy0 + fy;                     \
+                                if (ox < 0 || ox >= (g)->ow || oy < 0 || oy >= (g)->oh) continue; \
+                                const size_t wi = (((size_t)co * (g)->fh + fy) * (g)->fw + fx) * (g)->ic + ci; \
+                                const size_t oi = (((size_t)bb * (g)->oh + oy) * (g)->ow + ox) * (g)->oc + co; \
+                                BODY;                                                           \
+                            }                                                                   \
+                }
+
+static size_t tc_outputs(const k_tc_geom *g) { return (size_t)g->n * g->oh * g->ow * g->oc; }
+
+void k_tconv_float(const k_tc_geom *g, const float *x, const float *f, const float *bias, float *y, float lo,
+                   float hi) {
+    const size_t nout = tc_outputs(g);
+    for (size_t i = 0; i < nout; ++i) y[i] = 0.0f;
+    SCATTER(g, y[oi] += x[ii] * f[wi]);
+    for (size_t i = 0; i < nout; ++i) {
+        float acc = y[i];
+        if (bias) acc += bias[i % (size_t)g->oc];
+        y[i] = k_act_f(acc, lo, hi);
+    }
+}
+
+void k_tconv_int16(const k_tc_geom *g, const int16_t *x, const int8_t *f, const int64_t *bias, int64_t *acc,
+                   int16_t *y, const int32_t *mult, const int32_t *shift, int32_t act_min, int32_t act_max) {
+    const size_t nout = tc_outputs(g);
+    memset(acc, 0, nout * sizeof *acc);
+    SCATTER(g, acc[oi] += (int64_t)x[ii] * f[wi]);
+    for (size_t i = 0; i < nout; ++i) {
+        const size_t c = i % (size_t)g->oc;
+        int64_t a = acc[i];
+        if (bias) a = (int64_t)((uint64_t)a + (uint64_t)bias[c]);
+        y[i] = (int16_t)srt_clamp_i32(srt_mbqm64(a, mult[c], shift[c]), act_min, act_max);
+    }
+}
 
 static srt_status tconv_eval(srt_ctx *ctx, srt_node *node) {
     static const char op[] = "TRANSPOSE_CONV";
@@ -138,39 +181,12 @@ static srt_status tconv_eval(srt_ctx *ctx, srt_node *node) {
     const k_tc_geom g = {in->dims->data[0], in->dims->data[1], in->dims->data[2], in->dims->data[3],
                          w->dims->data[1], w->dims->data[2], out->dims->data[1], out->dims->data[2],
                          out->dims->data[3], p->stride_w, p->stride_h, d->pad_w, d->pad_h};
-    const size_t nout = (size_t)g.n * g.oh * g.ow * g.oc;
     /* the float path never takes the bias as a temp tensor in Prepare: its length is checked here */
     if (b && k_elements(b->dims) < g.oc) return srt_fail(ctx, SRT_ERR_MODEL, "%s: bias shorter than the output depth", op);
-#define OUT_AT(bb, y, x, c) ((((size_t)(bb) * g.oh + (y)) * g.ow + (x)) * g.oc + (c))
-#define SCATTER(BODY)                                                                           \
-    for (int32_t bb = 0; bb < g.n; ++bb)                                                        \
-        for (int32_t iy = 0; iy < g.ih; ++iy)                                                   \
-            for (int32_t ix = 0; ix < g.iw; ++ix)                                               \
-                for (int32_t ci = 0; ci < g.ic; ++ci) {                                         \
-                    const int32_t ox0 = ix * g.sw - g.pw, oy0 = iy * g.sh - g.ph;               \
-                    const size_t ii = (((size_t)bb * g.ih + iy) * g.iw + ix) * g.ic + ci;       \
-                    for (int32_t fy = 0; fy < g.fh; ++fy)                                       \
-                        for (int32_t fx = 0; fx < g.fw; ++fx)                                   \
-                            for (int32_t co = 0; co < g.oc; ++co) {                             \
-                                const int32_t ox = ox0 + fx, oy = oy0 + fy;                     \
-                                if (ox < 0 || ox >= g.ow || oy < 0 || oy >= g.oh) continue;     \
-                                const size_t wi = (((size_t)co * g.fh + fy) * g.fw + fx) * g.ic + ci; \
-                                const size_t oi = OUT_AT(bb, oy, ox, co);                       \
-                                BODY;                                                           \
-                            }                                                                   \
-                }
     if (in->type == SRT_FLOAT32) {
         float lo, hi;
         CHECK(k_act_range_f(ctx, p->activation, &lo, &hi));
-        const float *x = in->data, *f = w->data, *bias = b ? b->data : NULL;
-        float *y = out->data;
-        for (size_t i = 0; i < nout; ++i) y[i] = 0.0f;
-        SCATTER(y[oi] += x[ii] * f[wi]);
-        for (size_t i = 0; i < nout; ++i) {
-            float acc = y[i];
-            if (bias) acc += bias[i % (size_t)g.oc];
-            y[i] = k_act_f(acc, lo, hi);
-        }
+        k_tconv_float(&g, in->data, w->data, b ? b->data : NULL, out->data, lo, hi);
         return SRT_OK;
     }
     const int8_t *f = w->data;
@@ -180,8 +196,9 @@ static srt_status tconv_eval(srt_ctx *ctx, srt_node *node) {
         const int8_t *x = in->data;
         const int32_t *bias = b ? b->data : NULL;
         int8_t *y = out->data;
+        const size_t nout = tc_outputs(&g);
         memset(acc, 0, nout * sizeof *acc);
-        SCATTER(acc[oi] = srt_wadd(acc[oi], srt_wmul((int32_t)x[ii] - d->in_zp, f[wi])));
+        SCATTER(&g, acc[oi] = srt_wadd(acc[oi], srt_wmul((int32_t)x[ii] - d->in_zp, f[wi])));
         for (size_t i = 0; i < nout; ++i) {
             const size_t c = i % (size_t)g.oc;
             int32_t a = acc[i];
@@ -193,8 +210,6 @@ static srt_status tconv_eval(srt_ctx *ctx, srt_node *node) {
     }
     int64_t *acc = srt_get_scratch(ctx, d->scratch);
     if (!acc) return k_missing(ctx, op);
-    const int16_t *x = in->data;
-    int16_t *y = out->data;
     const int64_t *bias = NULL;
     if (b && b->type == SRT_INT16) {
         int64_t *wide = srt_get_scratch(ctx, d->bias_scratch);
@@ -204,18 +219,10 @@ static srt_status tconv_eval(srt_ctx *ctx, srt_node *node) {
     } else if (b) {
         bias = b->data;
     }
-    memset(acc, 0, nout * sizeof *acc);
-    SCATTER(acc[oi] += (int64_t)x[ii] * f[wi]);
-    for (size_t i = 0; i < nout; ++i) {
-        const size_t c = i % (size_t)g.oc;
-        int64_t a = acc[i];
-        if (bias) a = (int64_t)((uint64_t)a + (uint64_t)bias[c]);
-        y[i] = (int16_t)srt_clamp_i32(srt_mbqm64(a, d->mult[c], d->shift[c]), d->act_min, d->act_max);
-    }
-#undef SCATTER
-#undef OUT_AT
+    k_tconv_int16(&g, in->data, f, bias, acc, out->data, d->mult, d->shift, d->act_min, d->act_max);
     return SRT_OK;
 }
+#undef SCATTER
 
 const srt_op srt_op_transpose_conv = {
     .builtin_code = 67, .name = "TRANSPOSE_CONV", .options_type = 49,

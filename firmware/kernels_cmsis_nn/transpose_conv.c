@@ -150,9 +150,6 @@ static srt_status tconv_prepare(srt_ctx *ctx, srt_node *node) {
     return k_act_range_q(ctx, K_ACT_NONE, out, -128, 127, &d->act_min, &d->act_max);
 }
 
-typedef struct {
-    int32_t n, ih, iw, ic, fh, fw, oh, ow, oc, sw, sh, pw, ph;
-} cn_tc_geom;
 
 static int8_t tc_requant(const cn_tconv_data *d, int32_t acc, int32_t c) {
     acc = srt_wadd(srt_mbqm(acc, d->mult[c], d->shift[c]), d->out_zp);
@@ -178,7 +175,7 @@ typedef int16_t tc_col_t;
 /* Reverse path: the filter reversed in y and x into `rev`, then a stride-1 conv over the input
  * upscaled by the strides (an input pixel at every stride-th position, the zero point elsewhere)
  * with padding k - 1 - pad, TC_COLUMNS output pixels per step through the im2col buffer. */
-static void tconv_reverse(const cn_tc_geom *g, const cn_tconv_data *d, const int8_t *x, const int8_t *w,
+static void tconv_reverse(const k_tc_geom *g, const cn_tconv_data *d, const int8_t *x, const int8_t *w,
                           const int32_t *bias, int8_t *y, int8_t *rev, tc_col_t *buf) {
     const int32_t per = g->fh * g->fw * g->ic;
     for (int32_t co = 0; co < g->oc; ++co)
@@ -223,7 +220,7 @@ static void tconv_reverse(const cn_tc_geom *g, const cn_tconv_data *d, const int
  * full-output rows j*sh .. j*sh + fh - 1 (row r in slot r % rows); rows below (j+1)*sh are then
  * final: those inside the output (r - pad_h in [0, oh)) are requantised, and every finished row
  * is reset. `width` covers every column the products reach. */
-static void tconv_rolling(const cn_tc_geom *g, const cn_tconv_data *d, const int8_t *x, const int8_t *w,
+static void tconv_rolling(const k_tc_geom *g, const cn_tconv_data *d, const int8_t *x, const int8_t *w,
                           const int32_t *bias, int8_t *y, int32_t *buf, int32_t width, int32_t rows) {
     const size_t row = (size_t)width * g->oc;
     const int32_t full_h = g->oh + g->ph > (g->ih - 1) * g->sh + g->fh ? g->oh + g->ph : (g->ih - 1) * g->sh + g->fh;
@@ -273,10 +270,9 @@ static srt_status tconv_eval(srt_ctx *ctx, srt_node *node) {
     srt_eval_tensor *b = node->inputs->size > TC_BIAS ? srt_eval_input(ctx, node, TC_BIAS) : NULL;
     srt_eval_tensor *out = srt_eval_output(ctx, node, 0);
     if (!in || !w || !out || !in->data || !w->data || !out->data || (b && !b->data)) return k_missing(ctx, op);
-    const cn_tc_geom g = {in->dims->data[0], in->dims->data[1], in->dims->data[2], in->dims->data[3],
+    const k_tc_geom g = {in->dims->data[0], in->dims->data[1], in->dims->data[2], in->dims->data[3],
                           w->dims->data[1], w->dims->data[2], out->dims->data[1], out->dims->data[2],
                           out->dims->data[3], p->stride_w, p->stride_h, d->pad_w, d->pad_h};
-    const size_t nout = (size_t)g.n * g.oh * g.ow * g.oc;
     if (b && k_elements(b->dims) < g.oc) return srt_fail(ctx, SRT_ERR_MODEL, "%s: bias shorter than the output depth", op);
     if (in->type == SRT_INT8) {
         void *buf = srt_get_scratch(ctx, d->buf_idx);
@@ -298,42 +294,14 @@ static srt_status tconv_eval(srt_ctx *ctx, srt_node *node) {
                       rows);
         return SRT_OK;
     }
-#define SCATTER(BODY)                                                                           \
-    for (int32_t bb = 0; bb < g.n; ++bb)                                                        \
-        for (int32_t iy = 0; iy < g.ih; ++iy)                                                   \
-            for (int32_t ix = 0; ix < g.iw; ++ix)                                               \
-                for (int32_t ci = 0; ci < g.ic; ++ci) {                                         \
-                    const int32_t ox0 = ix * g.sw - g.pw, oy0 = iy * g.sh - g.ph;               \
-                    const size_t ii = (((size_t)bb * g.ih + iy) * g.iw + ix) * g.ic + ci;       \
-                    for (int32_t fy = 0; fy < g.fh; ++fy)                                       \
-                        for (int32_t fx = 0; fx < g.fw; ++fx)                                   \
-                            for (int32_t co = 0; co < g.oc; ++co) {                             \
-                                const int32_t ox = ox0 + fx, oy = oy0 + fy;                     \
-                                if (ox < 0 || ox >= g.ow || oy < 0 || oy >= g.oh) continue;     \
-                                const size_t wi = (((size_t)co * g.fh + fy) * g.fw + fx) * g.ic + ci; \
-                                const size_t oi = (((size_t)bb * g.oh + oy) * g.ow + ox) * g.oc + co; \
-                                BODY;                                                           \
-                            }                                                                   \
-                }
     if (in->type == SRT_FLOAT32) {
         float lo, hi;
         CHECK(k_act_range_f(ctx, p->activation, &lo, &hi));
-        const float *x = in->data, *f = w->data, *bias = b ? b->data : NULL;
-        float *y = out->data;
-        for (size_t i = 0; i < nout; ++i) y[i] = 0.0f;
-        SCATTER(y[oi] += x[ii] * f[wi]);
-        for (size_t i = 0; i < nout; ++i) {
-            float acc = y[i];
-            if (bias) acc += bias[i % (size_t)g.oc];
-            y[i] = k_act_f(acc, lo, hi);
-        }
+        k_tconv_float(&g, in->data, w->data, b ? b->data : NULL, out->data, lo, hi);
         return SRT_OK;
     }
     int64_t *acc = srt_get_scratch(ctx, d->buf_idx);
     if (!acc) return k_missing(ctx, op);
-    const int8_t *f = w->data;
-    const int16_t *x = in->data;
-    int16_t *y = out->data;
     const int64_t *bias = NULL;
     if (b && b->type == SRT_INT16) {
         int64_t *wide = srt_get_scratch(ctx, d->bias_idx);
@@ -343,15 +311,7 @@ static srt_status tconv_eval(srt_ctx *ctx, srt_node *node) {
     } else if (b) {
         bias = b->data;
     }
-    memset(acc, 0, nout * sizeof *acc);
-    SCATTER(acc[oi] += (int64_t)x[ii] * f[wi]);
-#undef SCATTER
-    for (size_t i = 0; i < nout; ++i) {
-        const size_t c = i % (size_t)g.oc;
-        int64_t a = acc[i];
-        if (bias) a = (int64_t)((uint64_t)a + (uint64_t)bias[c]);
-        y[i] = (int16_t)srt_clamp_i32(srt_mbqm64(a, d->mult[c], d->shift[c]), d->act_min, d->act_max);
-    }
+    k_tconv_int16(&g, in->data, w->data, bias, acc, out->data, d->mult, d->shift, d->act_min, d->act_max);
     return SRT_OK;
 }
 
