@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 
+import numpy as np
+
 from simprof.core.errors import UsageError
 
 from simprof.model.builder import ModelBuilder, Quant, schema
@@ -169,6 +171,31 @@ _both("shape", ("SHAPE",), "SHAPE of a (1,4,4,3) tensor (int32 output)",
       lambda g: g.output(g.shape_of(g.input((1, 4, 4, 3)))), data_dependent=False)
 _both("pack", ("PACK",), "PACK two (2,3) tensors on axis 0", lambda g: g.output(g.pack(_two_same(g, (2, 3)), 0)))
 _both("unpack", ("UNPACK",), "UNPACK (3,4,5) on axis 0", lambda g: g.output(*g.unpack(g.input((3, 4, 5)), 0)))
+def _dynamic_reshape(g: Graph) -> None:
+    """Keras' flatten with an unknown batch: the int32 shape arithmetic SHAPE -> STRIDED_SLICE
+    (shrink to the batch scalar) -> PACK (batch, features) feeding RESHAPE's shape input; public
+    models (e.g. MLPerf Tiny's anomaly detection) run these kernels on int32."""
+    x = g.input((1, 4, 5, 3))
+    shape = g.shape_of(x)
+    batch = g.sg.tensor(g._name("batch"), (), "int32")
+    opt = schema.StridedSliceOptionsT()
+    opt.shrinkAxisMask = 1
+    g.sg.op("STRIDED_SLICE", [shape.ref, g.const_int32((0,), "begin"), g.const_int32((1,), "end"),
+                              g.const_int32((1,), "strides")], [batch], opt)
+    features = g.sg.const(g._name("features"), np.asarray(60, dtype=np.int32), "int32")
+    packed = g.sg.tensor(g._name("packed"), (2,), "int32")
+    popt = schema.PackOptionsT()
+    popt.valuesCount, popt.axis = 2, 0
+    g.sg.op("PACK", [batch, features], [packed], popt)
+    y = g._like("flat", x, (1, 60))
+    ropt = schema.ReshapeOptionsT()
+    ropt.newShape = [1, 60]
+    g.sg.op("RESHAPE", [x.ref, packed], [y.ref], ropt)
+    g.output(y)
+
+
+_both("dynamic_reshape", ("SHAPE", "STRIDED_SLICE", "PACK", "RESHAPE"),
+      "flatten (1,4,5,3) through SHAPE, STRIDED_SLICE and PACK on int32", _dynamic_reshape)
 _both("split", ("SPLIT",), "SPLIT (1,4,3,6) into 3 on channels", lambda g: g.output(*g.split(g.input((1, 4, 3, 6)), 3, 3)))
 _both("split_v", ("SPLIT_V",), "SPLIT_V (1,4,3,6) into 1,2,3 channels", _split_v)
 
