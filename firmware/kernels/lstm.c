@@ -14,7 +14,7 @@
  * (must be absent), 12-15 biases, 16-17 projection (absent), 18 hidden state, 19 cell state
  * (both variables), 20-23 layer norm (absent). */
 #include "ops_b.h"
-#include "lstm_abi.h"
+#include "lstm.h"
 #include "lstm_lut.h"
 #include "libm_compat.h"
 
@@ -33,19 +33,6 @@ typedef struct {
 } k_lstm_params;
 K_STATIC_FITS(k_lstm_params, SRT_PARAMS_SIZE_UNIDIRECTIONAL_SEQUENCE_LSTM);
 
-typedef struct { int32_t in_off, w_off, mult, shift; } k_lstm_fc;           /* one integer FC */
-typedef struct { int32_t mult, shift, out_off, lo, hi; } k_lstm_mul;         /* one integer Mul */
-
-/* Our OpDataLSTM: sizes, cell-state facts, per-gate FC parameters, the three multiplications and
- * the four scratch indices (TFLM's is 688 B; ours fits in it). */
-typedef struct {
-    int32_t time_major, batch, steps, nin, nstate;
-    float cell_clip;
-    int32_t q_cell_clip, cell_power, cell_act;
-    k_lstm_fc fc_in[4], fc_rec[4];
-    k_lstm_mul mul_forget, mul_input, mul_output;
-    int32_t buf[4];
-} k_lstm_data;
 K_STATIC_FITS(k_lstm_data, SRT_OPDATA_SIZE_UNIDIRECTIONAL_SEQUENCE_LSTM);
 
 static srt_status lstm_parse(srt_ctx *ctx, const srt_fb_table *o, void *params) {
@@ -89,7 +76,7 @@ static void fc_params(k_lstm_fc *f, const srt_tensor *x, const srt_tensor *w) {
     f->w_off = -srt_q_zero_point(w, 0);
 }
 
-static srt_status lstm_prepare(srt_ctx *ctx, srt_node *node) {
+srt_status srt_lstm_prepare_bufs(srt_ctx *ctx, srt_node *node, int nbuf) {
     static const char op[] = "UNIDIRECTIONAL_SEQUENCE_LSTM";
     const k_lstm_params *p = node->builtin_data;
     k_lstm_data *d = node->user_data;
@@ -189,9 +176,13 @@ static srt_status lstm_prepare(srt_ctx *ctx, srt_node *node) {
         mul_params(&d->mul_output, q015, q015, srt_q_scale(hid, 0), srt_q_zero_point(hid, 0), at == SRT_INT8);
     }
     const size_t bytes = (size_t)cells * (cell->type == SRT_FLOAT32 ? 4u : 2u);
-    for (int i = 0; i < 4; ++i) CHECK(srt_request_scratch(ctx, bytes, &d->buf[i]));
+    if (nbuf < 3 || nbuf > 4) return srt_fail(ctx, SRT_ERR_INTERNAL, "%s: %d buffers", op, nbuf);
+    for (int i = 0; i < 4; ++i) d->buf[i] = -1;
+    for (int i = 0; i < nbuf; ++i) CHECK(srt_request_scratch(ctx, bytes, &d->buf[i]));
     return SRT_OK;
 }
+
+static srt_status lstm_prepare(srt_ctx *ctx, srt_node *node) { return srt_lstm_prepare_bufs(ctx, node, 4); }
 
 /* ---- integer pieces (TFLM's reference_integer_ops) ---- */
 
@@ -339,17 +330,7 @@ static void step_float(const k_lstm_step *st, float *cell, float *hid, float *ou
     memcpy(out, hid, (size_t)n * sizeof(float));
 }
 
-static void step_int(const k_lstm_step *st, int16_t *cell, void *hid, void *out, void *const bv[4]) {
-    int16_t *const b[4] = {bv[0], bv[1], bv[2], bv[3]};
-    const k_lstm_data *d = st->d;
-    const int32_t n = st->rows * d->nstate;
-    const bool cell_tanh = d->cell_act == K_ACT_TANH;
-    gate(st, G_FORGET, false, b[0], b[3]);
-    gate(st, G_IN, false, b[1], b[3]);
-    gate(st, G_CELL, cell_tanh, b[2], b[3]);
-    for (int32_t i = 0; i < n; ++i) cell[i] = (int16_t)mul_int(&d->mul_forget, b[0][i], cell[i]);
-    for (int32_t i = 0; i < n; ++i) b[1][i] = (int16_t)mul_int(&d->mul_input, b[1][i], b[2][i]);
-    for (int32_t i = 0; i < n; ++i) cell[i] = sat16((int32_t)cell[i] + b[1][i]);
+static void clip_int(const k_lstm_data *d, int16_t *cell, int32_t n) {
     if (d->cell_clip > 0.0f) {
         const int16_t c = (int16_t)d->q_cell_clip, nc = (int16_t)-c;
         for (int32_t i = 0; i < n; ++i) {
@@ -357,17 +338,53 @@ static void step_int(const k_lstm_step *st, int16_t *cell, void *hid, void *out,
             cell[i] = lo < nc ? nc : lo;
         }
     }
-    gate(st, G_OUT, false, b[1], b[3]);
+}
+
+/* hidden = output gate * tanh(cell), copied to the output; th receives tanh(cell) */
+static void hidden_int(const k_lstm_step *st, const int16_t *cell, int16_t *th, const int16_t *og, void *hid,
+                       void *out, int32_t n) {
+    const k_lstm_data *d = st->d;
     int32_t tm, ts;
     tanh_scaling(d->cell_power, &tm, &ts);
-    for (int32_t i = 0; i < n; ++i) b[0][i] = tanh16(cell[i], tm, ts);
+    for (int32_t i = 0; i < n; ++i) th[i] = tanh16(cell[i], tm, ts);
     const bool h8 = st->t[L_IN]->type == SRT_INT8;
     for (int32_t i = 0; i < n; ++i) {
-        const int32_t v = mul_int(&d->mul_output, b[0][i], b[1][i]);
+        const int32_t v = mul_int(&d->mul_output, th[i], og[i]);
         if (h8) ((int8_t *)hid)[i] = (int8_t)v;
         else ((int16_t *)hid)[i] = (int16_t)v;
     }
     memcpy(out, hid, (size_t)n * (h8 ? 1u : 2u));
+}
+
+static void step_int(const k_lstm_step *st, int16_t *cell, void *hid, void *out, void *const bv[4]) {
+    int16_t *const b[4] = {bv[0], bv[1], bv[2], bv[3]};
+    const k_lstm_data *d = st->d;
+    const int32_t n = st->rows * d->nstate;
+    const bool cell_tanh = d->cell_act == K_ACT_TANH;
+    if (b[3]) {
+        gate(st, G_FORGET, false, b[0], b[3]);
+        gate(st, G_IN, false, b[1], b[3]);
+        gate(st, G_CELL, cell_tanh, b[2], b[3]);
+        for (int32_t i = 0; i < n; ++i) cell[i] = (int16_t)mul_int(&d->mul_forget, b[0][i], cell[i]);
+    } else {
+        /* three buffers (the CMSIS-NN set's requests): the forget term first, as CMSIS-NN's
+         * step does; every operation is elementwise, so the values are the four-buffer ones */
+        gate(st, G_FORGET, false, b[0], b[2]);
+        for (int32_t i = 0; i < n; ++i) cell[i] = (int16_t)mul_int(&d->mul_forget, b[0][i], cell[i]);
+        gate(st, G_IN, false, b[0], b[2]);
+        gate(st, G_CELL, cell_tanh, b[1], b[2]);
+        for (int32_t i = 0; i < n; ++i) b[0][i] = (int16_t)mul_int(&d->mul_input, b[0][i], b[1][i]);
+        for (int32_t i = 0; i < n; ++i) cell[i] = sat16((int32_t)cell[i] + b[0][i]);
+        clip_int(d, cell, n);
+        gate(st, G_OUT, false, b[1], b[2]);
+        hidden_int(st, cell, b[0], b[1], hid, out, n);
+        return;
+    }
+    for (int32_t i = 0; i < n; ++i) b[1][i] = (int16_t)mul_int(&d->mul_input, b[1][i], b[2][i]);
+    for (int32_t i = 0; i < n; ++i) cell[i] = sat16((int32_t)cell[i] + b[1][i]);
+    clip_int(d, cell, n);
+    gate(st, G_OUT, false, b[1], b[3]);
+    hidden_int(st, cell, b[0], b[1], hid, out, n);
 }
 
 static srt_status lstm_eval(srt_ctx *ctx, srt_node *node) {
@@ -386,12 +403,15 @@ static srt_status lstm_eval(srt_ctx *ctx, srt_node *node) {
     if ((int64_t)k_elements(t[L_IN]->dims) != (int64_t)B * T * I || (int64_t)k_elements(out->dims) != (int64_t)B * T * S ||
         (int64_t)k_elements(t[L_HIDDEN]->dims) != cells || (int64_t)k_elements(t[L_CELL]->dims) != cells)
         return srt_fail(ctx, SRT_ERR_MODEL, "%s: tensor sizes changed after Prepare", op);
-    void *buf[4];
-    for (int i = 0; i < 4; ++i) {
+    /* four buffers, or three (buf[3] < 0: integer types under the CMSIS-NN set) */
+    void *buf[4] = {NULL, NULL, NULL, NULL};
+    const bool fl = t[L_IN]->type == SRT_FLOAT32;
+    const int nbuf = d->buf[3] >= 0 ? 4 : 3;
+    if (nbuf == 3 && fl) return srt_fail(ctx, SRT_ERR_INTERNAL, "%s: float32 needs four buffers", op);
+    for (int i = 0; i < nbuf; ++i) {
         buf[i] = srt_get_scratch(ctx, d->buf[i]);
         if (!buf[i]) return k_missing(ctx, op);
     }
-    const bool fl = t[L_IN]->type == SRT_FLOAT32;
     const size_t asz = fl ? 4u : (t[L_IN]->type == SRT_INT16 ? 2u : 1u), csz = fl ? 4u : 2u;
     uint8_t *x = t[L_IN]->data, *y = out->data, *h = t[L_HIDDEN]->data, *c = t[L_CELL]->data;
     /* time-major: every batch per step; batch-major: one batch's sequence after the other */
