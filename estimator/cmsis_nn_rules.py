@@ -170,6 +170,14 @@ def scratch(sg: Subgraph, op: Operator, core: str) -> list[tuple[int, str]] | No
         if x is None or x.dtype != "int8" or y is None:
             return []
         return [(4 * y.shape[-1], "vector sums")] if core == "mve" else []
+    if op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM":
+        cell = _t(sg, op, 19)
+        if not _lstm_quantized(sg, op):
+            return None   # float32: the reference kernel's four buffers
+        n = 1
+        for d in cell.shape:
+            n *= d
+        return [(2 * n, f"gate buffer {i} (batch x state int16 cells)") for i in range(3)]
     if op.opcode in ("MAX_POOL_2D", "SOFTMAX"):
         return []
     return None
@@ -227,3 +235,21 @@ def fc_kernel_sums(sg: Subgraph, op: Operator, core: str) -> int:
     if _fc_is_1x1(sg, op) or not w.has_data or (b is not None and not b.has_data):
         return 0
     return 4 * _t(sg, op, 0, True).shape[-1]
+
+
+def _lstm_quantized(sg: Subgraph, op: Operator) -> bool:
+    """TFLM's cmsis_nn LSTM runs CMSIS-NN (kernel sums, three buffers) for int8 or int16
+    activations with an int16 cell state; float32 falls back to the reference kernel."""
+    x, cell = _t(sg, op, 0), _t(sg, op, 19)
+    return x is not None and cell is not None and x.dtype in ("int8", "int16") and cell.dtype == "int16"
+
+
+def lstm_kernel_sums(sg: Subgraph, op: Operator) -> list[int]:
+    """The eight persistent kernel sums UNIDIRECTIONAL_SEQUENCE_LSTM's Prepare allocates
+    (CMSIS_NN_PortOpData: input-data then hidden sums of the four gates, state_dim entries of the
+    bias type each: int32 for int8, int64 for int16; the same on every core class)."""
+    if not _lstm_quantized(sg, op):
+        return []
+    h = _t(sg, op, 18)
+    state = h.shape[-1] if h is not None and h.shape else 0
+    return [state * (8 if _t(sg, op, 0).dtype == "int16" else 4)] * 8

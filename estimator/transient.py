@@ -141,6 +141,8 @@ def _prepare_sizes(rule: str, sg: Subgraph, op: Operator, cfg: SetupConfig, reso
             sums = cmsis_nn_rules.fc_kernel_sums(sg, op, cfg.core)
             out += [sums] if sums else []
         return out
+    if rule == "lstm_kernel_sums":
+        return cmsis_nn_rules.lstm_kernel_sums(sg, op) if cfg.kernels == "cmsis-nn" else []
     if rule == "svdf":
         sums = cmsis_nn_rules.svdf_kernel_sums(sg, op, cfg.core) if cfg.kernels == "cmsis-nn" else 0
         return [sums] if sums else []
