@@ -20,6 +20,8 @@
  *   - TRANSPOSE_CONV: int8 asks for the transpose-conv buffer and the reverse-conv filter
  *     buffer (even at 0 B) instead of int32 accumulators; no fused activation on int8/int16;
  *   - SVDF / BATCH_MATMUL: MVE int8 kernel sums (persistent) / vector sums (scratch).
+ *   - UNIDIRECTIONAL_SEQUENCE_LSTM: a larger OpData; int8/int16: eight persistent kernel sums
+ *     and three scratch buffers instead of four (lstm.c).
  * Outputs are bit-exact with the reference kernels (integer sums are reordered, never
  * rounded differently; float paths are the reference code, as in TFLM).
  */
