@@ -66,14 +66,15 @@ static srt_status lstm_prepare(srt_ctx *ctx, srt_node *node) {
     /* the reference Prepare requests its scratch buffers last; TFLM's cmsis_nn Prepare allocates
      * the sums before its requests, which take no arena bytes until the plan */
     srt_status st = srt_lstm_prepare_bufs(ctx, node, quant ? 3 : 4);
-    if (st != SRT_OK || !quant) return st;
-    /* TFLM's cmsis_nn Prepare requires constant weights and biases */
+    if (st != SRT_OK) return st;
+    /* TFLM's cmsis_nn Prepare requires constant weights and biases, for every type */
     for (int i = 1; i <= 15; ++i) {
         if (i >= 9 && i <= 11) continue;
         const srt_eval_tensor *t = srt_eval_input(ctx, node, i);
         if (!t || !t->data)
             return srt_fail(ctx, SRT_ERR_UNSUPPORTED, "%s: weights and biases must be constant (CMSIS-NN)", op);
     }
+    if (!quant) return SRT_OK;
     const bool wide = in->type == SRT_INT16;
     const int32_t ns = d->ref.nstate, nin = d->ref.nin;
     const size_t bytes = (size_t)ns * (wide ? 8u : 4u);
