@@ -227,3 +227,21 @@ def fc_kernel_sums(sg: Subgraph, op: Operator, core: str) -> int:
     if _fc_is_1x1(sg, op) or not w.has_data or (b is not None and not b.has_data):
         return 0
     return 4 * _t(sg, op, 0, True).shape[-1]
+
+
+def refusals(graph) -> list[str]:
+    """Operators whose Prepare in TFLM's cmsis_nn kernels fails where the reference kernel runs:
+    AllocateTensors() returns an error, so an arena figure would describe a model that never runs.
+    FULLY_CONNECTED (kernels/cmsis_nn/fully_connected.cc) allows per-channel weights only with
+    int8 input."""
+    found = []
+    for sg in graph.subgraphs:
+        for op in sg.operators:
+            if op.opcode != "FULLY_CONNECTED":
+                continue
+            x, w = _t(sg, op, 0), _t(sg, op, 1)
+            if x is not None and w is not None and x.dtype == "int16" and w.n_scales > 1:
+                found.append(f"operator {sg.index}:{op.index} FULLY_CONNECTED: TFLM's CMSIS-NN kernel refuses "
+                             "per-channel weights with int16 input (AllocateTensors fails); quantize the layer's "
+                             "weights per tensor, or use the reference kernels")
+    return found

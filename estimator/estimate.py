@@ -76,6 +76,8 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
     else:
         calib = load_calibration(platform, runtime, kernels, calibration_dir)
     unknowns = list(setup.unknown)
+    if kernels == "cmsis-nn":
+        unknowns += cmsis_nn_rules.refusals(graph)
     notes = []
     if calib is not None and calib.kind == "firmware":
         notes.append(f"stack and static RAM of your firmware {calib.name!r} ({calib.provenance.get('elf')})")
