@@ -232,7 +232,10 @@ def _firmware_stand_in(graph: ModelGraph, calib, op, key: str, depth: int, measu
                f"{same:,} B, stands for it")
         stack = same
     elif measured.stack_by_kernel:
-        deepest = max(measured.stack_by_kernel, key=lambda k: (measured.stack_by_kernel[k], k))
+        # a control-flow op's figure holds the subgraph it ran: a kernel stands in, if there is one
+        kernels = [k for k in measured.stack_by_kernel if k.split("/")[0] not in CONTROL_FLOW] or \
+            list(measured.stack_by_kernel)
+        deepest = max(kernels, key=lambda k: (measured.stack_by_kernel[k], k))
         stack = measured.stack_by_kernel[deepest]
         why = (f"{op.opcode} not run by the calibration model {calib.name!r}; its deepest operator, "
                f"{stack:,} B ({deepest}), stands for it")

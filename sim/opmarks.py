@@ -26,8 +26,8 @@ _RUNS = {
     "WHILE": ("CondSubgraphIndex", "BodySubgraphIndex"),
     "CALL_ONCE": ("InitSubgraphIndex",),
 }
-_FIX = ("call profiler.Reset() before each Invoke and mark every operator with simprof_tflm_profiler.h, "
-        "or pass --model with the model the application runs")
+_FIX = ("mark operators with simprof_tflm_profiler.h, which nests them as TFLM invokes them; if the ELF links "
+        "another model than the one it runs, pass calibrate --model (API: model=), or measure --no-operators")
 
 
 @dataclass(eq=False)

@@ -75,3 +75,9 @@ def test_kernel_paths_it_ran_keep_their_figures(tmp_path, key):
     sg = read_model(opmodels.model(MODEL)).subgraphs[0]
     [index] = [op.index for op in sg.operators if kernel_key(sg, op) == key]
     assert e.operators[index].stack_bytes == RAN[key]
+
+
+def test_a_control_flow_figure_does_not_stand_in_for_a_kernel(tmp_path):
+    # a CALL_ONCE's figure holds the subgraph it ran: the deepest kernel stands in instead
+    e = estimate(opmodels.model(MODEL), "stm32f4", calibration=_calibration(tmp_path, dict(RAN, CALL_ONCE=2400)))
+    assert _dw(e).stack_bytes == RAN["CONV_2D/int8"]
