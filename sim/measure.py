@@ -480,7 +480,8 @@ def _merge(runs: list[_RunResult], info: ElfInfo, layout: Layout, platform: Plat
         heap_bytes=heap_bytes, heap_region_bytes=layout.heap.size if layout.heap else 0,
         static_bytes=layout.static_bytes, operators=tuple(operators), exit_status=first.exit_status,
         stop_symbol=layout.stop_symbol, paint_patterns=tuple(r.pattern for r in runs), wall_seconds=wall,
-        console=first.console, notes=layout.notes + tuple(mark_notes), memory=dict(first.memory), on_stop_result=first.on_stop_result,
+        console=first.console, notes=layout.notes + tuple(mark_notes), memory=dict(first.memory),
+        on_stop_result=first.on_stop_result,
     )
 
 
