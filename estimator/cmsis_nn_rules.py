@@ -253,3 +253,28 @@ def lstm_kernel_sums(sg: Subgraph, op: Operator) -> list[int]:
     h = _t(sg, op, 18)
     state = h.shape[-1] if h is not None and h.shape else 0
     return [state * (8 if _t(sg, op, 0).dtype == "int16" else 4)] * 8
+
+
+def refusals(graph) -> list[str]:
+    """Operators whose Prepare in TFLM's cmsis_nn kernels fails where the reference kernel runs:
+    AllocateTensors() returns an error, so an arena figure would describe a model that never runs.
+    FULLY_CONNECTED (kernels/cmsis_nn/fully_connected.cc) allows per-channel weights only with
+    int8 input; UNIDIRECTIONAL_SEQUENCE_LSTM (unidirectional_sequence_lstm.cc) only constant gate
+    weights and biases."""
+    found = []
+    for sg in graph.subgraphs:
+        for op in sg.operators:
+            if op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM":
+                ts = [_t(sg, op, k) for k in (*range(1, 9), *range(12, 16))]
+                if any(t is not None and not t.has_data for t in ts):
+                    found.append(f"operator {sg.index}:{op.index} UNIDIRECTIONAL_SEQUENCE_LSTM: TFLM's CMSIS-NN kernel "
+                                 "refuses gate weights or biases that are not constant (AllocateTensors fails)")
+                continue
+            if op.opcode != "FULLY_CONNECTED":
+                continue
+            x, w = _t(sg, op, 0), _t(sg, op, 1)
+            if x is not None and w is not None and x.dtype == "int16" and w.n_scales > 1:
+                found.append(f"operator {sg.index}:{op.index} FULLY_CONNECTED: TFLM's CMSIS-NN kernel refuses "
+                             "per-channel weights with int16 input (AllocateTensors fails); quantize the layer's "
+                             "weights per tensor, or use the reference kernels")
+    return found

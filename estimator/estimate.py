@@ -76,6 +76,8 @@ def estimate(model: bytes | str | Path | ModelGraph, platform: str = DEFAULT_PLA
     else:
         calib = load_calibration(platform, runtime, kernels, calibration_dir)
     unknowns = list(setup.unknown)
+    if kernels == "cmsis-nn":
+        unknowns += cmsis_nn_rules.refusals(graph)
     notes = []
     if calib is not None and calib.kind == "firmware":
         notes.append(f"stack and static RAM of your firmware {calib.name!r} ({calib.provenance.get('elf')})")
@@ -177,7 +179,12 @@ def _model_stack(graph: ModelGraph, calib, measured, ops, notes: list) -> int | 
     keys = [kernel_key(sg, op) for sg in graph.subgraphs for op in sg.operators]
     setup, missing = measured.setup_for(depth, keys, int(calib.subgraph_ops.get("setup_per_nesting_level", 0)))
     if setup is None or missing:
-        notes.append(f"setup stack of {', '.join(missing) or 'this model'}: not measured, static-analysis bound")
+        if calib.kind == "firmware":
+            # the user's firmware set up one model: its setup stack stands for this one's
+            notes.append(f"setup stack of {', '.join(missing) or 'this model'}: not run by the calibration model "
+                         f"{calib.name!r}; its setup stack stands for it")
+        else:
+            notes.append(f"setup stack of {', '.join(missing) or 'this model'}: not measured, static-analysis bound")
         setup = max(setup or 0, static_setup)
     return max(stacks + [setup, measured.invoke_floor])
 
@@ -203,10 +210,10 @@ def _op_stack(graph: ModelGraph, calib, op, depth: int = 0, measured=None, sg=No
                 return measured.control_flow_extra[key] + max(inner + [0])
         elif not fields and key in measured.stack_by_kernel:
             return measured.stack_by_kernel[key]
+        if calib.kind == "firmware":
+            return _firmware_stand_in(graph, calib, op, key, depth, measured, inner_ops, notes)
         if notes is not None:
-            note = (f"stack of {key}: not run by the model {calib.name!r} was calibrated with; the deepest "
-                    f"{op.opcode} it ran stands for it, if any" if calib.kind == "firmware" else
-                    f"stack of {key}: not measured in the calibration, static-analysis bound")
+            note = f"stack of {key}: not measured in the calibration, static-analysis bound"
             if note not in notes:
                 notes.append(note)
     if fields and depth < 8:
@@ -215,6 +222,36 @@ def _op_stack(graph: ModelGraph, calib, op, depth: int = 0, measured=None, sg=No
         if refined is not None:
             return refined
     return calib.stack_for(op.opcode)
+
+
+def _firmware_stand_in(graph: ModelGraph, calib, op, key: str, depth: int, measured, inner_ops, notes) -> int | None:
+    """A kernel path the user's firmware never ran while it was calibrated: the deepest operator of
+    the same type it ran (plus what the subgraphs a control-flow op runs need) or, for a type it
+    never ran, its deepest operator overall; with no per-operator marks, its whole-run stack."""
+    same = calib.stack_for(op.opcode)
+    if same is not None:
+        why = (f"not run by the model {calib.name!r} was calibrated with; the deepest {op.opcode} it ran, "
+               f"{same:,} B, stands for it")
+        stack = same
+    elif measured.stack_by_kernel:
+        # a control-flow op's figure holds the subgraph it ran: a kernel stands in, if there is one
+        kernels = [k for k in measured.stack_by_kernel if k.split("/")[0] not in CONTROL_FLOW] or \
+            list(measured.stack_by_kernel)
+        deepest = max(kernels, key=lambda k: (measured.stack_by_kernel[k], k))
+        stack = measured.stack_by_kernel[deepest]
+        why = (f"{op.opcode} not run by the calibration model {calib.name!r}; its deepest operator, "
+               f"{stack:,} B ({deepest}), stands for it")
+    else:
+        stack = measured.invoke_floor or None
+        why = f"calibration {calib.name!r} has no per-operator marks; its whole-run stack stands for it"
+    if notes is not None:
+        note = f"stack of {key}: {why}"
+        if note not in notes:
+            notes.append(note)
+    if stack is not None and inner_ops:
+        inner = [_op_stack(graph, calib, o, depth + 1, measured, s, notes) for s, o in inner_ops]
+        stack = max([stack] + [x for x in inner if x is not None])
+    return stack
 
 
 def _check_platform(platform: str) -> None:

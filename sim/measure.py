@@ -28,6 +28,7 @@ from simprof.sim.faults import fault_error, fault_vectors
 from simprof.sim.gdb_rsp import GdbClient
 from simprof.sim.layout import Layout, Region, SymbolConventions, resolve_layout
 from simprof.core.results import Measurement, OperatorMeasurement
+from simprof.sim import opmarks
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class _RunResult:
     heap_mask: np.ndarray | None
     heap_high: int | None
     ops: dict[int, _OpRecord] = field(default_factory=dict)
+    marks: list[opmarks.Mark] = field(default_factory=list)   # in begin order, nested (sim/opmarks.py)
     exit_status: int | None = None
     console: str = ""
     memory: dict[str, bytes] = field(default_factory=dict)
@@ -74,7 +76,7 @@ def measure_elf(elf: Path, platform: Platform, *, symbols: SymbolConventions = S
                 on_stop: Callable[[StopContext], Any] | None = None,
                 patterns: Sequence[int] = paint.PATTERNS, parallel: bool = True,
                 island_gap: int = paint.DEFAULT_ISLAND_GAP, check_exit: bool = True,
-                emulator: str = "qemu", icount_shift: int | None = None) -> Measurement:
+                emulator: str = "qemu", icount_shift: int | None = None, graph=None) -> Measurement:
     """Measure stack, arena, heap and static RAM of `elf` on `platform`.
 
     memory_writes: (address, bytes) written through the gdb stub after reset, before the first
@@ -83,6 +85,8 @@ def measure_elf(elf: Path, platform: Platform, *, symbols: SymbolConventions = S
     on_stop: called with a `StopContext` at the stop point of the first run; its return value is
       `Measurement.on_stop_result`.
     timeout_s: wall-clock limit for each run to reach the stop symbol.
+    graph: the model the firmware runs (simprof.model.reader.ModelGraph): its per-operator marks are
+      then mapped to (subgraph, operator) by their nesting (sim/opmarks.py), else kept by mark number.
     """
     started = time.monotonic()
     patterns = tuple(patterns)
@@ -132,7 +136,7 @@ def measure_elf(elf: Path, platform: Platform, *, symbols: SymbolConventions = S
         if group is not None:
             group.close()
     m = _merge(runs, info, layout, platform, label(emulator, platform, version()), island_gap,
-               time.monotonic() - started)
+               time.monotonic() - started, graph)
     notes = _page_notes(info, layout, per_operator)
     return replace(m, notes=m.notes + notes) if notes else m
 
@@ -236,6 +240,7 @@ def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, patter
         # (control-flow operators run others): a re-paint for an inner operator first credits
         # what it found to every open operator, so no outer peak is painted away.
         open_ops: dict[int, list] = {}
+        nest: list[opmarks.Mark] = []      # the open marks, innermost last
 
         def begin(index: int, sp: int, low: int | None, snap) -> None:
             nonlocal stack_lowest
@@ -243,6 +248,11 @@ def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, patter
             for entry in open_ops.values():
                 entry[2] = _min(entry[2], low)
             open_ops[index] = [sp, snap, None]
+            mark = opmarks.Mark(index, nest[-1] if nest else None)
+            if mark.parent is not None:
+                mark.parent.children.append(mark)
+            result.marks.append(mark)
+            nest.append(mark)
 
         def end(index: int, dump_of: Callable[[int], tuple[bytes, Any]]) -> None:
             nonlocal stack_lowest
@@ -258,9 +268,14 @@ def _run_once(factory, platform: Platform, info: ElfInfo, layout: Layout, patter
             rec = result.ops.setdefault(index, _OpRecord())
             rec.calls += 1
             rec.lowest_stack = _min(rec.lowest_stack, _min(_min(seen, low), sp_begin))
-            if snap is not None:
-                changed = paint.changed_mask(snap, arena_now)
+            changed = paint.changed_mask(snap, arena_now) if snap is not None else None
+            if changed is not None:
                 rec.arena_changed = changed if rec.arena_changed is None else rec.arena_changed | changed
+            while nest and nest[-1].index != index:     # an end without its own: close the inner ones
+                nest.pop()
+            if nest:
+                mark = nest.pop()
+                mark.lowest_stack, mark.arena_changed, mark.ended = _min(_min(seen, low), sp_begin), changed, True
 
         while True:
             regs = _cont(gdb, session, info, layout, deadline, timeout_s)
@@ -420,7 +435,7 @@ def _continue_to(gdb, session, info, layout, address, faults, deadline, timeout_
 
 
 def _merge(runs: list[_RunResult], info: ElfInfo, layout: Layout, platform: Platform, emulator: str,
-           island_gap: int, wall: float) -> Measurement:
+           island_gap: int, wall: float, graph=None) -> Measurement:
     first = runs[0]
     top, bottom = first.stack_top, first.stack_bottom
     lows = [r.stack_lowest for r in runs if r.stack_lowest is not None]
@@ -442,12 +457,19 @@ def _merge(runs: list[_RunResult], info: ElfInfo, layout: Layout, platform: Plat
             heap_bytes = max(heap_bytes, max(highs) - layout.heap.start)
 
     operators = []
-    for index in sorted(set().union(*(r.ops for r in runs))):
-        recs = [r.ops[index] for r in runs if index in r.ops]
-        low = min(rec.lowest_stack for rec in recs if rec.lowest_stack is not None)
-        masks = [rec.arena_changed for rec in recs if rec.arena_changed is not None]
-        written = int(np.count_nonzero(np.logical_or.reduce(masks))) if masks else 0
-        operators.append(OperatorMeasurement(index, top - low, written, max(rec.calls for rec in recs)))
+    mark_notes: list[str] = []
+    if graph is not None and any(r.marks for r in runs):
+        operators = _mapped_operators(runs, graph, top, mark_notes)
+    else:
+        for index in sorted(set().union(*(r.ops for r in runs))):
+            recs = [r.ops[index] for r in runs if index in r.ops]
+            low = min(rec.lowest_stack for rec in recs if rec.lowest_stack is not None)
+            masks = [rec.arena_changed for rec in recs if rec.arena_changed is not None]
+            written = int(np.count_nonzero(np.logical_or.reduce(masks))) if masks else 0
+            operators.append(OperatorMeasurement(index, top - low, written, max(rec.calls for rec in recs)))
+        if any(m.parent is not None for r in runs for m in r.marks):
+            mark_notes.append("operator marks nest (control-flow operators run subgraphs) and no model was given: "
+                              "operators are numbered in the order the firmware began them, not by subgraph")
 
     return Measurement(
         platform=platform.id, emulator=emulator, elf=str(info.path),
@@ -458,8 +480,35 @@ def _merge(runs: list[_RunResult], info: ElfInfo, layout: Layout, platform: Plat
         heap_bytes=heap_bytes, heap_region_bytes=layout.heap.size if layout.heap else 0,
         static_bytes=layout.static_bytes, operators=tuple(operators), exit_status=first.exit_status,
         stop_symbol=layout.stop_symbol, paint_patterns=tuple(r.pattern for r in runs), wall_seconds=wall,
-        console=first.console, notes=layout.notes, memory=dict(first.memory), on_stop_result=first.on_stop_result,
+        console=first.console, notes=layout.notes + tuple(mark_notes), memory=dict(first.memory),
+        on_stop_result=first.on_stop_result,
     )
+
+
+def _mapped_operators(runs: list[_RunResult], graph, top: int, notes: list) -> list[OperatorMeasurement]:
+    """Per (subgraph, operator): the deepest stack and the union of arena changes of its marks,
+    over all runs; calls is the most marks one run had for it."""
+    per: dict[tuple[int, int], list] = {}      # -> [opcode, lowest, mask, max calls]
+    for run in runs:
+        calls: dict[tuple[int, int], int] = {}
+        for mark, where in opmarks.assign(run.marks, graph).items():
+            if where.note and where.note not in notes:
+                notes.append(where.note)
+            if not mark.ended:
+                continue
+            key = (where.subgraph, where.index)
+            calls[key] = calls.get(key, 0) + 1
+            entry = per.setdefault(key, [where.opcode, None, None, 0])
+            entry[1] = _min(entry[1], mark.lowest_stack)
+            if mark.arena_changed is not None:
+                entry[2] = mark.arena_changed if entry[2] is None else entry[2] | mark.arena_changed
+        for key, n in calls.items():
+            per[key][3] = max(per[key][3], n)
+    out = []
+    for (sg, index), (opcode, low, mask, n) in sorted(per.items()):
+        written = int(np.count_nonzero(mask)) if mask is not None else 0
+        out.append(OperatorMeasurement(index, top - low if low is not None else 0, written, n, opcode, sg))
+    return out
 
 
 __all__ = ["measure_elf", "StopContext", "SymbolConventions", "Region", "Layout"]

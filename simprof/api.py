@@ -113,7 +113,8 @@ def measure(path_or_elf: PathLike, platform: Any, *, emulator: str = "qemu", **o
     `measure_target`.
     emulator: a registered backend name (`emulators()`), "qemu" by default.
     opts for an ELF: timeout_s, per_operator, parallel, check_exit, island_gap, symbols (a
-    `SymbolConventions`) or the shorthands of `symbol_conventions` (stop, arena, stack_size, ...)."""
+    `SymbolConventions`) or the shorthands of `symbol_conventions` (stop, arena, stack_size, ...),
+    model (the .tflite it runs, to map operator marks to subgraphs; default: the one in the ELF)."""
     platform_obj = load_platform(platform)
     _check_timeout(opts)
     target = Path(path_or_elf)

@@ -44,6 +44,11 @@ static srt_status fc_prepare(srt_ctx *ctx, srt_node *node) {
     d->accum_depth = k_dim(io.filter->dims, k_rank(io.filter->dims) - 1);
     d->output_depth = k_dim(io.out->dims, rank - 1);
     d->batches = d->output_depth > 0 ? k_elements(io.out->dims) / d->output_depth : 0;
+    /* TFLM's cmsis_nn Prepare takes per-channel weights with int8 input only (after the reference
+     * Prepare has allocated the per-channel arrays) */
+    if (io.in->type == SRT_INT16 && d->ref.pc_mult)
+        return srt_fail(ctx, SRT_ERR_UNSUPPORTED,
+                        "FULLY_CONNECTED: CMSIS-NN takes per-channel weights with int8 input only, not int16");
     if (io.in->type != SRT_INT8) return SRT_OK;
     int32_t bytes = 0;
     if (rank > 2 && d->accum_depth % 4 == 0) {

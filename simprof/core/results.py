@@ -29,10 +29,11 @@ class OperatorMeasurement:
     stack_bytes: int           # deepest stack during the operator, from the top of the stack region
     arena_written_bytes: int   # arena bytes whose value changed during the operator
     calls: int = 1             # how many begin/end pairs were seen (figures are the max / union)
-    opcode: str = ""           # operator type, when the model is known (empty for a firmware ELF)
+    opcode: str = ""           # operator type, when the model is known
+    subgraph: int = 0          # the subgraph `index` is in (marks of a firmware ELF mapped by nesting)
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"index": self.index, "stack_bytes": self.stack_bytes,
+        out: dict[str, Any] = {"subgraph": self.subgraph, "index": self.index, "stack_bytes": self.stack_bytes,
                                "arena_written_bytes": self.arena_written_bytes, "calls": self.calls}
         if self.opcode:
             out["opcode"] = self.opcode

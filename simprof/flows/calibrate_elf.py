@@ -65,12 +65,30 @@ def find_model_in_elf(elf: Path) -> bytes | None:
     return None
 
 
-def _model_keys(model: bytes) -> list[str]:
+def _model_keys(graph) -> dict:
+    """(subgraph, operator) -> kernel key, for every subgraph (control-flow operators run the others)."""
     from simprof.estimator.stack import kernel_key
-    from simprof.model.reader import read_model
 
-    g = read_model(model)
-    return [kernel_key(g.subgraphs[0], op) for op in g.subgraphs[0].operators]
+    return {(sg.index, op.index): kernel_key(sg, op) for sg in graph.subgraphs for op in sg.operators}
+
+
+def _control_flow_extra(graph, measured: dict, keys: dict) -> dict:
+    """Kernel key of a control-flow operator -> its stack minus the deepest operator of the subgraphs
+    it ran (what it adds itself), for the runs where its subgraph's operators were marked."""
+    from simprof.estimator.lifetimes import CONTROL_FLOW
+
+    extra: dict = {}
+    for sg in graph.subgraphs:
+        for op in sg.operators:
+            if (sg.index, op.index) not in measured:
+                continue
+            subs = [op.opt(f) for f in CONTROL_FLOW.get(op.opcode, ())]
+            inner = [measured[(s, o.index)] for s in subs if s is not None and 0 <= s < len(graph.subgraphs)
+                     for o in graph.subgraphs[s].operators if (s, o.index) in measured]
+            if inner:
+                key = keys[(sg.index, op.index)]
+                extra[key] = max(extra.get(key, 0), max(0, measured[(sg.index, op.index)] - max(inner)))
+    return extra
 
 
 def calibrate_elf(elf: Path, platform_id: str, *, model: Path | None = None, name: str | None = None,
@@ -96,22 +114,27 @@ def calibrate_elf(elf: Path, platform_id: str, *, model: Path | None = None, nam
     else:
         model_bytes = find_model_in_elf(elf)
     has_markers = read_elf(elf).address(OP_BEGIN) is not None
+    graph = None
+    if has_markers and model_bytes is not None:
+        from simprof.model.reader import read_model
+        graph = read_model(model_bytes)
+    # With the model, marks are mapped to (subgraph, operator) by their nesting (simprof.sim.opmarks);
+    # marks that do not fit it raise there, naming both counts.
     full = measure_elf(elf, platform, symbols=symbols, timeout_s=timeout_s, per_operator=has_markers,
-                       emulator=emulator)
+                       emulator=emulator, graph=graph)
     stack_by_kernel: dict = {}
+    control_flow_extra: dict = {}
     if has_markers and full.operators:
-        setup = measure_elf(elf, platform, symbols=_stop_at(symbols, OP_BEGIN), timeout_s=timeout_s,
-                            per_operator=False, check_exit=False, emulator=emulator).stack_bytes
-        if model_bytes is None:
+        if graph is None:
             raise UsageError(f"{elf} has per-operator marks but no .tflite model could be found in it",
                              fix="pass --model with the model the application runs")
-        keys = _model_keys(model_bytes)
-        for op in full.operators:
-            if op.index >= len(keys):
-                raise UsageError(f"operator mark {op.index} but the model has {len(keys)} operators",
-                                 fix="call profiler.Reset() before each Invoke, or pass --model with the "
-                                     "model the application runs")
-            stack_by_kernel[keys[op.index]] = max(stack_by_kernel.get(keys[op.index], 0), op.stack_bytes)
+        setup = measure_elf(elf, platform, symbols=_stop_at(symbols, OP_BEGIN), timeout_s=timeout_s,
+                            per_operator=False, check_exit=False, emulator=emulator).stack_bytes
+        keys = _model_keys(graph)
+        measured = {(op.subgraph, op.index): op.stack_bytes for op in full.operators}
+        for where, stack in measured.items():
+            stack_by_kernel[keys[where]] = max(stack_by_kernel.get(keys[where], 0), stack)
+        control_flow_extra = _control_flow_extra(graph, measured, keys)
     else:
         setup = full.stack_bytes   # whole-run marks only
     name = name or elf.stem
@@ -140,7 +163,7 @@ def calibrate_elf(elf: Path, platform_id: str, *, model: Path | None = None, nam
             "stack_by_kernel": stack_by_kernel,
             "setup_by_depth": {"0": setup},
             "setup_by_kernel": {k: setup for k in stack_by_kernel},
-            "control_flow_extra": {},
+            "control_flow_extra": control_flow_extra,
             # without marks the whole run is all we know: it bounds any model's run
             "invoke_floor": 0 if stack_by_kernel else full.stack_bytes,
             "static_bytes": full.static_bytes,

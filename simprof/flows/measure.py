@@ -9,7 +9,8 @@ Model (`measure_model`):
    (simprof.rt.runner.measure_model).
 
 ELF (`measure_elf`): the symbol conventions resolve the regions, the emulator paints and runs it
-(simprof.sim.measure.measure_elf).
+(simprof.sim.measure.measure_elf); the per-operator marks are mapped to the model's subgraphs and
+operators (simprof.sim.opmarks) when the model is known (given, or linked into the ELF).
 """
 from __future__ import annotations
 
@@ -53,6 +54,22 @@ def _arena_estimate(estimate_model, graph, platform: Platform, kernels: str) -> 
         return None
 
 
-def measure_elf(elf: str | Path, platform: Platform, *, emulator: str = "qemu", **opts: Any) -> Measurement:
+def measure_elf(elf: str | Path, platform: Platform, *, emulator: str = "qemu", model: bytes | str | Path | None = None,
+                **opts: Any) -> Measurement:
+    """`model`: the .tflite the firmware runs; by default the one linked into the ELF, if any. With
+    it, per-operator marks are mapped to (subgraph, operator) the way TFLM invokes them."""
     from simprof.sim.measure import measure_elf as _measure_elf
+    if opts.get("per_operator", True) and "graph" not in opts:
+        opts["graph"] = _graph_of(Path(elf), model)
     return _measure_elf(Path(elf), platform, emulator=emulator, **opts)
+
+
+def _graph_of(elf: Path, model: bytes | str | Path | None):
+    from simprof.flows.calibrate_elf import find_model_in_elf
+    from simprof.model.reader import load_model_bytes, read_model
+
+    if model is not None:
+        data, name = load_model_bytes(model)
+        return read_model(data, name)
+    found = find_model_in_elf(elf) if elf.is_file() else None
+    return read_model(found) if found is not None else None

@@ -56,7 +56,7 @@ def test_known_usage_is_measured_exactly(platform_id):
     for key in ("stack_bytes", "arena_head_bytes", "arena_tail_bytes", "arena_bytes", "heap_bytes",
                 "static_bytes", "total_bytes", "operators", "platform", "emulator"):
         assert key in j
-    assert j["operators"][1] == {"index": 1, "stack_bytes": STACK_OPS[1], "arena_written_bytes": TAIL, "calls": 1}
+    assert j["operators"][1] == {"subgraph": 0, "index": 1, "stack_bytes": STACK_OPS[1], "arena_written_bytes": TAIL, "calls": 1}
 
 
 def test_one_pattern_alone_misses_bytes_equal_to_it():

@@ -130,3 +130,18 @@ def test_generated_outputs_follow_the_input(corpus):
         assert r.ok, r.error
         a, b = (np.concatenate([o.ravel() for o in inv]) for inv in r.outputs)
         assert not np.array_equal(a, b), m["name"]
+
+
+def test_a_dense_head_on_a_single_input_gets_positive_scales():
+    """A classifier head (zero-sum rows) over one input feature has all-zero rows: its weight
+    scales must still be finite and > 0 (seed 6 of the default corpus once stopped on a NaN)."""
+    from simprof.flows.corpus.layers import Graph
+    from simprof.model.builder import ModelBuilder
+    from simprof.model.reader import read_model
+
+    m = ModelBuilder("dense head on one input")
+    g = Graph(m, "int8", seed=1)
+    g.output(g.softmax(g.fully_connected(g.input((1, 1)), 3, out_std=2.0)))
+    data = m.to_bytes()
+    assert read_model(data).subgraphs[0].operators[0].opcode == "FULLY_CONNECTED"
+    assert oracle.reference_outputs(data, [np.array([[5]], dtype=np.int8)])[0].shape == (1, 3)

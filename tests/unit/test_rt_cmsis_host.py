@@ -61,3 +61,43 @@ def test_outputs_bit_exact_with_the_wheel(host, name):
     # the scratch path is the one exercised: the runtime planned what the rules ask for this core
     n_scratch = len(scratch_requests(read_model(mb), "cmsis-nn", core))
     assert r.n_scratch == n_scratch
+
+
+def _fc_int16_model(per_channel: bool) -> bytes:
+    from simprof.model.builder import ModelBuilder, Quant
+
+    m = ModelBuilder("fc int16")
+    sg = m.subgraph()
+    x = sg.input("x", (2, 12), "int16", Quant.per_tensor(0.01, 0))
+    scales = [0.004 + 0.001 * i for i in range(5)] if per_channel else [0.005]
+    wq = Quant.per_channel(scales, axis=0) if per_channel else Quant.per_tensor(scales[0], 0)
+    w = sg.const("w", np.random.default_rng(5).integers(-127, 128, (5, 12), dtype=np.int8), quant=wq)
+    y = sg.tensor("y", (2, 5), "int16", Quant.per_tensor(0.02, 0))
+    sg.op("FULLY_CONNECTED", [x, w, None], [y])
+    sg.mark_outputs(y)
+    return m.to_bytes()
+
+
+@pytest.mark.parametrize("per_channel", [True, False])
+def test_int16_fully_connected_with_per_channel_weights_is_refused_as_tflm_cmsis_nn_does(per_channel):
+    """TFLM's cmsis_nn FULLY_CONNECTED Prepare takes per-channel weights with int8 input only: the
+    CMSIS-NN set refuses the model (the reference set runs it, as the wheel does), and the
+    cmsis-nn estimate names the refusal among its unknowns."""
+    from simprof.estimator import estimate
+
+    mb = _fc_int16_model(per_channel)
+    xs = default_inputs(mb, seed=3)
+    inputs = b"".join(x.tobytes() for x in xs)
+    ref = rt_host.run_host(mb, inputs=inputs, build=rt_host.build_host(), recording=False)
+    assert ref.ok, ref.message
+    assert list(ref.outputs[0]) == list(np.ascontiguousarray(oracle.reference_outputs(mb, xs)[0]).tobytes())
+    cm = rt_host.run_host(mb, inputs=inputs, build=rt_host.build_host(kernels="cmsis-nn", cmsis_core="dsp"),
+                          recording=False)
+    est = estimate(read_model(mb), platform="stm32f4", kernels="cmsis-nn")
+    refused = [u for u in est.unknowns if "refuses per-channel weights with int16 input" in u]
+    if per_channel:
+        assert cm.status_name == "unsupported" and "per-channel" in cm.message
+        assert len(refused) == 1
+    else:
+        assert cm.ok, cm.message
+        assert refused == []

@@ -189,7 +189,7 @@ def print_measurement(m) -> None:
         for col in ("op", "type", "stack B", "arena written B", "calls"):
             ops.add_column(col, justify="left" if col == "type" else "right")
         for op in m.operators:
-            ops.add_row(str(op.index), escape(op.opcode), f"{op.stack_bytes:,}",
+            ops.add_row(f"{op.subgraph}:{op.index}" if op.subgraph else str(op.index), escape(op.opcode), f"{op.stack_bytes:,}",
                         f"{op.arena_written_bytes:,}", str(op.calls))
         console.print(ops)
     for note in m.notes:

@@ -108,19 +108,21 @@ class Graph(ShapeOps):
         if act != "NONE":
             gain *= math.sqrt(2.0)  # He init: a ReLU halves the second moment, this restores it
         std = x.rms * float(np.sqrt(np.mean(gain ** 2)))
-        if out_std is not None:  # e.g. logits that spread a softmax over several units
+        if out_std is not None and std > 0:  # e.g. logits that spread a softmax over several units
             gain *= out_std / std
             std = out_std
         amp = gain * math.sqrt(3.0 / fan_in)  # uniform(-a, a) has variance a^2/3 = gain^2 / fan_in
         bshape = [1] * len(shape)
         bshape[axis] = out_ch
         w_real = self.rng.uniform(-1, 1, shape) * amp.reshape(bshape)
-        if out_std is not None and len(shape) == 2:
+        if out_std is not None and len(shape) == 2 and shape[1] > 1:
             # A classifier head reads pooled ReLU features, whose common positive mean would give every
             # class a fixed offset that no input can change (a constant one-hot softmax). Zero-sum
             # rows cancel that offset, so the logits follow the input.
             w_real -= w_real.mean(axis=1, keepdims=True)
             amp = np.abs(w_real).max(axis=1)
+        # a scale must stay > 0 even for an all-zero row (one input, or a silent input)
+        amp = np.maximum(amp, 1e-6)
         b_real = self.rng.normal(0, 0.1 * std, out_ch)
         if self.dtype == "float32":
             w = self.sg.const(self._name(prefix + "_w"), w_real.astype(np.float32), "float32")
