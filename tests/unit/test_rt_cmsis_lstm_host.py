@@ -3,7 +3,8 @@ x86-64 host (ASan/UBSan build), for each CMSIS-NN code path (no DSP, DSP, MVE):
   * output bytes equal the tflite-micro wheel's (TFLM reference kernels) for int8 (8x8->16),
     int16 (16x8) and float32, time-major and batch-major, with and without cell clipping: the
     integer path runs on three scratch buffers, not the reference kernel's four;
-  * 120 structured mutants (_lstm_mutants.py) end in a clean report (no sanitizer abort, no hang).
+  * 120 structured mutants (_lstm_mutants.py) end in a clean report (no sanitizer abort, no hang);
+  * non-constant gate weights are refused by the runtime and named by the cmsis-nn estimate.
 ~25 s (three cached host builds, 45 oracle runs, 120 host runs)."""
 from __future__ import annotations
 
@@ -66,3 +67,21 @@ def test_mutated_lstm_models_end_cleanly():
         assert r.ok or r.message, what
         statuses.append(r.status_name)
     assert statuses.count("ok") > 10 and statuses.count("model") > 20, sorted(set(statuses))
+
+
+def test_non_constant_gate_weights_are_refused_by_both():
+    """TFLM's cmsis_nn LSTM Prepare requires constant weights and biases: with the input-gate
+    weights made a plain (non-constant) tensor, the CMSIS-NN runtime refuses the model with a
+    message and the cmsis-nn estimate names the refusal among its unknowns."""
+    from simprof.estimator import estimate
+    from simprof.model.writer import pack, unpack
+
+    m = unpack(opmodels.model("lstm_int8"))
+    sg = m.subgraphs[0]
+    op = next(o for o in sg.operators if len(o.inputs) == 24)
+    sg.tensors[op.inputs[1]].buffer = 0   # buffer 0: the empty buffer, no data
+    data = pack(m)
+    r = rt_host.run_host(data, arena_size=1 << 18, build=rt_host.build_host(kernels="cmsis-nn"), timeout=20)
+    assert not r.ok and "constant" in r.message, r.message
+    e = estimate(data, "stm32f4", kernels="cmsis-nn")
+    assert any("UNIDIRECTIONAL_SEQUENCE_LSTM" in u and "constant" in u for u in e.unknowns), e.unknowns
