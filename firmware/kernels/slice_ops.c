@@ -57,8 +57,8 @@ static srt_status ss_prepare(srt_ctx *ctx, srt_node *node) {
     if (in->type != out->type || srt_type_size(in->type) == 0) return k_unsupported_type(ctx, op, in->type);
     const int32_t r = k_rank(in->dims);
     if (r > SS_MAX) return srt_fail(ctx, SRT_ERR_UNSUPPORTED, "%s: input rank %d > %d", op, (int)r, SS_MAX);
-    if (p->ellipsis_mask || p->new_axis_mask || p->offset)
-        return srt_fail(ctx, SRT_ERR_UNSUPPORTED, "%s: ellipsis/new_axis masks and offset not supported", op);
+    /* ellipsis_mask, new_axis_mask and offset are ignored: TFLM's BuildStridedSliceParams sets the
+     * two masks to 0 and never reads offset, and checks the output shape against that reading */
     for (int i = 0; i < 3; ++i)
         if (!t[i]->is_constant || t[i]->type != SRT_INT32 || k_elements(t[i]->dims) != r)
             return srt_fail(ctx, SRT_ERR_UNSUPPORTED, "%s: begin/end/strides must be constant int32[%d]", op, (int)r);
@@ -278,7 +278,7 @@ const srt_op srt_op_padv2 = {
 };
 
 /* Support table for docs/supported-ops.md (firmware/tools/gen_supported_ops.py):
- * @op STRIDED_SLICE | any fixed-size type | rank <= 5, constant begin/end/strides, begin/end/shrink-axis masks; no ellipsis/new-axis masks, no offset
+ * @op STRIDED_SLICE | any fixed-size type | rank <= 5, constant begin/end/strides, begin/end/shrink-axis masks; ellipsis/new-axis masks and offset ignored, as TFLM does
  * @op TRANSPOSE | any fixed-size type | rank <= 6
  * @op PAD | int8 (pads with the output zero point); int16; int32; float32 | rank <= 5, constant int32 paddings
  * @op PADV2 | int8 (constant with the output's scale and zero point); int16; int32; float32 | as PAD, scalar constant_values

@@ -139,13 +139,15 @@ def shape_cases(c: Cases) -> None:
             g.mark_outputs(*ys)
         c.add(f"split_v_{dt}_0", split_v, [((2, 6, 2), dt)])
 
-        for k, (ishape, begin, end, strides, bm, em, sm, oshape) in enumerate([
-            ((1, 6, 6, 3), [0, 1, 0, 0], [1, 5, 6, 3], [1, 2, 1, 1], 0, 0, 0, (1, 2, 6, 3)),
-            ((4, 5), [-1, 4], [0, 0], [-1, -2], 0, 0, 0, (3, 2)),
-            ((3, 4, 2), [1, 0, 0], [2, 4, 2], [1, 1, 1], 0b110, 0b110, 0b001, (4, 2)),
+        # the last case sets the ellipsis and new-axis masks and offset, which TFLM ignores
+        for k, (ishape, begin, end, strides, bm, em, sm, oshape, extra) in enumerate([
+            ((1, 6, 6, 3), [0, 1, 0, 0], [1, 5, 6, 3], [1, 2, 1, 1], 0, 0, 0, (1, 2, 6, 3), None),
+            ((4, 5), [-1, 4], [0, 0], [-1, -2], 0, 0, 0, (3, 2), None),
+            ((3, 4, 2), [1, 0, 0], [2, 4, 2], [1, 1, 1], 0b110, 0b110, 0b001, (4, 2), None),
+            ((2, 5, 3), [0, 1, 0], [2, 5, 2], [1, 2, 1], 0, 0, 0, (2, 2, 2), (0b010, 0b100, True)),
         ]):
             def ss(g, dt=dt, q=q, ishape=ishape, begin=begin, end=end, strides=strides, bm=bm, em=em, sm=sm,
-                   oshape=oshape):
+                   oshape=oshape, extra=extra):
                 x = g.input("x", ishape, dt, q)
                 b = g.const("b", np.array(begin, np.int32))
                 e = g.const("e", np.array(end, np.int32))
@@ -153,6 +155,8 @@ def shape_cases(c: Cases) -> None:
                 y = g.tensor("y", oshape, dt, q)
                 o = S.StridedSliceOptionsT()
                 o.beginMask, o.endMask, o.shrinkAxisMask = bm, em, sm
+                if extra:
+                    o.ellipsisMask, o.newAxisMask, o.offset = extra
                 g.op("STRIDED_SLICE", [x, b, e, s], [y], o)
                 g.mark_outputs(y)
             c.add(f"strided_slice_{dt}_{k}", ss, [(ishape, dt)])
