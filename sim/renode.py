@@ -69,6 +69,7 @@ MAX_IDLE_MACHINES = 4         # machines a reused Renode process keeps for later
 TELNET_ANSWERS = bytes.fromhex("fffb00fffd01fffd03")
 STARTUP_TIMEOUT_S = 60.0      # Renode (a .NET program) takes seconds to start, more on a loaded CI box
 COMMAND_TIMEOUT_S = 30.0
+PROMPT_TAIL = 64              # bytes after a prompt's ")" that can only be spaces and escapes
 PROMPT_NUDGE_S = 2.0          # silence after connecting before an empty line asks for a prompt
 
 _IAC = 0xFF
@@ -79,6 +80,9 @@ _PROMPT = re.compile(r"(?:^|\n)\(([^()\r\n]+)\) ?$")
 _ERROR_LINE = re.compile(r"^\s*(there was an error|error\b|fatal error|could not|couldn't|failed|no such|"
                          r"bad parameters|unknown command|invalid|unhandled exception|exception has been thrown)"
                          r"|does not provide a field", re.IGNORECASE)
+# The banner Renode's monitor greets a client with: "Renode, version 1.15.3.9972 (<build>)".
+_BANNER_VERSION = re.compile(r"Renode, version (\S+)")
+_VERSIONS: dict[str, str] = {}    # renode executable -> version, from a monitor banner
 
 
 def renode_binary() -> str:
@@ -115,7 +119,8 @@ def _renode_version(exe: str) -> str:
 
 def renode_version() -> str:
     try:
-        return _renode_version(renode_binary())
+        exe = renode_binary()
+        return _VERSIONS.get(exe) or _renode_version(exe)
     except ToolchainError:
         return "Renode (not found)"
 
@@ -225,6 +230,7 @@ class MonitorClient:
         self._raw = bytearray()
         self.timeout_s = timeout_s
         self.prompt: str | None = None
+        self.banner = ""                               # what came before the first prompt
         self.transcript: list[tuple[str, str]] = []    # (command, reply) for error messages/logs
 
     @classmethod
@@ -250,7 +256,7 @@ class MonitorClient:
         # command only prints a new prompt).
         while True:
             try:
-                client.read_until_prompt(min(PROMPT_NUDGE_S, max(0.1, deadline - time.monotonic())))
+                client.banner += client.read_until_prompt(min(PROMPT_NUDGE_S, max(0.1, deadline - time.monotonic())))
                 return client
             except EmulatorTimeout:
                 if time.monotonic() > deadline or not alive():
@@ -265,17 +271,22 @@ class MonitorClient:
     def read_until_prompt(self, timeout_s: float) -> str:
         """Everything up to and including the next prompt `(name) `; returns the text before it."""
         deadline = time.monotonic() + timeout_s
+        maybe_prompt = True
         while True:
-            text = self._text()
-            m = _PROMPT.search(text)
-            if m:
-                self._raw.clear()
-                self.prompt = m.group(1)
-                return text[:m.start()]
+            # Renode sends its output one byte per segment: decode and search only when the output
+            # could end in a prompt, ")" and at most a few escape bytes after it (else every byte
+            # would re-decode the whole reply).
+            if maybe_prompt:
+                text = self._text()
+                m = _PROMPT.search(text)
+                if m:
+                    self._raw.clear()
+                    self.prompt = m.group(1)
+                    return text[:m.start()]
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise EmulatorTimeout(f"Renode's monitor gave no prompt within {timeout_s:.0f} s "
-                                    f"(last output: {text.strip()[-120:]!r})", fix="see Renode's output")
+                                    f"(last output: {self._text().strip()[-120:]!r})", fix="see Renode's output")
             self._sock.settimeout(remaining)
             try:
                 chunk = self._sock.recv(4096)
@@ -286,6 +297,7 @@ class MonitorClient:
             if not chunk:
                 raise EmulatorError("Renode closed its monitor connection", fix="see Renode's output")
             self._raw += chunk
+            maybe_prompt = b")" in self._raw[-PROMPT_TAIL:]
 
     def _drain(self) -> None:
         """Drop output that arrived unasked (a late extra prompt), so replies stay in step."""
@@ -342,32 +354,48 @@ class RenodeProcess(ConsoleProcessMixin):
         self.keys: dict[str, tuple] = {}                      # machine in use -> what it runs
         self.idle: dict[tuple, list[str]] = {}                # what it ran -> idle machines
         self.owner = threading.get_ident()    # Renode dies with this thread (popen_tied)
+        self.exe = ""
+        self.monitor_port = 0
+        self.cmd: list[str] = []
 
-    def start(self) -> None:
+    def spawn(self) -> None:
+        """Start the Renode process, without waiting for it: its start-up (seconds of Mono start-up
+        and JIT) then overlaps whatever the caller does before `start()` connects to it."""
         exe = renode_binary()
         with self.lock:
             if self._stopped:
                 raise EmulatorError("Renode session cancelled before it started", fix="none needed")
+            if self._proc is not None:
+                return
+            self.exe = exe
             self.workdir = Path(tempfile.mkdtemp(prefix="simprof-renode-"))
             tmp = self.workdir / "tmp"
             tmp.mkdir()
             env = dict(os.environ, TMPDIR=str(tmp))
-            monitor_port = free_port()
-            cmd = renode_command(exe, monitor_port)
+            self.monitor_port = free_port()
+            self.cmd = renode_command(exe, self.monitor_port)
             self._console_file = tempfile.TemporaryFile(prefix="simprof-renode-", dir=self.workdir)
-            log.debug("starting %s", " ".join(cmd))
+            log.debug("starting %s", " ".join(self.cmd))
             # tied to this process: Renode ends with it, even when simprof is killed with SIGKILL
-            self._proc = popen_tied(cmd, stdin=subprocess.DEVNULL, stdout=self._console_file,
+            self._proc = popen_tied(self.cmd, stdin=subprocess.DEVNULL, stdout=self._console_file,
                                     stderr=subprocess.STDOUT, env=env, cwd=self.workdir)
+
+    def start(self) -> None:
+        """Start Renode (unless `spawn()` did), connect to its monitor, load the helpers."""
+        self.spawn()
         try:
-            self.monitor = MonitorClient.connect("127.0.0.1", monitor_port, timeout_s=STARTUP_TIMEOUT_S,
+            self.monitor = MonitorClient.connect("127.0.0.1", self.monitor_port, timeout_s=STARTUP_TIMEOUT_S,
                                                  alive=lambda: self._proc.poll() is None)
         except EmulatorError as exc:
             if self._proc.poll() is None:
                 raise
             self._end_process()
             raise EmulatorError(f"{exc.message} (status {self.returncode}): {self._last_console_line()}",
-                                fix=f"run `{' '.join(cmd)}` by hand to see why") from None
+                                fix=f"run `{' '.join(self.cmd)}` by hand to see why") from None
+        # The monitor's banner names the version: no second Renode start (`renode --version`).
+        version = _BANNER_VERSION.search(self.monitor.banner)
+        if version:
+            _VERSIONS.setdefault(self.exe, f"Renode v{version.group(1)}")
         MonitorMemory.load_helpers(self.command, self.workdir)
 
     def command(self, line: str, timeout_s: float | None = None) -> str:
@@ -388,43 +416,45 @@ class RenodeProcess(ConsoleProcessMixin):
         lines = [l for l in self._console_text.strip().splitlines() if l.strip()]
         return lines[-1].strip() if lines else "no output"
 
-    def add_machine(self, name: str, platform: Platform, elf: Path, extra: Sequence[str] = ()) -> int:
-        """Create machine `name` with the ELF loaded and a halted gdb server; its gdb port."""
+    def machine_setup(self, name: str, platform: Platform, elf: Path, extra: Sequence[str] = ()) -> tuple[int, list[str]]:
+        """The monitor commands that create machine `name` with the ELF loaded and a halted gdb
+        server (its port, the commands)."""
         gdb_port = free_port()
-        for line in monitor_script(platform, elf, gdb_port, extra, machine=name):
-            self.command(line)
-            if line.startswith("mach create"):
-                MonitorMemory(self.command, self.workdir, name, self.lock).bind()
+        lines = monitor_script(platform, elf, gdb_port, extra, machine=name)
+        lines.insert(1, f"python \"simprof_bind('{name}')\"")    # the helpers' handle on its bus
         self.ports[name] = gdb_port
-        return gdb_port
+        return gdb_port, lines
 
-    def acquire_machine(self, platform: Platform, elf: Path, extra: Sequence[str] = ()) -> tuple[str, int]:
-        """A machine with `elf` loaded and a gdb server waiting for its client: an idle one of an
-        earlier measurement of the same ELF on the same platform (reset, memory zeroed, ELF loaded
-        again), else a new one. (name, gdb port)."""
+    def acquire_machine(self, platform: Platform, elf: Path, extra: Sequence[str] = ()) -> tuple[str, int, list[str]]:
+        """A machine for `elf` with a gdb server waiting for its client once the returned monitor
+        commands ran: an idle one of an earlier measurement of the same ELF on the same platform
+        (reset, memory zeroed, ELF loaded again), else a new one. (name, gdb port, commands)."""
         key = _machine_key(platform, elf, extra)
         idle = self.idle.get(key)
         if idle:
             name = idle.pop()
-            self.command(f'mach set "{name}"')
-            self.command(f"sysbus LoadELF {_monitor_path(elf)}")
-            for line in extra:
-                self.command(line)
             self.keys[name] = key
-            return name, self.ports[name]
+            return name, self.ports[name], [f'mach set "{name}"', f"sysbus LoadELF {_monitor_path(elf)}", *extra]
         name = self.next_machine_name()
-        port = self.add_machine(name, platform, elf, extra)
+        port, lines = self.machine_setup(name, platform, elf, extra)
         self.keys[name] = key
-        return name, port
+        return name, port, lines
 
-    def drop_idle(self) -> None:
-        """Remove the idle machines: `start` starts every machine of the emulation, and an idle
-        one (no gdb client, memory zeroed) would run garbage next to the measured ones."""
+    def drop_idle(self) -> list[str]:
+        """The commands that remove the idle machines: `start` starts every machine of the
+        emulation, and an idle one (no gdb client, memory zeroed) would run garbage next to the
+        measured ones."""
+        lines = []
         for key in list(self.idle):
             for name in self.idle.pop(key):
-                self.command(f'mach rem "{name}"')
-                self.command(f"python \"simprof_forget('{name}')\"")
+                lines += [f'mach rem "{name}"', f"python \"simprof_forget('{name}')\""]
                 self.ports.pop(name, None)
+        return lines
+
+    def commands(self, lines: Sequence[str], timeout_s: float | None = None) -> str:
+        """Several monitor commands in one line ("a; b"): one round trip. Renode stops at the first
+        that fails and names it in its error text."""
+        return self.command("; ".join(lines), timeout_s) if lines else ""
 
     def memory(self, name: str) -> MonitorMemory:
         return MonitorMemory(self.command, self.workdir, name, self.lock)
@@ -442,20 +472,18 @@ class RenodeProcess(ConsoleProcessMixin):
         process) when Renode does not answer as expected."""
         if not self.alive() or self._stopped:
             return False
+        lines = ["pause"]
+        for name in machines:
+            key = self.keys.pop(name, None)
+            idle = self.idle.setdefault(key, []) if key is not None else None
+            if idle is not None and sum(map(len, self.idle.values())) < MAX_IDLE_MACHINES:
+                lines += [f"python \"simprof_reset('{name}')\"", f'mach set "{name}"', "machine Reset"]
+                idle.append(name)
+            else:
+                lines += [f'mach rem "{name}"', f"python \"simprof_forget('{name}')\""]
+                self.ports.pop(name, None)
         try:
-            self.command("pause", timeout_s=10.0)
-            for name in machines:
-                key = self.keys.pop(name, None)
-                idle = self.idle.setdefault(key, []) if key is not None else None
-                if idle is not None and sum(map(len, self.idle.values())) < MAX_IDLE_MACHINES:
-                    self.command(f"python \"simprof_reset('{name}')\"", timeout_s=10.0)
-                    self.command(f'mach set "{name}"', timeout_s=10.0)
-                    self.command("machine Reset", timeout_s=10.0)
-                    idle.append(name)
-                else:
-                    self.command(f'mach rem "{name}"', timeout_s=10.0)
-                    self.command(f"python \"simprof_forget('{name}')\"", timeout_s=10.0)
-                    self.ports.pop(name, None)
+            self.commands(lines, timeout_s=10.0)
         except EmulatorError as exc:
             log.info("Renode not reused: %s", exc.message)
             return False
@@ -544,6 +572,36 @@ def reuse() -> Iterator[None]:
             _stop_pooled()
 
 
+@contextlib.contextmanager
+def early_start(enabled: bool = True) -> Iterator[None]:
+    """Start a Renode process now, without waiting for it, for the first Renode measurement of
+    this thread within the scope: Renode's start-up (seconds) then overlaps the host's work before
+    that measurement (imports, reading and estimating the model, locating the image). A process no
+    measurement took ends with the scope; one that was taken ends as without this (with its
+    measurement, or with the `reuse()` scope that keeps it). Nothing when Renode is absent (the
+    measurement then says so)."""
+    proc = None
+    if enabled and renode_available():
+        proc = RenodeProcess()
+        try:
+            proc.spawn()
+        except BaseException:
+            proc.stop()
+            raise
+        with _pool_lock:
+            _pool.append(proc)
+    try:
+        yield
+    finally:
+        if proc is not None:
+            with _pool_lock:
+                untaken = proc in _pool and proc.monitor is None
+                if untaken:
+                    _pool.remove(proc)
+            if untaken:
+                proc.stop()
+
+
 def _machine_key(platform: Platform, elf: Path, extra: Sequence[str]) -> tuple:
     """What a machine is set up for: an idle machine is only reused for the same platform,
     extra commands and ELF file (same path, size and modification time)."""
@@ -579,8 +637,18 @@ class RenodeGroup:
                 log.info("%s", note)
             if self.process.monitor is None:
                 self.process.start()
-            machines = [self.process.acquire_machine(platform, self.elf, extra_args) for _ in range(count)]
-            self.process.drop_idle()
+            # Every machine's set-up, the removal of idle ones and the quantum: one monitor line.
+            setup, machines = [], []
+            for _ in range(count):
+                name, port, lines = self.process.acquire_machine(platform, self.elf, extra_args)
+                machines.append((name, port))
+                setup += lines
+            setup += self.process.drop_idle()
+            # Machines of one emulation synchronise every quantum of virtual time; the default
+            # (0.1 ms) made each `continue` of two machines ~2x slower (measured on 1.15.3). Timing
+            # does not matter to inference; breakpoints stay exact.
+            setup.append(f'emulation SetGlobalQuantum "{GLOBAL_QUANTUM_S}"')
+            self.process.commands(setup)
             for name, port in machines:
                 gdb = GdbClient.connect("127.0.0.1", port, timeout_s=max(timeout_s, 10.0),
                                         max_packet_size=RENODE_PACKET_SIZE)
@@ -588,10 +656,6 @@ class RenodeGroup:
                 gdb.transient_errors = ("E9999",)
                 self.sessions.append(RenodeSession(platform, self.elf, timeout_s=timeout_s,
                                                    _group=self, _machine=name, _gdb=gdb))
-            # Machines of one emulation synchronise every quantum of virtual time; the default
-            # (0.1 ms) made each `continue` of two machines ~2x slower (measured on 1.15.3). Timing
-            # does not matter to inference; breakpoints stay exact.
-            self.process.command(f'emulation SetGlobalQuantum "{GLOBAL_QUANTUM_S}"')
             # The gdb servers run with autostart off: each CPU stays halted for its client, but
             # emulation time must run for `continue` to execute anything.
             self.process.command("start")

@@ -121,9 +121,9 @@ def test_reuse_runs_several_measurements_in_one_renode(stand_in_renode, user_tmp
     from simprof.sim.measure import measure_elf
 
     starts, created = [], []
-    real_start, real_add = renode.RenodeProcess.start, renode.RenodeProcess.add_machine
+    real_start, real_add = renode.RenodeProcess.start, renode.RenodeProcess.machine_setup
     monkeypatch.setattr(renode.RenodeProcess, "start", lambda self: (starts.append(1), real_start(self))[1])
-    monkeypatch.setattr(renode.RenodeProcess, "add_machine",
+    monkeypatch.setattr(renode.RenodeProcess, "machine_setup",
                         lambda self, *a, **k: (created.append(1), real_add(self, *a, **k))[1])
     elf = api.build_elf([FIXTURES / "known_usage.c"], "stm32f4", name="known_usage")
     platform = load("stm32f4")
