@@ -158,6 +158,10 @@ class MonitorMemory:
         # round trip (~10-40 ms on Renode) instead of one each.
         self._pending: list[str] = []
         self._pending_files: list[Path] = []
+        # At the stop point the stack and the arena are read back anyway: they come with the
+        # marker records' command (`marker_events`) and wait here until read, written or resumed.
+        self._stop_reads: list[tuple[int, int]] = []
+        self._prefetched: dict[tuple[int, int], Path] = {}
 
     @staticmethod
     def load_helpers(command: Callable[[str], str], workdir: Path) -> None:
@@ -186,14 +190,23 @@ class MonitorMemory:
                 f.unlink(missing_ok=True)
 
     def flush(self) -> None:
+        """Before the gdb client touches memory or resumes the core."""
+        self._drop_prefetched()
         if self._pending:
             self._call(None)
+
+    def _drop_prefetched(self) -> None:
+        for path in self._prefetched.values():
+            path.unlink(missing_ok=True)
+        self._prefetched.clear()
 
     def read(self, address: int, length: int) -> bytes:
         if length <= 0:
             return b""
-        path = self._file("read")
-        self._call(f"simprof_read('{self._machine}', {address:#x}, {length}, '{path.name}')")
+        path = self._prefetched.pop((address, length), None)
+        if path is None:
+            path = self._file("read")
+            self._call(f"simprof_read('{self._machine}', {address:#x}, {length}, '{path.name}')")
         try:
             data = path.read_bytes()
         finally:
@@ -206,6 +219,7 @@ class MonitorMemory:
     def write(self, address: int, data: bytes) -> None:
         if not data:
             return
+        self._drop_prefetched()
         path = self._file("write")
         path.write_bytes(data)
         self._pending_files.append(path)
@@ -224,6 +238,7 @@ class MonitorMemory:
     def fill(self, address: int, length: int, value: int) -> None:
         if length <= 0:
             return
+        self._drop_prefetched()
         with self._lock:
             path = self._fill_file(length, value)
         self._pending.append(f"simprof_fill('{self._machine}', {address:#x}, {length}, '{path.name}')")
@@ -256,6 +271,7 @@ class MonitorMemory:
         """Handle the operator markers inside Renode (see `simprof_marker`); `marker_events()`
         returns what they recorded."""
         self._events = self._file("events")
+        self._stop_reads = [(a, n) for a, n in ((bottom, top - bottom), arena) if n > 0]
         with self._lock:
             paint = self._fill_file(max(top - bottom, 1), pattern)
         self._call(f"simprof_hooks('{self._machine}', {begin & ~1:#x}, {end & ~1:#x}, {bottom:#x}, "
@@ -269,7 +285,11 @@ class MonitorMemory:
             return []
         self._events = None
         err = path.with_name(path.name + ".err")
-        self._call(f"simprof_events('{self._machine}')")
+        self._drop_prefetched()
+        prefetch = {region: self._file("read") for region in self._stop_reads}
+        spec = ", ".join(f"({a:#x}, {n}, '{p.name}')" for (a, n), p in prefetch.items())
+        self._call(f"simprof_events('{self._machine}'); simprof_batch('{self._machine}', [{spec}], None)")
+        self._prefetched = prefetch
         try:
             if err.exists():
                 raise EmulatorError(f"simprof's operator-marker hook failed inside Renode: {err.read_text()[:300]}",
