@@ -45,25 +45,19 @@ from simprof.core.errors import ElfError, EmulatorError, EmulatorTimeout, Platfo
 from simprof.platforms import PLATFORM_DIR, Platform
 from simprof.sim.elf import ElfInfo, read_elf
 from simprof.sim.gdb_rsp import GdbClient
-from simprof.sim.process import ConsoleProcessMixin, popen_tied
+from simprof.sim.process import ConsoleProcessMixin
+from simprof.sim.renode_launch import (DESCRIPTIONS, RENODE_ENV, Launch, free_port, launch,  # noqa: F401
+                                       renode_available, renode_binary, renode_command)
 from simprof.sim.renode_memory import MonitorMemory
 
 log = logging.getLogger(__name__)
 
-RENODE_ENV = "SIMPROF_RENODE"
-DESCRIPTION_DIR = PLATFORM_DIR / "renode"
-# Platform id -> Renode platform description shipped in platforms/renode/.
-# Every simprof platform whose core Renode 1.15 models (cortex-m0/m3/m4/m7/m33); Renode 1.15 has no
-# Cortex-M55 (corstone300).
-DESCRIPTIONS = {"stm32f4": "stm32f4_discovery.repl", "nrf52840": "nrf52840.repl", "nrf51": "nrf51.repl",
-                "stm32f746": "stm32f746.repl", "nrf5340": "nrf5340.repl", "stm32f2": "stm32f2.repl",
-                "lm3s6965": "lm3s6965.repl"}
+DESCRIPTION_DIR = PLATFORM_DIR / "renode"     # DESCRIPTIONS: renode_launch (imported before the rest)
 MACHINE_NAME = "simprof"
 # Renode's stub says "PacketSize=1024" and means decimal (its source formats it with {0});
 # read as hex, per the protocol, that would be 0x1024.
 RENODE_PACKET_SIZE = 1024
 GLOBAL_QUANTUM_S = "0.1"
-MONO_GC_PARAMS = "nursery-size=128m"
 MAX_IDLE_MACHINES = 4         # machines a reused Renode process keeps for later runs
 # IAC WILL BINARY, IAC DO ECHO, IAC DO SUPPRESS-GO-AHEAD: the answers a telnet client gives to
 # Renode's opening negotiation. Without them Renode eats the first 9 characters of the first command.
@@ -84,25 +78,6 @@ _ERROR_LINE = re.compile(r"^\s*(there was an error|error\b|fatal error|could not
 # The banner Renode's monitor greets a client with: "Renode, version 1.15.3.9972 (<build>)".
 _BANNER_VERSION = re.compile(r"Renode, version (\S+)")
 _VERSIONS: dict[str, str] = {}    # renode executable -> version, from a monitor banner
-
-
-def renode_binary() -> str:
-    """The renode executable ($SIMPROF_RENODE or `renode` on PATH); one clear line when absent."""
-    exe = os.environ.get(RENODE_ENV) or "renode"
-    path = shutil.which(exe)
-    if path is None:
-        raise ToolchainError(f"Renode not found: no '{exe}' executable on PATH",
-                             fix=f"install Renode 1.15 from renode.io (no Debian/PyPI package) and put "
-                                 f"`renode` on PATH or set {RENODE_ENV}; or use --emulator qemu")
-    return path
-
-
-def renode_available() -> bool:
-    try:
-        renode_binary()
-    except ToolchainError:
-        return False
-    return True
 
 
 @functools.lru_cache(maxsize=8)
@@ -129,12 +104,6 @@ def renode_version() -> str:
 def renode_label(platform: Platform, version: str) -> str:
     """What `Measurement.emulator` says: Renode's version and the description it ran."""
     return f"{version}, platforms/renode/{description_for(platform).name}"
-
-
-def renode_command(exe: str, monitor_port: int) -> list[str]:
-    """Headless Renode: no GUI (--disable-xwt), no colours or cursor tricks (--plain), monitor on a
-    telnet socket on 127.0.0.1:monitor_port (-P)."""
-    return [exe, "--disable-xwt", "--plain", "-P", str(monitor_port)]
 
 
 def description_for(platform: Platform) -> Path:
@@ -187,14 +156,6 @@ def loadelf_hazards(info: ElfInfo, platform: Platform) -> list[str]:
         notes.append(f"Renode's LoadELF zero-fills {end - start} B of {where} at 0x{start:08x} "
                      "(a NOLOAD section with a load address)")
     return notes
-
-
-def free_port() -> int:
-    """A port the OS considers free now. Renode binds its sockets itself (no fd passing as with
-    QEMU), so a tiny race remains; a clash shows up as a start-up error naming the port."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def strip_telnet(data: bytes) -> bytes:
@@ -362,28 +323,16 @@ class RenodeProcess(ConsoleProcessMixin):
     def spawn(self) -> None:
         """Start the Renode process, without waiting for it: its start-up (seconds of Mono start-up
         and JIT) then overlaps whatever the caller does before `start()` connects to it."""
-        exe = renode_binary()
         with self.lock:
             if self._stopped:
                 raise EmulatorError("Renode session cancelled before it started", fix="none needed")
-            if self._proc is not None:
-                return
-            self.exe = exe
-            self.workdir = Path(tempfile.mkdtemp(prefix="simprof-renode-"))
-            tmp = self.workdir / "tmp"
-            tmp.mkdir()
-            env = dict(os.environ, TMPDIR=str(tmp))
-            # Mono's default nursery (4 MiB) collects hundreds of times while Renode starts and
-            # JIT-compiles; a larger one saved ~10% of its CPU time up to the first run (measured on
-            # 1.15.3, for ~0.2 GB more memory). A user's own setting wins; .NET builds ignore it.
-            env.setdefault("MONO_GC_PARAMS", MONO_GC_PARAMS)
-            self.monitor_port = free_port()
-            self.cmd = renode_command(exe, self.monitor_port)
-            self._console_file = tempfile.TemporaryFile(prefix="simprof-renode-", dir=self.workdir)
-            log.debug("starting %s", " ".join(self.cmd))
-            # tied to this process: Renode ends with it, even when simprof is killed with SIGKILL
-            self._proc = popen_tied(self.cmd, stdin=subprocess.DEVNULL, stdout=self._console_file,
-                                    stderr=subprocess.STDOUT, env=env, cwd=self.workdir)
+            if self._proc is None:
+                self.adopt(launch())
+
+    def adopt(self, started: Launch) -> None:
+        """Take over a process `launch()` started (not yet connected)."""
+        self.exe, self.cmd, self.workdir = started.exe, started.cmd, started.workdir
+        self.monitor_port, self._console_file, self._proc = started.monitor_port, started.console_file, started.proc
 
     def start(self) -> None:
         """Start Renode (unless `spawn()` did), connect to its monitor, load the helpers."""
@@ -578,21 +527,15 @@ def reuse() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def early_start(enabled: bool = True) -> Iterator[None]:
-    """Start a Renode process now, without waiting for it, for the first Renode measurement of
-    this thread within the scope: Renode's start-up (seconds) then overlaps the host's work before
-    that measurement (imports, reading and estimating the model, locating the image). A process no
-    measurement took ends with the scope; one that was taken ends as without this (with its
-    measurement, or with the `reuse()` scope that keeps it). Nothing when Renode is absent (the
-    measurement then says so)."""
+def adopted(started: Launch | None) -> Iterator[None]:
+    """Within this scope the first Renode measurement of this thread takes the process `started`
+    (see `simprof.sim.renode_launch.early_start`) instead of starting one. A process no measurement
+    took ends with the scope; one that was taken ends as without this (with its measurement, or
+    with the `reuse()` scope that keeps it)."""
     proc = None
-    if enabled and renode_available():
+    if started is not None:
         proc = RenodeProcess()
-        try:
-            proc.spawn()
-        except BaseException:
-            proc.stop()
-            raise
+        proc.adopt(started)
         with _pool_lock:
             _pool.append(proc)
     try:

@@ -193,10 +193,18 @@ def test_cli_starts_renode_first_and_leaves_nothing(stand_in_renode, user_tmpdir
     # before measuring) ends with the scope too.
     from simprof import api
     from simprof.cli import main
-    from simprof.sim import renode
+    from simprof.sim import renode, renode_launch
 
     elf = api.build_elf([FIXTURES / "known_usage.c"], "stm32f4", name="known_usage")
-    spawns = _count_calls(monkeypatch, renode.RenodeProcess, "spawn")
+    launched = []
+    real_launch = renode_launch.launch
+
+    def counted_launch():
+        launched.append(real_launch())
+        return launched[-1]
+
+    monkeypatch.setattr(renode_launch, "launch", counted_launch)
+    monkeypatch.setattr(renode, "launch", counted_launch)
     starts = _count_calls(monkeypatch, renode.RenodeProcess, "start")
     out = user_tmpdir.parent / "m.json"
     assert main(["measure", "--elf", str(elf), "--platform", "stm32f4", "--emulator", "renode",
@@ -204,15 +212,18 @@ def test_cli_starts_renode_first_and_leaves_nothing(stand_in_renode, user_tmpdir
     import json
     m = json.loads(out.read_text())
     assert (m["stack_bytes"], m["arena_head_bytes"], m["arena_tail_bytes"]) == (3000, 1000, 600)
-    assert len(spawns) == 2 and spawns[0] is spawns[1] is starts[0] and len(starts) == 1
+    assert len(launched) == 1 and len(starts) == 1 and starts[0]._proc is launched[0].proc
     assert _processes_running(stand_in_renode) == []
     assert sorted(p.name for p in user_tmpdir.iterdir()) == ["renode-999999999"]
 
     # Fails after the early start, before any measurement: that Renode is stopped as well.
     assert main(["measure", "--elf", str(elf) + ".missing", "--platform", "stm32f4", "--emulator", "renode"]) != 0
-    assert len(spawns) == 3 and spawns[2]._proc is not None and spawns[2]._proc.poll() is not None
+    assert len(launched) == 2 and launched[1].proc.poll() is not None and len(starts) == 1
     assert _processes_running(stand_in_renode) == []
     assert sorted(p.name for p in user_tmpdir.iterdir()) == ["renode-999999999"]
+    # No description for the platform: no early start at all (the measurement says why).
+    assert main(["measure", "--elf", str(elf), "--platform", "corstone300", "--emulator", "renode"]) != 0
+    assert len(launched) == 2
     capsys.readouterr()
 
 

@@ -89,9 +89,9 @@ def run(args: argparse.Namespace) -> int:
         return _run(args)
     # Renode takes seconds to start: start it first, so that it starts while the rest is imported
     # and the model read, estimated and its image located (it ends with this scope if unused).
-    from simprof.sim.renode import DESCRIPTIONS, early_start
+    from simprof.sim.renode_launch import early_start
 
-    with early_start(enabled=args.platform in DESCRIPTIONS):
+    with early_start(args.platform):
         return _run(args)
 
 
