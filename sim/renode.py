@@ -316,6 +316,7 @@ class RenodeProcess(ConsoleProcessMixin):
         self.keys: dict[str, tuple] = {}                      # machine in use -> what it runs
         self.idle: dict[tuple, list[str]] = {}                # what it ran -> idle machines
         self.owner = threading.get_ident()    # Renode dies with this thread (popen_tied)
+        self._pending: list[str] = []         # commands that go with the next one
         self.exe = ""
         self.monitor_port = 0
         self.cmd: list[str] = []
@@ -350,11 +351,14 @@ class RenodeProcess(ConsoleProcessMixin):
         version = _BANNER_VERSION.search(self.monitor.banner)
         if version:
             _VERSIONS.setdefault(self.exe, f"Renode v{version.group(1)}")
-        MonitorMemory.load_helpers(self.command, self.workdir)
+        # The helpers load with the next command (the machines' set-up): one round trip less.
+        self._pending = [MonitorMemory.helpers_command(self.workdir)]
 
     def command(self, line: str, timeout_s: float | None = None) -> str:
         if self.monitor is None:
             raise EmulatorError("Renode's monitor is not connected", fix="report this as a bug")
+        if self._pending:
+            line, self._pending = "; ".join([*self._pending, line]), []
         try:
             return self.monitor.command(line, timeout_s)
         except EmulatorError:

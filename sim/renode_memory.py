@@ -164,10 +164,11 @@ class MonitorMemory:
         self._prefetched: dict[tuple[int, int], Path] = {}
 
     @staticmethod
-    def load_helpers(command: Callable[[str], str], workdir: Path) -> None:
+    def helpers_command(workdir: Path) -> str:
+        """The monitor command that loads the helpers (written into `workdir` now)."""
         script = workdir / "simprof_helpers.py"
         script.write_text(HELPERS + f"\nsimprof_dir = {str(workdir)!r}\n")
-        command(f"python \"execfile('{script}')\"")
+        return f"python \"execfile('{script}')\""
 
     def bind(self) -> None:
         """Run while this machine is the monitor's current one."""
