@@ -584,6 +584,17 @@ def reuse_for(emulator: str) -> contextlib.AbstractContextManager:
     return reuse() if emulator == "renode" else contextlib.nullcontext()
 
 
+class RenodeGdbClient(GdbClient):
+    """The gdb client of a Renode machine: memory reads go through the monitor (`peek`, the same
+    bus access the stub would do), everything else through the stub."""
+    peek: Callable[[int, int], bytes] | None = None
+
+    def read_memory(self, address: int, length: int) -> bytes:
+        if self.peek is None:
+            return super().read_memory(address, length)
+        return self.peek(address, length)
+
+
 class RenodeGroup:
     """`count` machines running the same ELF in one Renode process (one per paint pattern): one
     start-up instead of `count`. Every gdb client connects before the monitor's `start`, so no
@@ -621,8 +632,8 @@ class RenodeGroup:
             setup.append(f'emulation SetGlobalQuantum "{GLOBAL_QUANTUM_S}"')
             self.process.commands(setup)
             for name, port in machines:
-                gdb = GdbClient.connect("127.0.0.1", port, timeout_s=max(timeout_s, 10.0),
-                                        max_packet_size=RENODE_PACKET_SIZE)
+                gdb = RenodeGdbClient.connect("127.0.0.1", port, timeout_s=max(timeout_s, 10.0),
+                                              max_packet_size=RENODE_PACKET_SIZE)
                 gdb.resume_steps_off_breakpoints = True
                 gdb.transient_errors = ("E9999",)
                 self.sessions.append(RenodeSession(platform, self.elf, timeout_s=timeout_s,
@@ -731,6 +742,8 @@ class RenodeSession:
         self._memory = self.group.process.memory(self._machine)
         if self.gdb is not None:
             self.gdb.before_use = self._memory.flush    # queued fills/writes before a resume
+            if isinstance(self.gdb, RenodeGdbClient):
+                self.gdb.peek = self._memory.peek
 
     @property
     def monitor(self) -> MonitorClient | None:

@@ -382,7 +382,7 @@ def main() -> int:
                     op, args = cm.group(1), ast.literal_eval("(" + cm.group(2) + ",)")
                     if op in ("bind", "forget", "reset"):
                         pass
-                    elif op == "read":
+                    elif op in ("read", "peek"):      # peek: an error where nothing is mapped
                         read_to(machines[args[0]], *args[1:])
                     elif op == "write":
                         machines[args[0]].rsp.write(args[1], open(os.path.join(workdir, args[2]), "rb").read())
