@@ -5,19 +5,23 @@ a `RenodeSession` hands `measure_elf` a halted target with a connected `GdbClien
 Start-up (checked against a real Renode 1.15.3, docs/renode.md):
 
     renode --disable-xwt --plain -P <monitor port>            headless, monitor on a telnet socket
+                                                              (renode_launch; the CLI starts it first)
     <9 bytes of telnet answers>                               else Renode drops the first 9 characters
-    python "execfile('<private dir>/simprof_helpers.py')"     memory and marker helpers (renode_memory)
-    mach create "simprof<i>"                                  one machine per paint pattern
-    machine LoadPlatformDescription @platforms/renode/<id>.repl   copies without the SVD download
-    sysbus LoadELF @fw.elf
-    machine StartGdbServer <gdb port> false                   halted until the client says continue
+    one monitor line, commands joined by "; " (one round trip):
+      python "execfile('<private dir>/simprof_helpers.py')"   memory and marker helpers (renode_memory)
+      mach create "simprof<i>"; python "simprof_bind(...)"    one machine per paint pattern
+      machine LoadPlatformDescription @platforms/renode/<id>.repl   copies without the SVD download
+      sysbus LoadELF @fw.elf
+      machine StartGdbServer <gdb port> false                 halted until the client says continue
+      emulation SetGlobalQuantum "0.1"
     (gdb clients connect)
     start                                                     emulation time runs; the CPUs wait for gdb
 
-Memory moves through the monitor, and the operator markers are CPU hooks inside Renode (no gdb stop
-per boundary): see renode_memory. Within `reuse()` a Renode process and its machines serve several
-measurements: a machine that ended cleanly is reset (hooks removed, memories zeroed) and runs the
-next measurement of the same ELF, so Renode's start-up (seconds) is paid once.
+Memory moves through the monitor (the gdb client's reads too: `RenodeGdbClient`), and the operator
+markers are CPU hooks inside Renode (no gdb stop per boundary): see renode_memory. Within `reuse()` a
+Renode process and its machines serve several measurements: a machine that ended cleanly is reset
+(hooks removed, memories zeroed) and runs the next measurement of the same ELF, so Renode's start-up
+(seconds) is paid once.
 
 Differences from QEMU that the measuring code must respect: semihosting output and exit are ignored
 (runs end at the stop-symbol breakpoint; results are read from RAM, the console stays empty), and
