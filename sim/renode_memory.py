@@ -176,7 +176,9 @@ class MonitorMemory:
         self._pending_files: list[Path] = []
         # At the stop point the stack and the arena are read back anyway: they come with the
         # marker records' command (`marker_events`) and wait here until read, written or resumed.
+        # (The painted regions are read back there too.)
         self._stop_reads: list[tuple[int, int]] = []
+        self._painted: dict[tuple[int, int], None] = {}
         self._prefetched: dict[tuple[int, int], Path] = {}
 
     @staticmethod
@@ -273,6 +275,7 @@ class MonitorMemory:
         if length <= 0:
             return
         self._drop_prefetched()
+        self._painted[(address, length)] = None
         with self._lock:
             path = self._fill_file(length, value)
         self._pending.append(f"simprof_fill('{self._machine}', {address:#x}, {length}, '{path.name}')")
@@ -320,7 +323,7 @@ class MonitorMemory:
         self._events = None
         err = path.with_name(path.name + ".err")
         self._drop_prefetched()
-        prefetch = {region: self._file("read") for region in self._stop_reads}
+        prefetch = {region: self._file("read") for region in dict.fromkeys([*self._stop_reads, *self._painted])}
         spec = ", ".join(f"({a:#x}, {n}, '{p.name}')" for (a, n), p in prefetch.items())
         self._call(f"simprof_events('{self._machine}'); simprof_batch('{self._machine}', [{spec}], None)")
         self._prefetched = prefetch
