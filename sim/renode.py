@@ -13,7 +13,7 @@ Start-up (checked against a real Renode 1.15.3, docs/renode.md):
       machine LoadPlatformDescription @platforms/renode/<id>.repl   copies without the SVD download
       sysbus LoadELF @fw.elf
       machine StartGdbServer <gdb port> false                 halted until the client says continue
-      emulation SetGlobalQuantum "0.1"
+      python "simprof_quantum(100)"                           emulation SetGlobalQuantum "0.1"
     (gdb clients connect)
     start                                                     emulation time runs; the CPUs wait for gdb
 
@@ -61,7 +61,7 @@ MACHINE_NAME = "simprof"
 # Renode's stub says "PacketSize=1024" and means decimal (its source formats it with {0});
 # read as hex, per the protocol, that would be 0x1024.
 RENODE_PACKET_SIZE = 1024
-GLOBAL_QUANTUM_S = "0.1"
+GLOBAL_QUANTUM_MS = 100
 MAX_IDLE_MACHINES = 4         # machines a reused Renode process keeps for later runs
 # IAC WILL BINARY, IAC DO ECHO, IAC DO SUPPRESS-GO-AHEAD: the answers a telnet client gives to
 # Renode's opening negotiation. Without them Renode eats the first 9 characters of the first command.
@@ -633,7 +633,7 @@ class RenodeGroup:
             # (0.1 ms) made each `continue` of two machines ~2x slower, 10 ms still ~15% slower than
             # 100 ms (measured on 1.15.3). Timing does not matter to inference; breakpoints and
             # hooks stay exact, and a pause (timeout, Ctrl-C) still answers at once.
-            setup.append(f'emulation SetGlobalQuantum "{GLOBAL_QUANTUM_S}"')
+            setup.append(f'python "simprof_quantum({GLOBAL_QUANTUM_MS})"')    # emulation SetGlobalQuantum
             self.process.commands(setup)
             for name, port in machines:
                 gdb = RenodeGdbClient.connect("127.0.0.1", port, timeout_s=max(timeout_s, 10.0),

@@ -59,6 +59,14 @@ def simprof_peek(name, address, count, path):
         data = bus.ReadBytes(at, count, False, cpu)
     File.WriteAllBytes(simprof_path(path), data)
 
+def simprof_quantum(ms):
+    # as `emulation SetGlobalQuantum`, without the monitor's look-up of the command (~45 ms)
+    from Antmicro.Renode.Core import EmulationManager
+    from Antmicro.Renode.Time import TimeInterval
+    from Antmicro.Renode.UserInterface import MonitorTimeExtensions
+    MonitorTimeExtensions.SetGlobalQuantum(EmulationManager.Instance.CurrentEmulation,
+                                           TimeInterval.FromMilliseconds(UInt64(ms)))
+
 def simprof_write(name, address, path):
     simprof_buses[name].WriteBytes(File.ReadAllBytes(simprof_path(path)), UInt64(address))
 

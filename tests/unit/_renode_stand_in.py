@@ -380,7 +380,7 @@ def main() -> int:
                 for call in mm.group(1).split("; "):
                     cm = re.fullmatch(r"simprof_(\w+)\((.*)\)", call)
                     op, args = cm.group(1), ast.literal_eval("(" + cm.group(2) + ",)")
-                    if op in ("bind", "forget", "reset"):
+                    if op in ("bind", "forget", "reset", "quantum"):
                         pass
                     elif op in ("read", "peek"):      # peek: an error where nothing is mapped
                         read_to(machines[args[0]], *args[1:])
