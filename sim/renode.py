@@ -79,6 +79,7 @@ _PROMPT = re.compile(r"(?:^|\n)\(([^()\r\n]+)\) ?$")
 _ERROR_LINE = re.compile(r"^\s*(there was an error|error\b|fatal error|could not|couldn't|failed|no such|"
                          r"bad parameters|unknown command|invalid|unhandled exception|exception has been thrown)"
                          r"|does not provide a field", re.IGNORECASE)
+_FAILED_COMMAND = re.compile(r"\s*there was an error executing command '(.*)'\s*$", re.IGNORECASE)
 # The banner Renode's monitor greets a client with: "Renode, version 1.15.3.9972 (<build>)".
 _BANNER_VERSION = re.compile(r"Renode, version (\S+)")
 _VERSIONS: dict[str, str] = {}    # renode executable -> version, from a monitor banner
@@ -120,22 +121,28 @@ def description_for(platform: Platform) -> Path:
 
 
 def _monitor_path(path: Path) -> str:
+    """An absolute path as a Python string literal inside a monitor line (`python "f('<path>')"`)."""
     text = str(Path(path).resolve())
     if any(c.isspace() for c in text):
         raise EmulatorError(f"path {text!r} contains white space, which the Renode monitor splits on",
                             fix="move the ELF (or simprof) to a path without spaces")
-    return "@" + text
+    if any(c in text for c in "'\"\\"):
+        raise EmulatorError(f"path {text!r} contains a quote or a backslash, which the Renode monitor line "
+                            "cannot carry", fix="move the ELF (or simprof) to a path without them")
+    return f"'{text}'"
 
 
 def monitor_script(platform: Platform, elf: Path, gdb_port: int, extra: Sequence[str] = (),
                    machine: str = MACHINE_NAME) -> list[str]:
-    """The monitor commands that load `elf` on `platform` and open the gdb server (halted).
-    `extra` commands run after LoadELF, before the gdb server starts."""
+    """The monitor commands that create machine `machine`, load `elf` on `platform` and open the
+    gdb server (halted): `mach create`, then the helpers' direct calls for `machine
+    LoadPlatformDescription`, `sysbus LoadELF` and `machine StartGdbServer <port> false`
+    (renode_memory). `extra` commands run after LoadELF, before the gdb server starts."""
     return [f'mach create "{machine}"',
-            f"machine LoadPlatformDescription {_monitor_path(description_for(platform))}",
-            f"sysbus LoadELF {_monitor_path(elf)}",
+            f"python \"simprof_machine('{machine}', {_monitor_path(description_for(platform))}, "
+            f"{_monitor_path(elf)})\"",
             *extra,
-            f"machine StartGdbServer {gdb_port} false"]
+            f"python \"simprof_gdb('{machine}', {gdb_port})\""]
 
 
 def loadelf_hazards(info: ElfInfo, platform: Platform) -> list[str]:
@@ -285,9 +292,14 @@ class MonitorClient:
             lines = lines[1:]
         reply = "\n".join(lines)
         self.transcript.append((line, reply))
-        for l in lines:
+        for i, l in enumerate(lines):
             if _ERROR_LINE.search(l):
-                raise EmulatorError(f"Renode monitor command '{line}' failed: {l.strip()}",
+                # Renode names the command that failed (one of a joined line) and says why on the
+                # next line.
+                named = _FAILED_COMMAND.match(l)
+                failed = named.group(1) if named else line
+                why = lines[i + 1].strip() if named and i + 1 < len(lines) else l.strip()
+                raise EmulatorError(f"Renode monitor command '{failed}' failed: {why}",
                                     fix="check the platform description and the ELF path")
         return reply
 
@@ -383,7 +395,6 @@ class RenodeProcess(ConsoleProcessMixin):
         server (its port, the commands)."""
         gdb_port = free_port()
         lines = monitor_script(platform, elf, gdb_port, extra, machine=name)
-        lines.insert(1, f"python \"simprof_bind('{name}')\"")    # the helpers' handle on its bus
         self.ports[name] = gdb_port
         return gdb_port, lines
 
@@ -396,7 +407,8 @@ class RenodeProcess(ConsoleProcessMixin):
         if idle:
             name = idle.pop()
             self.keys[name] = key
-            return name, self.ports[name], [f'mach set "{name}"', f"sysbus LoadELF {_monitor_path(elf)}", *extra]
+            return name, self.ports[name], [f'mach set "{name}"',
+                                            f"python \"simprof_load('{name}', {_monitor_path(elf)})\"", *extra]
         name = self.next_machine_name()
         port, lines = self.machine_setup(name, platform, elf, extra)
         self.keys[name] = key

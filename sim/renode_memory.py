@@ -40,6 +40,24 @@ def simprof_bind(name):
     simprof_buses[name] = self.Machine.SystemBus
     simprof_machines[name] = self.Machine
 
+# The machine's set-up as direct calls: what `machine LoadPlatformDescription @d`, `sysbus LoadELF
+# @elf` and `machine StartGdbServer <port> false` call, without the monitor's look-up of each
+# command (0.72-0.75 s instead of 0.89-0.92 s for two machines, measured on 1.15.3).
+def simprof_machine(name, description, elf):
+    # on the machine `mach create` just made (the current one)
+    from Antmicro.Renode.PlatformDescription.UserInterface import PlatformDescriptionMachineExtensions
+    simprof_bind(name)
+    PlatformDescriptionMachineExtensions.LoadPlatformDescription(simprof_machines[name], description)
+    simprof_load(name, elf)
+
+def simprof_load(name, elf):
+    from Antmicro.Renode.Utilities import ReadFilePath
+    simprof_buses[name].LoadELF(ReadFilePath(elf))
+
+def simprof_gdb(name, port):
+    # halted until its client says continue (autostart off)
+    simprof_machines[name].StartGdbServer(port, False)
+
 def simprof_read(name, address, count, path):
     File.WriteAllBytes(simprof_path(path), simprof_buses[name].ReadBytes(UInt64(address), count))
 

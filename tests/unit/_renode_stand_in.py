@@ -382,6 +382,18 @@ def main() -> int:
                     op, args = cm.group(1), ast.literal_eval("(" + cm.group(2) + ",)")
                     if op in ("bind", "forget", "reset", "quantum"):
                         pass
+                    elif op == "machine":              # LoadPlatformDescription + LoadELF
+                        target = machines[args[0]]
+                        target.repl, target.elf = args[1], args[2]
+                        if "CPU.CortexM" not in open(target.repl).read():
+                            raise ValueError("not a Cortex-M description")
+                    elif op == "load":                 # LoadELF into a reset machine
+                        target = machines[args[0]]
+                        target.elf = args[1]
+                        if target.rsp is None and target.qemu is not None:
+                            target.load()
+                    elif op == "gdb":                  # StartGdbServer <port> false
+                        machines[args[0]].start_gdb(args[1])
                     elif op in ("read", "peek"):      # peek: an error where nothing is mapped
                         read_to(machines[args[0]], *args[1:])
                     elif op == "write":
