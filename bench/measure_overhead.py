@@ -9,15 +9,23 @@ by default), and prints the wall-clock ratio. Target: <= 1.5x. Prints, never ass
 When `renode` is on PATH it also measures the bundled example model per operator (the CLI's
 `simprof measure examples/kws_dscnn_int8.tflite`) under QEMU and under Renode, cold (start-up
 included) and per measurement in a reused Renode process, and prints Renode's time as a multiple of
-QEMU's (target: <= 5x, docs/renode.md).
+QEMU's; then the same at the command line: the wall time of `simprof measure MODEL --platform P
+--emulator qemu|renode` from process start to exit, Python's start-up included, the two emulators
+alternating (target: Renode <= 5x QEMU, docs/renode.md).
 
     .venv/bin/python bench/measure_overhead.py [--platform stm32f4] [--repeats N]
+    .venv/bin/python bench/measure_overhead.py --renode-only [--platform nrf52840] [--rounds 5]
+    .venv/bin/python bench/measure_overhead.py --cli-only [--platform nrf52840] [--rounds 5]
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 
 from pathlib import Path
@@ -73,10 +81,15 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=487_000,
                         help="outer loop count (~2053 instructions each; default ~1 G instructions)")
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds (median is reported)")
-    parser.add_argument("--renode-only", action="store_true", help="only the Renode-vs-QEMU model ratio")
+    parser.add_argument("--renode-only", action="store_true", help="only the Renode-vs-QEMU model ratios")
+    parser.add_argument("--cli-only", action="store_true", help="only the Renode-vs-QEMU command-line ratio")
     args = parser.parse_args()
+    if args.cli_only:
+        cli_ratio(args.platform, args.rounds)
+        return
     if args.renode_only:
         renode_ratio(args.platform, args.rounds)
+        cli_ratio(args.platform, args.rounds)
         return
 
     platform = load(args.platform)
@@ -115,6 +128,7 @@ def main() -> None:
     print(f"marks: stack {m.stack_bytes} B, arena head {m.arena_head_bytes} B, "
           f"{len(m.operators)} operators")
     renode_ratio(args.platform, args.rounds)
+    cli_ratio(args.platform, args.rounds)
 
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "kws_dscnn_int8.tflite"
@@ -163,6 +177,50 @@ def renode_ratio(platform_id: str, rounds: int) -> None:
     print(f"Renode, per measurement when reused   {u:6.2f} s   ratio {u / q:4.1f}x")
     same = len(figures["qemu"]) == 1 and figures["qemu"] == figures["renode"] == figures["reused"]
     print(f"every result field identical to QEMU's (but emulator, wall_seconds): {same}; "
+          f"load average {min(loads):.1f}-{max(loads):.1f} on {os.cpu_count()} cores")
+
+
+
+def cli_ratio(platform_id: str, rounds: int) -> None:
+    """`simprof measure EXAMPLE --platform P --emulator E --json F` as a user types it: wall time
+    from process start to exit (Python's start-up, imports, the model's checks, the emulator's
+    start-up and the reference comparison included), QEMU and Renode alternating so that both
+    see the same load; the JSON results must agree field by field."""
+    from simprof.sim.renode import DESCRIPTIONS, renode_available
+
+    if not renode_available() or platform_id not in DESCRIPTIONS:
+        print("renode not on PATH or no Renode description: command-line ratio skipped")
+        return
+    exe = Path(sys.executable).with_name("simprof")
+    times: dict[str, list[float]] = {"qemu": [], "renode": []}
+    fields: dict[str, set] = {"qemu": set(), "renode": set()}
+    loads = []
+    with tempfile.TemporaryDirectory() as tmp:
+        def run(emulator: str) -> None:
+            out = Path(tmp) / f"{emulator}.json"
+            cmd = [str(exe), "measure", str(EXAMPLE), "--platform", platform_id, "--emulator", emulator,
+                   "--json", str(out)]
+            start = time.monotonic()
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+            times[emulator].append(time.monotonic() - start)
+            result = json.loads(out.read_text())
+            fields[emulator].add(repr(sorted((k, v) for k, v in result.items()
+                                             if k not in ("emulator", "wall_seconds"))))
+
+        run("qemu")                                            # the image is built and cached
+        times["qemu"].clear()
+        for _ in range(rounds):
+            run("qemu")
+            run("renode")
+            loads.append(os.getloadavg()[0])
+    q, r = statistics.median(times["qemu"]), statistics.median(times["renode"])
+    print(f"command line `simprof measure {EXAMPLE.name} --platform {platform_id}`, process start to exit, "
+          f"median of {rounds}:")
+    print(f"--emulator qemu                       {q:6.2f} s   (each: {', '.join(f'{t:.2f}' for t in times['qemu'])})")
+    print(f"--emulator renode                     {r:6.2f} s   ratio {r / q:4.1f}x  (target <= 5x; each: "
+          f"{', '.join(f'{t:.2f}' for t in times['renode'])})")
+    same = len(fields["qemu"]) == 1 and fields["qemu"] == fields["renode"]
+    print(f"every JSON field identical (but emulator, wall_seconds): {same}; "
           f"load average {min(loads):.1f}-{max(loads):.1f} on {os.cpu_count()} cores")
 
 

@@ -5,19 +5,23 @@ a `RenodeSession` hands `measure_elf` a halted target with a connected `GdbClien
 Start-up (checked against a real Renode 1.15.3, docs/renode.md):
 
     renode --disable-xwt --plain -P <monitor port>            headless, monitor on a telnet socket
+                                                              (renode_launch; the CLI starts it first)
     <9 bytes of telnet answers>                               else Renode drops the first 9 characters
-    python "execfile('<private dir>/simprof_helpers.py')"     memory and marker helpers (renode_memory)
-    mach create "simprof<i>"                                  one machine per paint pattern
-    machine LoadPlatformDescription @platforms/renode/<id>.repl   copies without the SVD download
-    sysbus LoadELF @fw.elf
-    machine StartGdbServer <gdb port> false                   halted until the client says continue
+    one monitor line, commands joined by "; " (one round trip):
+      python "execfile('<private dir>/simprof_helpers.py')"   memory and marker helpers (renode_memory)
+      mach create "simprof<i>"; python "simprof_bind(...)"    one machine per paint pattern
+      machine LoadPlatformDescription @platforms/renode/<id>.repl   copies without the SVD download
+      sysbus LoadELF @fw.elf
+      machine StartGdbServer <gdb port> false                 halted until the client says continue
+      python "simprof_quantum(100)"                           emulation SetGlobalQuantum "0.1"
     (gdb clients connect)
     start                                                     emulation time runs; the CPUs wait for gdb
 
-Memory moves through the monitor, and the operator markers are CPU hooks inside Renode (no gdb stop
-per boundary): see renode_memory. Within `reuse()` a Renode process and its machines serve several
-measurements: a machine that ended cleanly is reset (hooks removed, memories zeroed) and runs the
-next measurement of the same ELF, so Renode's start-up (seconds) is paid once.
+Memory moves through the monitor (the gdb client's reads too: `RenodeGdbClient`), and the operator
+markers are CPU hooks inside Renode (no gdb stop per boundary): see renode_memory. Within `reuse()` a
+Renode process and its machines serve several measurements: a machine that ended cleanly is reset
+(hooks removed, memories zeroed) and runs the next measurement of the same ELF, so Renode's start-up
+(seconds) is paid once.
 
 Differences from QEMU that the measuring code must respect: semihosting output and exit are ignored
 (runs end at the stop-symbol breakpoint; results are read from RAM, the console stays empty), and
@@ -45,30 +49,26 @@ from simprof.core.errors import ElfError, EmulatorError, EmulatorTimeout, Platfo
 from simprof.platforms import PLATFORM_DIR, Platform
 from simprof.sim.elf import ElfInfo, read_elf
 from simprof.sim.gdb_rsp import GdbClient
-from simprof.sim.process import ConsoleProcessMixin, popen_tied
+from simprof.sim.process import ConsoleProcessMixin
+from simprof.sim.renode_launch import (DESCRIPTIONS, RENODE_ENV, Launch, free_port, launch,  # noqa: F401
+                                       renode_available, renode_binary, renode_command)
 from simprof.sim.renode_memory import MonitorMemory
 
 log = logging.getLogger(__name__)
 
-RENODE_ENV = "SIMPROF_RENODE"
-DESCRIPTION_DIR = PLATFORM_DIR / "renode"
-# Platform id -> Renode platform description shipped in platforms/renode/.
-# Every simprof platform whose core Renode 1.15 models (cortex-m0/m3/m4/m7/m33); Renode 1.15 has no
-# Cortex-M55 (corstone300).
-DESCRIPTIONS = {"stm32f4": "stm32f4_discovery.repl", "nrf52840": "nrf52840.repl", "nrf51": "nrf51.repl",
-                "stm32f746": "stm32f746.repl", "nrf5340": "nrf5340.repl", "stm32f2": "stm32f2.repl",
-                "lm3s6965": "lm3s6965.repl"}
+DESCRIPTION_DIR = PLATFORM_DIR / "renode"     # DESCRIPTIONS: renode_launch (imported before the rest)
 MACHINE_NAME = "simprof"
 # Renode's stub says "PacketSize=1024" and means decimal (its source formats it with {0});
 # read as hex, per the protocol, that would be 0x1024.
 RENODE_PACKET_SIZE = 1024
-GLOBAL_QUANTUM_S = "0.01"
+GLOBAL_QUANTUM_MS = 100
 MAX_IDLE_MACHINES = 4         # machines a reused Renode process keeps for later runs
 # IAC WILL BINARY, IAC DO ECHO, IAC DO SUPPRESS-GO-AHEAD: the answers a telnet client gives to
 # Renode's opening negotiation. Without them Renode eats the first 9 characters of the first command.
 TELNET_ANSWERS = bytes.fromhex("fffb00fffd01fffd03")
 STARTUP_TIMEOUT_S = 60.0      # Renode (a .NET program) takes seconds to start, more on a loaded CI box
 COMMAND_TIMEOUT_S = 30.0
+PROMPT_TAIL = 64              # bytes after a prompt's ")" that can only be spaces and escapes
 PROMPT_NUDGE_S = 2.0          # silence after connecting before an empty line asks for a prompt
 
 _IAC = 0xFF
@@ -79,25 +79,10 @@ _PROMPT = re.compile(r"(?:^|\n)\(([^()\r\n]+)\) ?$")
 _ERROR_LINE = re.compile(r"^\s*(there was an error|error\b|fatal error|could not|couldn't|failed|no such|"
                          r"bad parameters|unknown command|invalid|unhandled exception|exception has been thrown)"
                          r"|does not provide a field", re.IGNORECASE)
-
-
-def renode_binary() -> str:
-    """The renode executable ($SIMPROF_RENODE or `renode` on PATH); one clear line when absent."""
-    exe = os.environ.get(RENODE_ENV) or "renode"
-    path = shutil.which(exe)
-    if path is None:
-        raise ToolchainError(f"Renode not found: no '{exe}' executable on PATH",
-                             fix=f"install Renode 1.15 from renode.io (no Debian/PyPI package) and put "
-                                 f"`renode` on PATH or set {RENODE_ENV}; or use --emulator qemu")
-    return path
-
-
-def renode_available() -> bool:
-    try:
-        renode_binary()
-    except ToolchainError:
-        return False
-    return True
+_FAILED_COMMAND = re.compile(r"\s*there was an error executing command '(.*)'\s*$", re.IGNORECASE)
+# The banner Renode's monitor greets a client with: "Renode, version 1.15.3.9972 (<build>)".
+_BANNER_VERSION = re.compile(r"Renode, version (\S+)")
+_VERSIONS: dict[str, str] = {}    # renode executable -> version, from a monitor banner
 
 
 @functools.lru_cache(maxsize=8)
@@ -115,7 +100,8 @@ def _renode_version(exe: str) -> str:
 
 def renode_version() -> str:
     try:
-        return _renode_version(renode_binary())
+        exe = renode_binary()
+        return _VERSIONS.get(exe) or _renode_version(exe)
     except ToolchainError:
         return "Renode (not found)"
 
@@ -123,12 +109,6 @@ def renode_version() -> str:
 def renode_label(platform: Platform, version: str) -> str:
     """What `Measurement.emulator` says: Renode's version and the description it ran."""
     return f"{version}, platforms/renode/{description_for(platform).name}"
-
-
-def renode_command(exe: str, monitor_port: int) -> list[str]:
-    """Headless Renode: no GUI (--disable-xwt), no colours or cursor tricks (--plain), monitor on a
-    telnet socket on 127.0.0.1:monitor_port (-P)."""
-    return [exe, "--disable-xwt", "--plain", "-P", str(monitor_port)]
 
 
 def description_for(platform: Platform) -> Path:
@@ -141,22 +121,28 @@ def description_for(platform: Platform) -> Path:
 
 
 def _monitor_path(path: Path) -> str:
+    """An absolute path as a Python string literal inside a monitor line (`python "f('<path>')"`)."""
     text = str(Path(path).resolve())
     if any(c.isspace() for c in text):
         raise EmulatorError(f"path {text!r} contains white space, which the Renode monitor splits on",
                             fix="move the ELF (or simprof) to a path without spaces")
-    return "@" + text
+    if any(c in text for c in "'\"\\"):
+        raise EmulatorError(f"path {text!r} contains a quote or a backslash, which the Renode monitor line "
+                            "cannot carry", fix="move the ELF (or simprof) to a path without them")
+    return f"'{text}'"
 
 
 def monitor_script(platform: Platform, elf: Path, gdb_port: int, extra: Sequence[str] = (),
                    machine: str = MACHINE_NAME) -> list[str]:
-    """The monitor commands that load `elf` on `platform` and open the gdb server (halted).
-    `extra` commands run after LoadELF, before the gdb server starts."""
+    """The monitor commands that create machine `machine`, load `elf` on `platform` and open the
+    gdb server (halted): `mach create`, then the helpers' direct calls for `machine
+    LoadPlatformDescription`, `sysbus LoadELF` and `machine StartGdbServer <port> false`
+    (renode_memory). `extra` commands run after LoadELF, before the gdb server starts."""
     return [f'mach create "{machine}"',
-            f"machine LoadPlatformDescription {_monitor_path(description_for(platform))}",
-            f"sysbus LoadELF {_monitor_path(elf)}",
+            f"python \"simprof_machine('{machine}', {_monitor_path(description_for(platform))}, "
+            f"{_monitor_path(elf)})\"",
             *extra,
-            f"machine StartGdbServer {gdb_port} false"]
+            f"python \"simprof_gdb('{machine}', {gdb_port})\""]
 
 
 def loadelf_hazards(info: ElfInfo, platform: Platform) -> list[str]:
@@ -181,14 +167,6 @@ def loadelf_hazards(info: ElfInfo, platform: Platform) -> list[str]:
         notes.append(f"Renode's LoadELF zero-fills {end - start} B of {where} at 0x{start:08x} "
                      "(a NOLOAD section with a load address)")
     return notes
-
-
-def free_port() -> int:
-    """A port the OS considers free now. Renode binds its sockets itself (no fd passing as with
-    QEMU), so a tiny race remains; a clash shows up as a start-up error naming the port."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def strip_telnet(data: bytes) -> bytes:
@@ -225,6 +203,7 @@ class MonitorClient:
         self._raw = bytearray()
         self.timeout_s = timeout_s
         self.prompt: str | None = None
+        self.banner = ""                               # what came before the first prompt
         self.transcript: list[tuple[str, str]] = []    # (command, reply) for error messages/logs
 
     @classmethod
@@ -250,7 +229,7 @@ class MonitorClient:
         # command only prints a new prompt).
         while True:
             try:
-                client.read_until_prompt(min(PROMPT_NUDGE_S, max(0.1, deadline - time.monotonic())))
+                client.banner += client.read_until_prompt(min(PROMPT_NUDGE_S, max(0.1, deadline - time.monotonic())))
                 return client
             except EmulatorTimeout:
                 if time.monotonic() > deadline or not alive():
@@ -265,17 +244,22 @@ class MonitorClient:
     def read_until_prompt(self, timeout_s: float) -> str:
         """Everything up to and including the next prompt `(name) `; returns the text before it."""
         deadline = time.monotonic() + timeout_s
+        maybe_prompt = True
         while True:
-            text = self._text()
-            m = _PROMPT.search(text)
-            if m:
-                self._raw.clear()
-                self.prompt = m.group(1)
-                return text[:m.start()]
+            # Renode sends its output one byte per segment: decode and search only when the output
+            # could end in a prompt, ")" and at most a few escape bytes after it (else every byte
+            # would re-decode the whole reply).
+            if maybe_prompt:
+                text = self._text()
+                m = _PROMPT.search(text)
+                if m:
+                    self._raw.clear()
+                    self.prompt = m.group(1)
+                    return text[:m.start()]
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise EmulatorTimeout(f"Renode's monitor gave no prompt within {timeout_s:.0f} s "
-                                    f"(last output: {text.strip()[-120:]!r})", fix="see Renode's output")
+                                    f"(last output: {self._text().strip()[-120:]!r})", fix="see Renode's output")
             self._sock.settimeout(remaining)
             try:
                 chunk = self._sock.recv(4096)
@@ -286,6 +270,7 @@ class MonitorClient:
             if not chunk:
                 raise EmulatorError("Renode closed its monitor connection", fix="see Renode's output")
             self._raw += chunk
+            maybe_prompt = b")" in self._raw[-PROMPT_TAIL:]
 
     def _drain(self) -> None:
         """Drop output that arrived unasked (a late extra prompt), so replies stay in step."""
@@ -307,9 +292,14 @@ class MonitorClient:
             lines = lines[1:]
         reply = "\n".join(lines)
         self.transcript.append((line, reply))
-        for l in lines:
+        for i, l in enumerate(lines):
             if _ERROR_LINE.search(l):
-                raise EmulatorError(f"Renode monitor command '{line}' failed: {l.strip()}",
+                # Renode names the command that failed (one of a joined line) and says why on the
+                # next line.
+                named = _FAILED_COMMAND.match(l)
+                failed = named.group(1) if named else line
+                why = lines[i + 1].strip() if named and i + 1 < len(lines) else l.strip()
+                raise EmulatorError(f"Renode monitor command '{failed}' failed: {why}",
                                     fix="check the platform description and the ELF path")
         return reply
 
@@ -342,37 +332,49 @@ class RenodeProcess(ConsoleProcessMixin):
         self.keys: dict[str, tuple] = {}                      # machine in use -> what it runs
         self.idle: dict[tuple, list[str]] = {}                # what it ran -> idle machines
         self.owner = threading.get_ident()    # Renode dies with this thread (popen_tied)
+        self._pending: list[str] = []         # commands that go with the next one
+        self.exe = ""
+        self.monitor_port = 0
+        self.cmd: list[str] = []
 
-    def start(self) -> None:
-        exe = renode_binary()
+    def spawn(self) -> None:
+        """Start the Renode process, without waiting for it: its start-up (seconds of Mono start-up
+        and JIT) then overlaps whatever the caller does before `start()` connects to it."""
         with self.lock:
             if self._stopped:
                 raise EmulatorError("Renode session cancelled before it started", fix="none needed")
-            self.workdir = Path(tempfile.mkdtemp(prefix="simprof-renode-"))
-            tmp = self.workdir / "tmp"
-            tmp.mkdir()
-            env = dict(os.environ, TMPDIR=str(tmp))
-            monitor_port = free_port()
-            cmd = renode_command(exe, monitor_port)
-            self._console_file = tempfile.TemporaryFile(prefix="simprof-renode-", dir=self.workdir)
-            log.debug("starting %s", " ".join(cmd))
-            # tied to this process: Renode ends with it, even when simprof is killed with SIGKILL
-            self._proc = popen_tied(cmd, stdin=subprocess.DEVNULL, stdout=self._console_file,
-                                    stderr=subprocess.STDOUT, env=env, cwd=self.workdir)
+            if self._proc is None:
+                self.adopt(launch())
+
+    def adopt(self, started: Launch) -> None:
+        """Take over a process `launch()` started (not yet connected)."""
+        self.exe, self.cmd, self.workdir = started.exe, started.cmd, started.workdir
+        self.monitor_port, self._console_file, self._proc = started.monitor_port, started.console_file, started.proc
+
+    def start(self) -> None:
+        """Start Renode (unless `spawn()` did), connect to its monitor, load the helpers."""
+        self.spawn()
         try:
-            self.monitor = MonitorClient.connect("127.0.0.1", monitor_port, timeout_s=STARTUP_TIMEOUT_S,
+            self.monitor = MonitorClient.connect("127.0.0.1", self.monitor_port, timeout_s=STARTUP_TIMEOUT_S,
                                                  alive=lambda: self._proc.poll() is None)
         except EmulatorError as exc:
             if self._proc.poll() is None:
                 raise
             self._end_process()
             raise EmulatorError(f"{exc.message} (status {self.returncode}): {self._last_console_line()}",
-                                fix=f"run `{' '.join(cmd)}` by hand to see why") from None
-        MonitorMemory.load_helpers(self.command, self.workdir)
+                                fix=f"run `{' '.join(self.cmd)}` by hand to see why") from None
+        # The monitor's banner names the version: no second Renode start (`renode --version`).
+        version = _BANNER_VERSION.search(self.monitor.banner)
+        if version:
+            _VERSIONS.setdefault(self.exe, f"Renode v{version.group(1)}")
+        # The helpers load with the next command (the machines' set-up): one round trip less.
+        self._pending = [MonitorMemory.helpers_command(self.workdir)]
 
     def command(self, line: str, timeout_s: float | None = None) -> str:
         if self.monitor is None:
             raise EmulatorError("Renode's monitor is not connected", fix="report this as a bug")
+        if self._pending:
+            line, self._pending = "; ".join([*self._pending, line]), []
         try:
             return self.monitor.command(line, timeout_s)
         except EmulatorError:
@@ -388,43 +390,45 @@ class RenodeProcess(ConsoleProcessMixin):
         lines = [l for l in self._console_text.strip().splitlines() if l.strip()]
         return lines[-1].strip() if lines else "no output"
 
-    def add_machine(self, name: str, platform: Platform, elf: Path, extra: Sequence[str] = ()) -> int:
-        """Create machine `name` with the ELF loaded and a halted gdb server; its gdb port."""
+    def machine_setup(self, name: str, platform: Platform, elf: Path, extra: Sequence[str] = ()) -> tuple[int, list[str]]:
+        """The monitor commands that create machine `name` with the ELF loaded and a halted gdb
+        server (its port, the commands)."""
         gdb_port = free_port()
-        for line in monitor_script(platform, elf, gdb_port, extra, machine=name):
-            self.command(line)
-            if line.startswith("mach create"):
-                MonitorMemory(self.command, self.workdir, name, self.lock).bind()
+        lines = monitor_script(platform, elf, gdb_port, extra, machine=name)
         self.ports[name] = gdb_port
-        return gdb_port
+        return gdb_port, lines
 
-    def acquire_machine(self, platform: Platform, elf: Path, extra: Sequence[str] = ()) -> tuple[str, int]:
-        """A machine with `elf` loaded and a gdb server waiting for its client: an idle one of an
-        earlier measurement of the same ELF on the same platform (reset, memory zeroed, ELF loaded
-        again), else a new one. (name, gdb port)."""
+    def acquire_machine(self, platform: Platform, elf: Path, extra: Sequence[str] = ()) -> tuple[str, int, list[str]]:
+        """A machine for `elf` with a gdb server waiting for its client once the returned monitor
+        commands ran: an idle one of an earlier measurement of the same ELF on the same platform
+        (reset, memory zeroed, ELF loaded again), else a new one. (name, gdb port, commands)."""
         key = _machine_key(platform, elf, extra)
         idle = self.idle.get(key)
         if idle:
             name = idle.pop()
-            self.command(f'mach set "{name}"')
-            self.command(f"sysbus LoadELF {_monitor_path(elf)}")
-            for line in extra:
-                self.command(line)
             self.keys[name] = key
-            return name, self.ports[name]
+            return name, self.ports[name], [f'mach set "{name}"',
+                                            f"python \"simprof_load('{name}', {_monitor_path(elf)})\"", *extra]
         name = self.next_machine_name()
-        port = self.add_machine(name, platform, elf, extra)
+        port, lines = self.machine_setup(name, platform, elf, extra)
         self.keys[name] = key
-        return name, port
+        return name, port, lines
 
-    def drop_idle(self) -> None:
-        """Remove the idle machines: `start` starts every machine of the emulation, and an idle
-        one (no gdb client, memory zeroed) would run garbage next to the measured ones."""
+    def drop_idle(self) -> list[str]:
+        """The commands that remove the idle machines: `start` starts every machine of the
+        emulation, and an idle one (no gdb client, memory zeroed) would run garbage next to the
+        measured ones."""
+        lines = []
         for key in list(self.idle):
             for name in self.idle.pop(key):
-                self.command(f'mach rem "{name}"')
-                self.command(f"python \"simprof_forget('{name}')\"")
+                lines += [f'mach rem "{name}"', f"python \"simprof_forget('{name}')\""]
                 self.ports.pop(name, None)
+        return lines
+
+    def commands(self, lines: Sequence[str], timeout_s: float | None = None) -> str:
+        """Several monitor commands in one line ("a; b"): one round trip. Renode stops at the first
+        that fails and names it in its error text."""
+        return self.command("; ".join(lines), timeout_s) if lines else ""
 
     def memory(self, name: str) -> MonitorMemory:
         return MonitorMemory(self.command, self.workdir, name, self.lock)
@@ -442,20 +446,18 @@ class RenodeProcess(ConsoleProcessMixin):
         process) when Renode does not answer as expected."""
         if not self.alive() or self._stopped:
             return False
+        lines = ["pause"]
+        for name in machines:
+            key = self.keys.pop(name, None)
+            idle = self.idle.setdefault(key, []) if key is not None else None
+            if idle is not None and sum(map(len, self.idle.values())) < MAX_IDLE_MACHINES:
+                lines += [f"python \"simprof_reset('{name}')\"", f'mach set "{name}"', "machine Reset"]
+                idle.append(name)
+            else:
+                lines += [f'mach rem "{name}"', f"python \"simprof_forget('{name}')\""]
+                self.ports.pop(name, None)
         try:
-            self.command("pause", timeout_s=10.0)
-            for name in machines:
-                key = self.keys.pop(name, None)
-                idle = self.idle.setdefault(key, []) if key is not None else None
-                if idle is not None and sum(map(len, self.idle.values())) < MAX_IDLE_MACHINES:
-                    self.command(f"python \"simprof_reset('{name}')\"", timeout_s=10.0)
-                    self.command(f'mach set "{name}"', timeout_s=10.0)
-                    self.command("machine Reset", timeout_s=10.0)
-                    idle.append(name)
-                else:
-                    self.command(f'mach rem "{name}"', timeout_s=10.0)
-                    self.command(f"python \"simprof_forget('{name}')\"", timeout_s=10.0)
-                    self.ports.pop(name, None)
+            self.commands(lines, timeout_s=10.0)
         except EmulatorError as exc:
             log.info("Renode not reused: %s", exc.message)
             return False
@@ -544,6 +546,48 @@ def reuse() -> Iterator[None]:
             _stop_pooled()
 
 
+@contextlib.contextmanager
+def adopted(started: Launch | None) -> Iterator[None]:
+    """Within this scope the first Renode measurement of this thread takes the process `started`
+    (see `simprof.sim.renode_launch.early_start`) instead of starting one. A process no measurement
+    took ends with the scope; one that was taken ends as without this (with its measurement, or
+    with the `reuse()` scope that keeps it)."""
+    proc = None
+    if started is not None:
+        proc = RenodeProcess()
+        proc.adopt(started)
+        with _pool_lock:
+            _pool.append(proc)
+    try:
+        yield
+    finally:
+        if proc is not None:
+            with _pool_lock:
+                untaken = proc in _pool and proc.monitor is None
+                if untaken:
+                    _pool.remove(proc)
+            if untaken:
+                proc.stop()
+
+
+def stop_idle() -> None:
+    """End every idle Renode process kept by `reuse()` now (e.g. a pool worker about to exit)."""
+    _stop_pooled()
+
+
+def reuse_for_process() -> None:
+    """A `reuse()` scope that lasts as long as this process: for a worker process that measures
+    task after task (`simprof validate`'s pool workers), one Renode for all of them. Idle Renode
+    processes end when it exits: at interpreter exit, at a multiprocessing worker's exit (which
+    skips atexit), or at `stop_idle()`; a Renode also dies with the thread that started it."""
+    global _reuse_depth
+    from multiprocessing import util
+
+    with _pool_lock:
+        _reuse_depth += 1
+    util.Finalize(None, _stop_pooled, exitpriority=0)
+
+
 def _machine_key(platform: Platform, elf: Path, extra: Sequence[str]) -> tuple:
     """What a machine is set up for: an idle machine is only reused for the same platform,
     extra commands and ELF file (same path, size and modification time)."""
@@ -554,6 +598,17 @@ def _machine_key(platform: Platform, elf: Path, extra: Sequence[str]) -> tuple:
 def reuse_for(emulator: str) -> contextlib.AbstractContextManager:
     """`reuse()` for the Renode backend, nothing for the others."""
     return reuse() if emulator == "renode" else contextlib.nullcontext()
+
+
+class RenodeGdbClient(GdbClient):
+    """The gdb client of a Renode machine: memory reads go through the monitor (`peek`, the same
+    bus access the stub would do), everything else through the stub."""
+    peek: Callable[[int, int], bytes] | None = None
+
+    def read_memory(self, address: int, length: int) -> bytes:
+        if self.peek is None:
+            return super().read_memory(address, length)
+        return self.peek(address, length)
 
 
 class RenodeGroup:
@@ -579,19 +634,26 @@ class RenodeGroup:
                 log.info("%s", note)
             if self.process.monitor is None:
                 self.process.start()
-            machines = [self.process.acquire_machine(platform, self.elf, extra_args) for _ in range(count)]
-            self.process.drop_idle()
+            # Every machine's set-up, the removal of idle ones and the quantum: one monitor line.
+            setup, machines = [], []
+            for _ in range(count):
+                name, port, lines = self.process.acquire_machine(platform, self.elf, extra_args)
+                machines.append((name, port))
+                setup += lines
+            setup += self.process.drop_idle()
+            # Machines of one emulation synchronise every quantum of virtual time; the default
+            # (0.1 ms) made each `continue` of two machines ~2x slower, 10 ms still ~15% slower than
+            # 100 ms (measured on 1.15.3). Timing does not matter to inference; breakpoints and
+            # hooks stay exact, and a pause (timeout, Ctrl-C) still answers at once.
+            setup.append(f'python "simprof_quantum({GLOBAL_QUANTUM_MS})"')    # emulation SetGlobalQuantum
+            self.process.commands(setup)
             for name, port in machines:
-                gdb = GdbClient.connect("127.0.0.1", port, timeout_s=max(timeout_s, 10.0),
-                                        max_packet_size=RENODE_PACKET_SIZE)
+                gdb = RenodeGdbClient.connect("127.0.0.1", port, timeout_s=max(timeout_s, 10.0),
+                                              max_packet_size=RENODE_PACKET_SIZE)
                 gdb.resume_steps_off_breakpoints = True
                 gdb.transient_errors = ("E9999",)
                 self.sessions.append(RenodeSession(platform, self.elf, timeout_s=timeout_s,
                                                    _group=self, _machine=name, _gdb=gdb))
-            # Machines of one emulation synchronise every quantum of virtual time; the default
-            # (0.1 ms) made each `continue` of two machines ~2x slower (measured on 1.15.3). Timing
-            # does not matter to inference; breakpoints stay exact.
-            self.process.command(f'emulation SetGlobalQuantum "{GLOBAL_QUANTUM_S}"')
             # The gdb servers run with autostart off: each CPU stays halted for its client, but
             # emulation time must run for `continue` to execute anything.
             self.process.command("start")
@@ -696,6 +758,8 @@ class RenodeSession:
         self._memory = self.group.process.memory(self._machine)
         if self.gdb is not None:
             self.gdb.before_use = self._memory.flush    # queued fills/writes before a resume
+            if isinstance(self.gdb, RenodeGdbClient):
+                self.gdb.peek = self._memory.peek
 
     @property
     def monitor(self) -> MonitorClient | None:

@@ -58,9 +58,19 @@ class SimprofLibrary(DynamicCore):
     ROBOT_LIBRARY_SCOPE = "GLOBAL"
     ROBOT_LIBRARY_VERSION = __version__
     ROBOT_LIBRARY_DOC_FORMAT = "ROBOT"
+    ROBOT_LISTENER_API_VERSION = 3
 
     def __init__(self) -> None:
-        super().__init__([RamKeywords(), ResultKeywords(), SuiteKeywords(), FitKeywords()])
+        self._ram = RamKeywords()
+        super().__init__([self._ram, ResultKeywords(), SuiteKeywords(), FitKeywords()])
+        # Its own listener: a Renode kept for the suite's measurements ends with the suite.
+        self.ROBOT_LIBRARY_LISTENER = self
+
+    def end_suite(self, data, result) -> None:
+        self._ram.release_emulators()
+
+    def close(self) -> None:
+        self._ram.release_emulators()
 
 
 # Robot imports `Library    simprof.robot` as the class named like the module's last part.

@@ -17,6 +17,27 @@ log = logging.getLogger(__name__)
 
 
 class RamKeywords:
+    """The RAM keywords. Renode measurements of one library instance share one Renode process
+    (`simprof.sim.renode.reuse()`: its start-up costs seconds); `release_emulators()` ends it, at
+    the end of each suite (the library's listener) and when the library goes out of scope."""
+
+    def __init__(self) -> None:
+        self._renode: Any = None             # the open reuse() scope
+
+    def _measure(self, target: Any, platform: str, emulator: str, **opts: Any):
+        if emulator == "renode" and self._renode is None:
+            from simprof.sim.renode import reuse
+
+            scope = reuse()
+            scope.__enter__()
+            self._renode = scope
+        return api.measure(target, platform, emulator=emulator, **opts)
+
+    def release_emulators(self) -> None:
+        """End the Renode process the measurements kept (nothing when there is none)."""
+        scope, self._renode = self._renode, None
+        if scope is not None:
+            scope.__exit__(None, None, None)
 
     @keyword("Estimate Peak RAM")
     @keyword_errors
@@ -75,7 +96,7 @@ class RamKeywords:
         for name, value in (("arena_size", arena_size), ("stack_size", stack_size)):
             if value not in (None, ""):
                 opts[name] = parse_size(value)
-        result = api.measure(target, platform, emulator=emulator, **opts)
+        result = self._measure(target, platform, emulator, **opts)
         log.info("%s", describe(result, Path(target).name))
         return result
 
@@ -107,7 +128,7 @@ class RamKeywords:
         | Peak RAM Should Fit Platform | ${measurement} | nrf52840 | budget=128 KiB |
         """
         plat = api.load_platform(platform)
-        result, label = _result_for(target, plat.id, source, runtime, emulator)
+        result, label = _result_for(target, plat.id, source, runtime, emulator, self._measure)
         value, parts = figure(result, plat, reserve)
         if budget in (None, ""):
             limit, budget_text = plat.ram.size, f"{plat.ram.size:,} B (RAM of {plat.part})"
@@ -230,14 +251,14 @@ def _op_figure(op: dict) -> str:
     return f"arena head {op['arena_head_bytes']:,} B"
 
 
-def _result_for(target: Any, platform: str, source: str, runtime: str, emulator: str):
+def _result_for(target: Any, platform: str, source: str, runtime: str, emulator: str, measure):
     if not isinstance(target, (str, Path)):
         return target, label_of(target, None)
     label = Path(target).name
     if source == "estimate":
         return api.estimate(target, platform, runtime=runtime), label
     if source == "measurement":
-        return api.measure(target, platform, emulator=emulator), label
+        return measure(target, platform, emulator), label
     raise AssertionError(f"source must be 'estimate' or 'measurement', not {source!r}")
 
 

@@ -284,6 +284,8 @@ def measure_model(model: bytes | str | Path, platform: Platform | str, *, input:
     inputs = input_bytes(arrays)
     check_flash(img, data, inputs)
     flags = protocol.image_flag("RECORDING") if recording else 0
+    # The reference first: under Renode it then runs while Renode is still starting.
+    want, why = _reference(data, arrays) if reference else (None, None)
     from simprof.sim.renode import reuse_for
     # Renode: the paint run and the min-arena trial runs share one Renode process.
     with reuse_for(emulator if min_arena else "qemu"):
@@ -297,21 +299,27 @@ def measure_model(model: bytes | str | Path, platform: Platform | str, *, input:
             amin = find_min_arena(img, data, inputs, arena_hint or hint, floor=floor, flags=flags,
                                   timeout_s=timeout_s, emulator=emulator).arena_min_bytes
     match = None
-    if reference:
-        try:
-            import numpy as np
-
-            from simprof.model import oracle
-            want = oracle.reference_outputs(data, arrays)
-            match = list(outs) == [np.ascontiguousarray(w).tobytes() for w in want]
-        except Exception as exc:  # noqa: BLE001 - TFLM may lack an op simprof-rt has; say so, go on
-            log.warning("no reference outputs: %s", exc)
+    if why is not None:
+        log.warning("no reference outputs: %s", why)
+    elif want is not None:
+        match = list(outs) == want
     base = {f: getattr(m, f) for f in Measurement.__dataclass_fields__}
     base["arena_min_bytes"] = amin
     names = {op.index: op.opcode for op in graph.subgraphs[0].operators}
     base["operators"] = tuple(replace(o, opcode=names.get(o.index, "")) for o in m.operators)
     return ModelMeasurement(**base, model=name, kernels=kernels, runtime=report, output_bytes=outs,
                             outputs_match_reference=match)
+
+
+def _reference(model: bytes, arrays: Sequence) -> tuple[list[bytes] | None, Exception | None]:
+    """TFLM's outputs for the inputs (tflite-micro's host interpreter), as bytes; or why not."""
+    try:
+        import numpy as np
+
+        from simprof.model import oracle
+        return [np.ascontiguousarray(w).tobytes() for w in oracle.reference_outputs(model, arrays)], None
+    except Exception as exc:  # noqa: BLE001 - TFLM may lack an op simprof-rt has; say so, go on
+        return None, exc
 
 
 def check_arena_estimate(img: FirmwareImage, model: bytes, inputs: bytes, estimated: int, *,

@@ -284,6 +284,20 @@ class Machine:
             return [self.rsp.request(p)]
 
 
+def split_commands(line: str) -> list[str]:
+    """A monitor line holds commands separated by ";" outside double quotes (`python "a; b"` is
+    one command)."""
+    parts, quoted, start = [], False, 0
+    for i, c in enumerate(line):
+        if c == '"':
+            quoted = not quoted
+        elif c == ";" and not quoted:
+            parts.append(line[start:i].strip())
+            start = i + 1
+    parts.append(line[start:].strip())
+    return parts
+
+
 def main() -> int:
     if sys.argv[1:] == ["--version"]:      # Renode 1.15.3 built from its sources prints this
         print("Renode v1.15.3.29877\n  build: 03756cb5-202612041635\n  build type: Release\n"
@@ -304,7 +318,7 @@ def main() -> int:
     print(f"[INFO] Monitor available in telnet mode on port {port}", flush=True)
     conn, _ = listener.accept()
     conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    conn.sendall(bytes.fromhex("fffb01fffb03fffd00") + b"Renode, version 1.15.3.0\r\n(monitor) ")
+    conn.sendall(bytes.fromhex("fffb01fffb03fffd00") + b"Renode, version 1.15.3.29877 (03756cb5-202612041635)\r\n(monitor) ")
     data = b""
     while len(data) < 9:
         data += conn.recv(64)
@@ -320,86 +334,108 @@ def main() -> int:
         if len(data) < count:                 # as simprof's helper: re-read a grown file
             data = fills[path] = open(os.path.join(workdir, path), "rb").read()
         m.rsp.write(address, data[:count])
+    def run_one(text: str) -> str:
+        """One monitor command; its error text ("" when it worked)."""
+        nonlocal current, helpers, workdir
+        out = ""
+        m = current and machines[current]
+        try:
+            if not text:
+                pass
+            elif mm := re.fullmatch(r'mach create "(.*)"', text):
+                current = mm.group(1)
+                machines[current] = Machine(current)
+            elif text.startswith("machine LoadPlatformDescription @") and m:
+                m.repl = text.split("@", 1)[1]
+                if "CPU.CortexM" not in open(m.repl).read():
+                    out = "Error E00: not a Cortex-M description"
+            elif text.startswith("sysbus LoadELF @") and m:
+                m.elf = text.split("@", 1)[1]
+                if m.rsp is None and m.qemu is not None:    # a reset machine: load it again
+                    m.load()
+            elif (mm := re.fullmatch(r'mach set "(.*)"', text)) and mm.group(1) in machines:
+                current = mm.group(1)
+            elif text == "machine Reset" and m:
+                m.reset()
+            elif (mm := re.fullmatch(r"machine StartGdbServer (\d+) false", text)) and m:
+                m.start_gdb(int(mm.group(1)))
+            elif re.fullmatch(r'emulation SetGlobalQuantum "[0-9.]+"', text):
+                pass
+            elif text == "pause":
+                pass
+            elif (mm := re.fullmatch(r'mach rem "(.*)"', text)) and mm.group(1) in machines:
+                machines.pop(mm.group(1)).kill()
+                current = None if current == mm.group(1) else current
+            elif text == "start":
+                for each in machines.values():
+                    if each.client_ready.wait(5):
+                        each.client.sendall(frame(b"S05"))    # unsolicited, as Renode's stub
+            elif mm := re.fullmatch(r"""python "execfile\('(.*)'\)\"""", text):
+                text_of = open(mm.group(1)).read()
+                helpers = "def simprof_read" in text_of
+                workdir = re.search(r"^simprof_dir = (.*)$", text_of, re.M)
+                workdir = ast.literal_eval(workdir.group(1)) if workdir else "."
+            elif (mm := re.fullmatch(r"""python "(simprof_\w+\(.*\))\"""", text)) and helpers:
+                # one or more helper calls joined by "; " (simprof queues fills and writes)
+                for call in mm.group(1).split("; "):
+                    cm = re.fullmatch(r"simprof_(\w+)\((.*)\)", call)
+                    op, args = cm.group(1), ast.literal_eval("(" + cm.group(2) + ",)")
+                    if op in ("bind", "forget", "reset", "quantum"):
+                        pass
+                    elif op == "machine":              # LoadPlatformDescription + LoadELF
+                        target = machines[args[0]]
+                        target.repl, target.elf = args[1], args[2]
+                        if "CPU.CortexM" not in open(target.repl).read():
+                            raise ValueError("not a Cortex-M description")
+                    elif op == "load":                 # LoadELF into a reset machine
+                        target = machines[args[0]]
+                        target.elf = args[1]
+                        if target.rsp is None and target.qemu is not None:
+                            target.load()
+                    elif op == "gdb":                  # StartGdbServer <port> false
+                        machines[args[0]].start_gdb(args[1])
+                    elif op in ("read", "peek"):      # peek: an error where nothing is mapped
+                        read_to(machines[args[0]], *args[1:])
+                    elif op == "write":
+                        machines[args[0]].rsp.write(args[1], open(os.path.join(workdir, args[2]), "rb").read())
+                    elif op == "fill":
+                        fill(machines[args[0]], *args[1:])
+                    elif op == "hooks":
+                        paint = open(os.path.join(workdir, args[6]), "rb").read()
+                        machines[args[0]].add_hooks(*args[1:6], paint)
+                        machines[args[0]].events_file = args[7]
+                    elif op == "events" and os.environ.get("STAND_IN_HOOK_ERROR"):
+                        # as simprof's helper reports an exception raised inside a hook
+                        with open(os.path.join(workdir, machines[args[0]].events_file + ".err"), "w") as f:
+                            f.write(os.environ["STAND_IN_HOOK_ERROR"])
+                    elif op == "events":
+                        with open(os.path.join(workdir, machines[args[0]].events_file), "wb") as f:
+                            for kind, index, sp, stack, snap in machines[args[0]].events:
+                                f.write(struct.pack("<5I", kind, index, sp, len(stack), len(snap)) + stack + snap)
+                        machines[args[0]].events.clear()
+                    elif op == "batch":
+                        for address, count, path in args[1]:
+                            read_to(machines[args[0]], address, count, path)
+                        if args[2] is not None:
+                            fill(machines[args[0]], *args[2])
+                    else:
+                        raise NameError(f"name 'simprof_{op}' is not defined")
+            else:
+                out = f"There was an error executing command '{text}'"
+        except Exception as exc:                       # noqa: BLE001 - shown as Renode does
+            out = f"There was an error executing command '{text}'\r\n{exc}"
+        return out
+
     while True:
         while b"\n" in buf:
             line, buf = buf.split(b"\n", 1)
-            text = line.decode().strip()
+            echo = line.decode().strip()
             out = ""
-            m = current and machines[current]
-            try:
-                if not text:
-                    pass
-                elif mm := re.fullmatch(r'mach create "(.*)"', text):
-                    current = mm.group(1)
-                    machines[current] = Machine(current)
-                elif text.startswith("machine LoadPlatformDescription @") and m:
-                    m.repl = text.split("@", 1)[1]
-                    if "CPU.CortexM" not in open(m.repl).read():
-                        out = "Error E00: not a Cortex-M description"
-                elif text.startswith("sysbus LoadELF @") and m:
-                    m.elf = text.split("@", 1)[1]
-                    if m.rsp is None and m.qemu is not None:    # a reset machine: load it again
-                        m.load()
-                elif (mm := re.fullmatch(r'mach set "(.*)"', text)) and mm.group(1) in machines:
-                    current = mm.group(1)
-                elif text == "machine Reset" and m:
-                    m.reset()
-                elif (mm := re.fullmatch(r"machine StartGdbServer (\d+) false", text)) and m:
-                    m.start_gdb(int(mm.group(1)))
-                elif re.fullmatch(r'emulation SetGlobalQuantum "[0-9.]+"', text):
-                    pass
-                elif text == "pause":
-                    pass
-                elif (mm := re.fullmatch(r'mach rem "(.*)"', text)) and mm.group(1) in machines:
-                    machines.pop(mm.group(1)).kill()
-                    current = None if current == mm.group(1) else current
-                elif text == "start":
-                    for each in machines.values():
-                        if each.client_ready.wait(5):
-                            each.client.sendall(frame(b"S05"))    # unsolicited, as Renode's stub
-                elif mm := re.fullmatch(r"""python "execfile\('(.*)'\)\"""", text):
-                    text_of = open(mm.group(1)).read()
-                    helpers = "def simprof_read" in text_of
-                    workdir = re.search(r"^simprof_dir = (.*)$", text_of, re.M)
-                    workdir = ast.literal_eval(workdir.group(1)) if workdir else "."
-                elif (mm := re.fullmatch(r"""python "(simprof_\w+\(.*\))\"""", text)) and helpers:
-                    # one or more helper calls joined by "; " (simprof queues fills and writes)
-                    for call in mm.group(1).split("; "):
-                        cm = re.fullmatch(r"simprof_(\w+)\((.*)\)", call)
-                        op, args = cm.group(1), ast.literal_eval("(" + cm.group(2) + ",)")
-                        if op in ("bind", "forget", "reset"):
-                            pass
-                        elif op == "read":
-                            read_to(machines[args[0]], *args[1:])
-                        elif op == "write":
-                            machines[args[0]].rsp.write(args[1], open(os.path.join(workdir, args[2]), "rb").read())
-                        elif op == "fill":
-                            fill(machines[args[0]], *args[1:])
-                        elif op == "hooks":
-                            paint = open(os.path.join(workdir, args[6]), "rb").read()
-                            machines[args[0]].add_hooks(*args[1:6], paint)
-                            machines[args[0]].events_file = args[7]
-                        elif op == "events" and os.environ.get("STAND_IN_HOOK_ERROR"):
-                            # as simprof's helper reports an exception raised inside a hook
-                            with open(os.path.join(workdir, machines[args[0]].events_file + ".err"), "w") as f:
-                                f.write(os.environ["STAND_IN_HOOK_ERROR"])
-                        elif op == "events":
-                            with open(os.path.join(workdir, machines[args[0]].events_file), "wb") as f:
-                                for kind, index, sp, stack, snap in machines[args[0]].events:
-                                    f.write(struct.pack("<5I", kind, index, sp, len(stack), len(snap)) + stack + snap)
-                            machines[args[0]].events.clear()
-                        elif op == "batch":
-                            for address, count, path in args[1]:
-                                read_to(machines[args[0]], address, count, path)
-                            if args[2] is not None:
-                                fill(machines[args[0]], *args[2])
-                        else:
-                            raise NameError(f"name 'simprof_{op}' is not defined")
-                else:
-                    out = f"There was an error executing command '{text}'"
-            except Exception as exc:                       # noqa: BLE001 - shown as Renode does
-                out = f"There was an error executing command '{text}'\r\n{exc}"
-            conn.sendall((text + "\r\n" + (out + "\r\n" if out else "") + f"({current or 'monitor'}) ").encode())
+            for text in split_commands(echo):
+                out = run_one(text)
+                if out:                           # Renode stops at the first failing command
+                    break
+            conn.sendall((echo + "\r\n" + (out + "\r\n" if out else "") + f"({current or 'monitor'}) ").encode())
         chunk = conn.recv(4096)
         if not chunk:
             break

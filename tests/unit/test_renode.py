@@ -95,9 +95,8 @@ def test_handshake_and_command_sequence_against_fake_monitor(stm32f4, tmp_path):
     repl = (Path(renode.DESCRIPTION_DIR) / "stm32f4_discovery.repl").resolve()
     assert fake.commands == [
         'mach create "simprof"',
-        f"machine LoadPlatformDescription @{repl}",
-        f"sysbus LoadELF @{elf.resolve()}",
-        "machine StartGdbServer 4321 false",
+        "python \"simprof_machine('simprof', '%s', '%s')\"" % (repl, elf.resolve()),
+        "python \"simprof_gdb('simprof', 4321)\"",
         "start",
     ]
 
@@ -271,3 +270,21 @@ def test_firmware_clock_charges_only_the_time_inside_continue():
     clock.run(lambda left: time.sleep(0.2))
     with pytest.raises(EmulatorTimeout):
         clock.run(lambda left: left)
+
+
+def test_a_failing_command_of_a_joined_line_is_named_with_renodes_reason():
+    # Renode 1.15.3 runs "a; b; c" in order, stops at the first that fails and prints
+    # "There was an error executing command '<it>'" with the reason on the next line.
+    failing = "python \"simprof_machine('simprof0', '/d.repl', '/etc/hostname')\""
+    fake = FakeMonitor({failing.split(" @")[0] + "; mach set \"x\"":
+                        f"There was an error executing command '{failing}'\r\n"
+                        "Error while loading ELF: Could not load ELF from path: /etc/hostname."})
+    try:
+        client = renode.MonitorClient.connect("127.0.0.1", fake.port, timeout_s=5)
+        with pytest.raises(EmulatorError) as info:
+            client.command(failing + '; mach set "x"')
+        client.close()
+    finally:
+        fake.close()
+    assert info.value.one_line().startswith(
+        f"Renode monitor command '{failing}' failed: Error while loading ELF: Could not load ELF from path")

@@ -6,7 +6,9 @@ telnet monitor, the monitor's Python helpers for memory, the gdb stub's unsolici
 the operator markers, `mach rem`, `machine Reset` and a gdb server taking a new client — and runs
 the firmware under QEMU. `measure_elf(..., emulator="renode")` must find the bytes the firmware
 writes by construction (per operator too, from the hooks' records), leave the user's TMPDIR alone
-and leave no process or file behind, also when `reuse()` keeps a Renode for several measurements.
+and leave no process or file behind, also when `reuse()` keeps a Renode for several measurements, when
+the CLI starts Renode first (`early_start`), in a validate-style worker process
+(`reuse_for_process`) and in the Robot library (one Renode per suite).
 The same figures against the real Renode are in docs/renode.md. Needs gcc + QEMU (marked qemu);
 ~5 s."""
 from __future__ import annotations
@@ -121,9 +123,9 @@ def test_reuse_runs_several_measurements_in_one_renode(stand_in_renode, user_tmp
     from simprof.sim.measure import measure_elf
 
     starts, created = [], []
-    real_start, real_add = renode.RenodeProcess.start, renode.RenodeProcess.add_machine
+    real_start, real_add = renode.RenodeProcess.start, renode.RenodeProcess.machine_setup
     monkeypatch.setattr(renode.RenodeProcess, "start", lambda self: (starts.append(1), real_start(self))[1])
-    monkeypatch.setattr(renode.RenodeProcess, "add_machine",
+    monkeypatch.setattr(renode.RenodeProcess, "machine_setup",
                         lambda self, *a, **k: (created.append(1), real_add(self, *a, **k))[1])
     elf = api.build_elf([FIXTURES / "known_usage.c"], "stm32f4", name="known_usage")
     platform = load("stm32f4")
@@ -169,3 +171,112 @@ def test_a_failure_inside_a_marker_hook_is_one_error(stand_in_renode, user_tmpdi
     assert "operator-marker hook failed inside Renode: IndexError: index out of range: 0" in err.value.message
     assert sorted(p.name for p in user_tmpdir.iterdir()) == ["renode-999999999"]
     assert _processes_running(stand_in_renode) == []
+
+
+def _count_calls(monkeypatch, cls, name: str) -> list:
+    calls: list = []
+    real = getattr(cls, name)
+
+    def counted(self, *a, **k):
+        calls.append(self)
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(cls, name, counted)
+    return calls
+
+
+@pytest.mark.qemu
+def test_cli_starts_renode_first_and_leaves_nothing(stand_in_renode, user_tmpdir, monkeypatch, capsys):
+    # `simprof measure --emulator renode` starts Renode before its other work (early_start): the
+    # measurement takes that process (one spawn, one monitor connection) and the figures are the
+    # ones known_usage.c writes by construction; a process no measurement took (the run failed
+    # before measuring) ends with the scope too.
+    from simprof import api
+    from simprof.cli import main
+    from simprof.sim import renode, renode_launch
+
+    elf = api.build_elf([FIXTURES / "known_usage.c"], "stm32f4", name="known_usage")
+    launched = []
+    real_launch = renode_launch.launch
+
+    def counted_launch():
+        launched.append(real_launch())
+        return launched[-1]
+
+    monkeypatch.setattr(renode_launch, "launch", counted_launch)
+    monkeypatch.setattr(renode, "launch", counted_launch)
+    starts = _count_calls(monkeypatch, renode.RenodeProcess, "start")
+    out = user_tmpdir.parent / "m.json"
+    assert main(["measure", "--elf", str(elf), "--platform", "stm32f4", "--emulator", "renode",
+                 "--json", str(out)]) == 0
+    import json
+    m = json.loads(out.read_text())
+    assert (m["stack_bytes"], m["arena_head_bytes"], m["arena_tail_bytes"]) == (3000, 1000, 600)
+    assert len(launched) == 1 and len(starts) == 1 and starts[0]._proc is launched[0].proc
+    assert _processes_running(stand_in_renode) == []
+    assert sorted(p.name for p in user_tmpdir.iterdir()) == ["renode-999999999"]
+
+    # Fails after the early start, before any measurement: that Renode is stopped as well.
+    assert main(["measure", "--elf", str(elf) + ".missing", "--platform", "stm32f4", "--emulator", "renode"]) != 0
+    assert len(launched) == 2 and launched[1].proc.poll() is not None and len(starts) == 1
+    assert _processes_running(stand_in_renode) == []
+    assert sorted(p.name for p in user_tmpdir.iterdir()) == ["renode-999999999"]
+    # No description for the platform: no early start at all (the measurement says why).
+    assert main(["measure", "--elf", str(elf), "--platform", "corstone300", "--emulator", "renode"]) != 0
+    assert len(launched) == 2
+    capsys.readouterr()
+
+
+def _worker(elf: str, queue) -> None:       # runs in a forked process, as a validate pool worker
+    from simprof.platforms import load
+    from simprof.sim import renode
+    from simprof.sim.measure import measure_elf
+
+    renode.reuse_for_process()
+    starts = []
+    real = renode.RenodeProcess.start
+    renode.RenodeProcess.start = lambda self: (starts.append(1), real(self))[1]
+    figures = [measure_elf(Path(elf), load("stm32f4"), emulator="renode").stack_bytes for _ in range(2)]
+    queue.put((figures, len(starts)))
+
+
+@pytest.mark.qemu
+def test_a_worker_process_keeps_one_renode_and_ends_it_when_it_exits(stand_in_renode, user_tmpdir):
+    # `simprof validate`'s pool workers: reuse_for_process() keeps one Renode for every task of
+    # the worker; a worker ends through multiprocessing (no atexit handlers), which must still
+    # end that Renode and remove its private directory.
+    import multiprocessing as mp
+
+    from simprof import api
+
+    elf = api.build_elf([FIXTURES / "known_usage.c"], "stm32f4", name="known_usage")
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_worker, args=(str(elf), queue))
+    proc.start()
+    figures, starts = queue.get(timeout=120)
+    proc.join(60)
+    assert proc.exitcode == 0
+    assert figures == [3000, 3000] and starts == 1
+    assert _processes_running(stand_in_renode) == []
+    assert sorted(p.name for p in user_tmpdir.iterdir()) == ["renode-999999999"]
+
+
+@pytest.mark.qemu
+def test_robot_library_keeps_one_renode_per_suite(stand_in_renode, user_tmpdir, monkeypatch):
+    # The Robot library's measure keywords share one Renode; the library's listener ends it at
+    # the end of the suite.
+    from simprof import api
+    from simprof.robot import SimprofLibrary
+    from simprof.sim import renode
+
+    starts = _count_calls(monkeypatch, renode.RenodeProcess, "start")
+    elf = api.build_elf([FIXTURES / "known_usage.c"], "stm32f4", name="known_usage")
+    lib = SimprofLibrary()
+    for _ in range(2):
+        m = lib.run_keyword("Measure Peak RAM", [str(elf), "stm32f4"], {"emulator": "renode"})
+        assert (m.stack_bytes, m.arena_head_bytes, m.arena_tail_bytes) == (3000, 1000, 600)
+    assert len(starts) == 1 and len(_processes_running(stand_in_renode)) == 1
+    lib.end_suite(None, None)
+    assert _processes_running(stand_in_renode) == []
+    assert sorted(p.name for p in user_tmpdir.iterdir()) == ["renode-999999999"]

@@ -85,6 +85,17 @@ def _conventions(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.emulator != "renode":
+        return _run(args)
+    # Renode takes seconds to start: start it first, so that it starts while the rest is imported
+    # and the model read, estimated and its image located (it ends with this scope if unused).
+    from simprof.sim.renode_launch import early_start
+
+    with early_start(args.platform):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from simprof.core.outputs import write_json_atomic
     from simprof.platforms import load
     from simprof.flows.measure import measure_elf

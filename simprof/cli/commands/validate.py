@@ -1,7 +1,8 @@
 """`simprof validate`: estimate and measure every (model, platform) pair that fits; compare.
 
     simprof validate DIR --platforms stm32f4,nrf52840,nrf51 [--jobs N] [--scheduler ADDRESS]
-                     [--out OUTDIR] [--measure qemu|host|none|MODULE:FUNC] [--estimators simprof,unas,...]
+                     [--out OUTDIR] [--measure qemu|host|none|MODULE:FUNC] [--emulator qemu|renode]
+                     [--estimators simprof,unas,...]
                      [--estimator NAME=MODULE:FUNC] [--tolerance PCT]
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from simprof.core.errors import BudgetExceeded, UsageError
 
-SHARED = ("kernels",)
+SHARED = ("kernels", "emulator")
 NAME = "validate"
 HELP = "estimate and measure a folder of models on several platforms; results.json/csv and an HTML report"
 
@@ -76,8 +77,21 @@ def run(args: argparse.Namespace) -> int:
     mode = args.measure if args.measure in adapters.MEASURE_MODES else "custom"
     fw_hashes: dict[str, str] = {}
     measure_ops = None
+    if args.emulator != "qemu":
+        if mode != "qemu":
+            raise UsageError(f"--emulator applies to --measure qemu (the firmware under an emulator), not to "
+                             f"--measure {args.measure}", fix="drop --emulator, or use --measure qemu")
+        from simprof.api import require_emulator
+
+        require_emulator(args.emulator)
+        if args.emulator == "renode":    # before any pair runs: a platform Renode cannot run
+            from simprof.platforms import load
+            from simprof.sim.renode import description_for
+
+            for pid in platforms:
+                description_for(load(pid))
     if mode == "qemu":  # one firmware build per platform for the whole run, keyed by its build hash
-        measure, measure_ops, fw_hashes = adapters.qemu_measure_for(platforms, args.kernels)
+        measure, measure_ops, fw_hashes = adapters.qemu_measure_for(platforms, args.kernels, args.emulator)
     else:
         measure = adapters.default_measure(mode) if mode != "custom" else resolve_callable(args.measure)
     all_est = adapters.default_estimators("host" if mode == "host" else "qemu", kernels=args.kernels)

@@ -58,18 +58,20 @@ def qemu_measure(model_path: str, platform: str, estimate: dict | None = None) -
     return measure(model_path, platform, firmwares=build_firmware_refs([platform]), estimate=estimate)
 
 
-def qemu_measure_for(platforms: tuple[str, ...], kernels: str = "reference") -> tuple[Callable[..., dict], Callable[..., dict], dict[str, str]]:
-    """The QEMU measure callables bound to simprof-rt images built now for `platforms` (the whole-run
-    measurement, and the per-operator one for timelines), and the cache key part of each platform's
-    measurement (firmware build hash + the measuring code's hash)."""
+def qemu_measure_for(platforms: tuple[str, ...], kernels: str = "reference",
+                     emulator: str = "qemu") -> tuple[Callable[..., dict], Callable[..., dict], dict[str, str]]:
+    """The measure callables (under QEMU, or the `emulator` backend) bound to simprof-rt images built
+    now for `platforms` (the whole-run measurement, and the per-operator one for timelines), and the
+    cache key part of each platform's measurement (emulator, firmware build hash + the measuring
+    code's hash)."""
     from simprof import rt, sim
     from .measure import build_firmware_refs, measure
     refs = build_firmware_refs(platforms, kernels)
     code = (tree_sha256(Path(sim.__file__).parent, (".py",))[:16] + tree_sha256(Path(rt.__file__).parent, (".py",))[:16]
             + file_sha256(Path(__file__).with_name("measure.py"))[:16])
-    return (functools.partial(measure, firmwares=refs, per_operator=False),
-            functools.partial(measure, firmwares=refs, per_operator=True),
-            {p: f"qemu:{r.hash}:{code}" for p, r in refs.items()})
+    return (functools.partial(measure, firmwares=refs, per_operator=False, emulator=emulator),
+            functools.partial(measure, firmwares=refs, per_operator=True, emulator=emulator),
+            {p: f"{emulator}:{r.hash}:{code}" for p, r in refs.items()})
 
 
 def baseline_names() -> tuple[str, ...]:

@@ -28,8 +28,11 @@ GRACE_SECONDS = 5.0
 
 
 def run_inline(tasks: Sequence[Task]) -> Iterator[dict[str, Any]]:
-    for t in tasks:
-        yield run_task(t)
+    from simprof.sim.renode import reuse
+
+    with reuse():                 # Renode measurements share one Renode process (ends with the run)
+        for t in tasks:
+            yield run_task(t)
 
 
 def _worker_init(parent: int) -> None:  # pragma: no cover (runs in the workers)
@@ -46,6 +49,11 @@ def _worker_init(parent: int) -> None:  # pragma: no cover (runs in the workers)
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_term)
+    # Renode measurements of this worker share one Renode process, task after task; it ends with
+    # the worker (or with a failed run).
+    from simprof.sim.renode import reuse_for_process
+
+    reuse_for_process()
 
 
 def _pool_task(task: Task) -> dict[str, Any]:  # pragma: no cover (runs in the workers)
@@ -54,6 +62,9 @@ def _pool_task(task: Task) -> dict[str, Any]:  # pragma: no cover (runs in the w
     try:
         return run_task(task)
     except KeyboardInterrupt:
+        from simprof.sim.renode import stop_idle
+
+        stop_idle()               # os._exit skips the worker's exit handlers
         os._exit(130)
 
 

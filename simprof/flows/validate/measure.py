@@ -34,9 +34,20 @@ def build_firmware_refs(platform_ids, kernels: str = "reference") -> dict[str, F
 
 def measure(model_path: str, platform: str, *, firmwares: Mapping[str, FirmwareRef],
             estimate: Mapping[str, Any] | None = None, timeout_s: float = 60.0,
-            per_operator: bool = False) -> dict[str, Any]:
+            per_operator: bool = False, emulator: str = "qemu") -> dict[str, Any]:
     """Painted measurement + minimum arena of one model on `platform`'s simprof-rt image, as the
-    measurement JSON with the validate keys (see the module doc)."""
+    measurement JSON with the validate keys (see the module doc). Under Renode every run of the
+    pair shares one Renode process (and a pool worker keeps it for its next pairs)."""
+    from simprof.sim.renode import reuse_for
+
+    with reuse_for(emulator):
+        return _measure(model_path, platform, firmwares=firmwares, estimate=estimate, timeout_s=timeout_s,
+                        per_operator=per_operator, emulator=emulator)
+
+
+def _measure(model_path: str, platform: str, *, firmwares: Mapping[str, FirmwareRef],
+             estimate: Mapping[str, Any] | None, timeout_s: float, per_operator: bool,
+             emulator: str) -> dict[str, Any]:
     from simprof.model.reader import load_model_bytes, read_model
 
     t0 = time.monotonic()
@@ -53,13 +64,15 @@ def measure(model_path: str, platform: str, *, firmwares: Mapping[str, FirmwareR
     check_flash(img, data, inputs, before_run=True)
     est_arena = (estimate or {}).get("arena_min_bytes")
     if isinstance(est_arena, int) and est_arena > img.arena_capacity:
-        check_arena_estimate(img, data, inputs, est_arena, timeout_s=timeout_s)
-    m, report, _ = paint_model(img, data, inputs, per_operator=per_operator, timeout_s=timeout_s)
+        check_arena_estimate(img, data, inputs, est_arena, timeout_s=timeout_s, emulator=emulator)
+    m, report, _ = paint_model(img, data, inputs, per_operator=per_operator, timeout_s=timeout_s,
+                               emulator=emulator)
     if not report.ok:
         raise_for(report, platform)
     t_paint = time.monotonic() - t0
     hint, floor = report_hint(report)
-    check = find_min_arena(img, data, inputs, int(est_arena or hint), floor=floor, timeout_s=timeout_s)
+    check = find_min_arena(img, data, inputs, int(est_arena or hint), floor=floor, timeout_s=timeout_s,
+                           emulator=emulator)
     m = replace(m, arena_min_bytes=check.arena_min_bytes)
     out = m.to_json()
     out.update({
