@@ -252,6 +252,11 @@ class MonitorMemory:
         if path is None:
             path = self._file("read")
             self._call(f"simprof_read('{self._machine}', {address:#x}, {length}, '{path.name}')")
+        return self._take(path, address, length)
+
+    @staticmethod
+    def _take(path: Path, address: int, length: int) -> bytes:
+        """The bytes Renode wrote to `path` (removed afterwards), checked for their length."""
         try:
             data = path.read_bytes()
         finally:
@@ -269,14 +274,7 @@ class MonitorMemory:
             return b""
         path = self._file("peek")
         self._call(f"simprof_peek('{self._machine}', {address:#x}, {length}, '{path.name}')")
-        try:
-            data = path.read_bytes()
-        finally:
-            path.unlink(missing_ok=True)
-        if len(data) != length:
-            raise EmulatorError(f"Renode returned {len(data)} of {length} bytes at 0x{address:08x}",
-                                fix="read only memory the platform description maps")
-        return data
+        return self._take(path, address, length)
 
     def write(self, address: int, data: bytes) -> None:
         if not data:

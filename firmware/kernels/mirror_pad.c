@@ -49,7 +49,7 @@ static srt_status mirror_prepare(srt_ctx *ctx, srt_node *node) {
     const srt_tensor *out = srt_prepare_output(ctx, node, 0);
     CHECK(k_need(ctx, out, op, "output"));
     const int32_t r = k_rank(in->dims);
-    if (k_rank(pads->dims) != 2 || pads->dims->data[0] != r || r > MP_MAX_RANK || r < 1)
+    if (k_rank(pads->dims) != 2 || pads->dims->data[0] != r || pads->dims->data[1] != 2 || r > MP_MAX_RANK || r < 1)
         return srt_fail(ctx, SRT_ERR_MODEL, "%s: paddings must be [rank, 2], rank 1..%d", op, MP_MAX_RANK);
     if ((in->type != SRT_FLOAT32 && in->type != SRT_INT8) || out->type != in->type)
         return k_unsupported_type(ctx, op, in->type);
@@ -92,6 +92,7 @@ static srt_status mirror_eval(srt_ctx *ctx, srt_node *node) {
     const int32_t r = d->rank;
     int32_t *oc = srt_get_scratch(ctx, d->out_counts_scratch), *ic = srt_get_scratch(ctx, d->in_counts_scratch);
     if (!oc || !ic || in->dims->size != r || out->dims->size != r) return k_missing(ctx, op);
+    if (k_elements(pads->dims) != 2 * r) return srt_fail(ctx, SRT_ERR_MODEL, "%s: paddings must be [rank, 2]", op);
     int32_t left[MP_MAX_RANK];
     for (int32_t a = 0; a < r; ++a) {
         const int64_t l = pad_at(pads, 2 * a), rt = pad_at(pads, 2 * a + 1), n = in->dims->data[a];

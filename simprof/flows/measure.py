@@ -71,5 +71,9 @@ def _graph_of(elf: Path, model: bytes | str | Path | None):
     if model is not None:
         data, name = load_model_bytes(model)
         return read_model(data, name)
-    found = find_model_in_elf(elf) if elf.is_file() else None
+    from elftools.common.exceptions import ELFError
+    try:
+        found = find_model_in_elf(elf) if elf.is_file() else None
+    except (ELFError, OSError):
+        return None   # not a readable ELF: the measurement itself names the problem in one line
     return read_model(found) if found is not None else None
